@@ -1,0 +1,145 @@
+package dev.internvl.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.torch.TorchKernels;
+
+/**
+ * The language model: token embedding (with projected image embeddings scattered into the
+ * {@code <IMG_CONTEXT>} rows), decoder layers with RoPE, grouped-query attention over a {@link KvCache} and a
+ * SwiGLU MLP, final RMSNorm and the head. Checkpoint names come from the family's {@link DecoderLayout}; the
+ * compute is {@code decoder_forward} in {@code decoder.ts.py}.
+ */
+public final class Decoder implements AutoCloseable {
+
+    private final TorchKernels kernels;
+    private final LlmConfig cfg;
+    private final ComputeDType dtype;
+    private final String device;
+    private final WeightLoader.WeightList weights;
+    private final IValue noImage;
+    private final boolean tiedHead;
+
+    private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, String device,
+            WeightLoader.WeightList weights, boolean tiedHead) {
+        this.kernels = kernels;
+        this.cfg = cfg;
+        this.dtype = dtype;
+        this.device = device;
+        this.weights = weights;
+        this.tiedHead = tiedHead;
+        this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.torchCode(), device);
+    }
+
+    static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
+            String device) {
+        LlmConfig cfg = ckpt.config().llm();
+        cfg.validate();
+        DecoderLayout layout = DecoderLayout.of(cfg.architecture());
+        long v = cfg.vocabSize();
+        long d = cfg.hiddenSize();
+        WeightLoader.WeightList w = loader.newList();
+        boolean tied = !ckpt.has(layout.head());
+        try {
+            w.add(ckpt.tensor(layout.embedding(), v, d));
+            w.add(ckpt.tensor(layout.finalNorm(), d));
+            w.add(ckpt.tensor(tied ? layout.embedding() : layout.head(), v, d));
+            for (int i = 0; i < cfg.numLayers(); i++) {
+                layout.addLayer(ckpt, cfg, i, w);
+            }
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        return new Decoder(kernels, cfg, dtype, device, w, tied);
+    }
+
+    /** A cache for {@code batch} sequences of up to {@code capacity} positions. */
+    public KvCache newCache(int batch, int capacity) {
+        IValue t = kernels.call("new_cache", (long) batch, (long) cfg.numLayers(), (long) cfg.numKvHeads(),
+                (long) capacity, (long) cfg.headDim(), (long) dtype.torchCode(), device);
+        return new KvCache(t, batch, capacity);
+    }
+
+    /**
+     * Runs {@code ids} (left-padded rows of equal length) after what {@code cache} already holds and returns the
+     * fp32 logits of each row's last position.
+     *
+     * @param ids    [B][T] token ids
+     * @param pad    left padding of each row (0 when unpadded), fixed for the life of the cache
+     * @param images embeddings for the {@code <IMG_CONTEXT>} positions of {@code ids}, or null
+     * @param imageTokenId the {@code <IMG_CONTEXT>} id
+     * @return logits [B][V]
+     */
+    public float[][] forward(long[][] ids, int[] pad, VisionEmbeddings images, long imageTokenId, KvCache cache) {
+        int b = ids.length;
+        int t = ids[0].length;
+        if (b != cache.batch() || pad.length != b) {
+            throw new IllegalArgumentException("batch of " + b + " rows does not match the cache (" + cache.batch()
+                    + ") or the padding (" + pad.length + ")");
+        }
+        if (cache.length() + t > cache.capacity()) {
+            throw new IllegalArgumentException("sequence of " + (cache.length() + t)
+                    + " positions exceeds the KV cache capacity " + cache.capacity());
+        }
+        long[] flat = new long[b * t];
+        long imageSlots = 0;
+        for (int r = 0; r < b; r++) {
+            if (ids[r].length != t) {
+                throw new IllegalArgumentException("rows must have equal length (left-pad them)");
+            }
+            for (int c = 0; c < t; c++) {
+                long id = ids[r][c];
+                if (id < 0 || id >= cfg.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
+                            + cfg.vocabSize());
+                }
+                imageSlots += id == imageTokenId ? 1 : 0;
+                flat[r * t + c] = id;
+            }
+        }
+        int imageRows = images == null ? 0 : images.rows();
+        if (imageSlots != imageRows) {
+            throw new IllegalArgumentException("the prompt has " + imageSlots + " <IMG_CONTEXT> positions but "
+                    + imageRows + " image embeddings were given");
+        }
+        long[] padding = new long[b];
+        for (int r = 0; r < b; r++) {
+            padding[r] = pad[r];
+        }
+        try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
+                PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
+                IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
+                        imageTokenId, padNd, (long) cache.length(), cache.tensors(), weights.value(),
+                        (long) cfg.numLayers(), (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(),
+                        cfg.rmsNormEps(), cfg.ropeTheta());
+                PtNDArray logits = out.toTensor(kernels.manager())) {
+            cache.advance(t);
+            float[] all = logits.toFloatArray();
+            int v = all.length / b;
+            float[][] rows = new float[b][];
+            for (int r = 0; r < b; r++) {
+                rows[r] = java.util.Arrays.copyOfRange(all, r * v, (r + 1) * v);
+            }
+            return rows;
+        }
+    }
+
+    public LlmConfig config() {
+        return cfg;
+    }
+
+    /** Whether the head shares the embedding matrix (no separate head tensor in the checkpoint). */
+    public boolean tiedHead() {
+        return tiedHead;
+    }
+
+    @Override
+    public void close() {
+        noImage.close();
+        weights.close();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.internvl.model;
+
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.torch.TorchKernels;
+import java.nio.file.Path;
+
+/**
+ * A loaded InternVL checkpoint: {@link VisionEncoder} then {@link Projector} turn tiles into embeddings, which
+ * replace the {@code <IMG_CONTEXT>} rows the {@link Decoder} reads. Thread-confined: one caller at a time (the
+ * generation layer above serializes access).
+ */
+public final class InternVLModel implements AutoCloseable {
+
+    private final Checkpoint checkpoint;
+    private final ModelOptions options;
+    private final TorchKernels kernels;
+    private final VisionEncoder vision;
+    private final Projector projector;
+    private final Decoder decoder;
+
+    private InternVLModel(Checkpoint checkpoint, ModelOptions options, TorchKernels kernels, VisionEncoder vision,
+            Projector projector, Decoder decoder) {
+        this.checkpoint = checkpoint;
+        this.options = options;
+        this.kernels = kernels;
+        this.vision = vision;
+        this.projector = projector;
+        this.decoder = decoder;
+    }
+
+    /** Loads the parts {@code options} asks for from the checkpoint folder {@code dir}. */
+    public static InternVLModel load(Path dir, ModelOptions options) {
+        Checkpoint ckpt = Checkpoint.open(dir, name -> (options.loadVision()
+                && (name.startsWith("vision_model.") || name.startsWith("mlp1.")))
+                || (options.loadLanguage() && name.startsWith("language_model.")));
+        TorchKernels kernels = TorchKernels.load();
+        VisionEncoder vision = null;
+        Projector projector = null;
+        Decoder decoder = null;
+        try (WeightLoader loader = new WeightLoader(kernels, options.dtype(), options.device())) {
+            if (options.loadVision()) {
+                vision = VisionEncoder.load(ckpt, loader, kernels, options.dtype());
+                projector = Projector.load(ckpt, loader, kernels);
+            }
+            if (options.loadLanguage()) {
+                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), options.device());
+            }
+            return new InternVLModel(ckpt, options, kernels, vision, projector, decoder);
+        } catch (RuntimeException e) {
+            for (AutoCloseable part : new AutoCloseable[] {decoder, projector, vision, kernels}) {
+                closeQuietly(part, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Tiles (float32 [tiles,3,S,S], normalized) to the embeddings of their {@code <IMG_CONTEXT>} rows. */
+    public VisionEmbeddings encodeImages(float[] pixelValues, int tiles) {
+        requireVision();
+        try (IValue vit = vision.forward(pixelValues, tiles, config().imageSize())) {
+            return new VisionEmbeddings(projector.forward(vit), tiles * config().numImageTokens());
+        }
+    }
+
+    /** Copies a tensor produced by the engine to Java as float32 (converting from bf16/fp16 inside libtorch). */
+    public float[] toFloats(IValue tensor) {
+        try (IValue f32 = kernels.call("convert", tensor, 6L, "cpu"); PtNDArray nd = f32.toTensor(kernels.manager())) {
+            return nd.toFloatArray();
+        }
+    }
+
+    /** Copies image embeddings to Java as float32 [rows * D]. */
+    public float[] toFloats(VisionEmbeddings embeddings) {
+        return toFloats(embeddings.value());
+    }
+
+    public InternVLConfig config() {
+        return checkpoint.config();
+    }
+
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    public ModelOptions options() {
+        return options;
+    }
+
+    public VisionEncoder vision() {
+        requireVision();
+        return vision;
+    }
+
+    public Projector projector() {
+        requireVision();
+        return projector;
+    }
+
+    public Decoder decoder() {
+        if (decoder == null) {
+            throw new IllegalStateException("the language model was not loaded (ModelOptions.loadLanguage)");
+        }
+        return decoder;
+    }
+
+    private void requireVision() {
+        if (vision == null) {
+            throw new IllegalStateException("the vision encoder was not loaded (ModelOptions.loadVision)");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c, Exception primary) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable part : new AutoCloseable[] {decoder, projector, vision}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        kernels.close();
+    }
+}

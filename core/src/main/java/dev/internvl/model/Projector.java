@@ -1,0 +1,60 @@
+package dev.internvl.model;
+
+import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.torch.TorchKernels;
+
+/**
+ * The vision-to-language projector: pixel shuffle (v1 or v2) folding 2x2 patches into one token, then
+ * {@code mlp1} (LayerNorm, Linear, GELU, Linear). 256 tokens per 448-pixel tile. Checkpoint names
+ * {@code mlp1.0/1/3}; the compute is {@code project} in {@code projector.ts.py}.
+ */
+public final class Projector implements AutoCloseable {
+
+    private final TorchKernels kernels;
+    private final int grid;
+    private final int fold;
+    private final boolean v2;
+    private final WeightLoader.WeightList weights;
+
+    private Projector(TorchKernels kernels, int grid, int fold, boolean v2, WeightLoader.WeightList weights) {
+        this.kernels = kernels;
+        this.grid = grid;
+        this.fold = fold;
+        this.v2 = v2;
+        this.weights = weights;
+    }
+
+    static Projector load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels) {
+        InternVLConfig cfg = ckpt.config();
+        long in = (long) cfg.vision().hiddenSize() * cfg.shuffleFactor() * cfg.shuffleFactor();
+        long d = cfg.llm().hiddenSize();
+        WeightLoader.WeightList w = loader.newList();
+        try {
+            w.add(ckpt.tensor("mlp1.0.weight", in)).add(ckpt.tensor("mlp1.0.bias", in))
+                    .add(ckpt.tensor("mlp1.1.weight", d, in)).add(ckpt.tensor("mlp1.1.bias", d))
+                    .add(ckpt.tensor("mlp1.3.weight", d, d)).add(ckpt.tensor("mlp1.3.bias", d));
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        int grid = cfg.imageSize() / cfg.vision().patchSize();
+        return new Projector(kernels, grid, cfg.shuffleFactor(), cfg.psVersion().equals("v2"), w);
+    }
+
+    /** [tiles, grid^2, C] ViT output to [tiles * tokens, D] language-model embeddings; caller closes the result. */
+    public IValue forward(IValue vit) {
+        return kernels.call("project", vit, weights.value(), (long) grid, (long) fold, v2);
+    }
+
+    /** The pixel-shuffle step alone, [tiles, grid/k, grid/k, C*k*k], for inspection and parity tests. */
+    public IValue pixelShuffle(IValue vit) {
+        return kernels.call("pixel_shuffle", vit, (long) grid, (long) fold, v2);
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.internvl.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.checkpoint.VisionConfig;
+import dev.internvl.torch.TorchKernels;
+
+/**
+ * InternViT (300M and 6B variants): patch embedding, CLS token and position embedding, then pre-norm
+ * transformer layers with layer scale; the output is the hidden state {@code select_layer} picks, without the
+ * CLS token. Checkpoint names under {@code vision_model.}; the compute is {@code vision_forward} in
+ * {@code vision.ts.py}.
+ */
+public final class VisionEncoder implements AutoCloseable {
+
+    private static final String P = "vision_model.";
+
+    private final TorchKernels kernels;
+    private final VisionConfig cfg;
+    private final int layersToRun;
+    private final int posGrid;
+    private final ComputeDType dtype;
+    private final WeightLoader.WeightList weights;
+
+    private VisionEncoder(TorchKernels kernels, VisionConfig cfg, int layersToRun, ComputeDType dtype,
+            WeightLoader.WeightList weights) {
+        this.kernels = kernels;
+        this.cfg = cfg;
+        this.layersToRun = layersToRun;
+        this.posGrid = cfg.imageSize() / cfg.patchSize();
+        this.dtype = dtype;
+        this.weights = weights;
+    }
+
+    static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype) {
+        InternVLConfig config = ckpt.config();
+        VisionConfig v = config.vision();
+        long c = v.hiddenSize();
+        long p = v.patchSize();
+        long positions = 1 + (long) (v.imageSize() / v.patchSize()) * (v.imageSize() / v.patchSize());
+        int layers = config.visionLayersToRun();
+        WeightLoader.WeightList w = loader.newList();
+        try {
+            w.add(ckpt.tensor(P + "embeddings.patch_embedding.weight", c, 3, p, p))
+                    .add(ckpt.tensor(P + "embeddings.patch_embedding.bias", c))
+                    .add(ckpt.tensor(P + "embeddings.class_embedding", 1, 1, c))
+                    .add(ckpt.tensor(P + "embeddings.position_embedding", 1, positions, c));
+            for (int i = 0; i < layers; i++) {
+                String l = P + "encoder.layers." + i + ".";
+                long inter = v.intermediateSize();
+                w.add(ckpt.tensor(l + "norm1.weight", c));
+                w.addOptional(v.rmsNorm() ? null : ckpt.tensor(l + "norm1.bias", c));
+                w.add(ckpt.tensor(l + "attn.qkv.weight", 3 * c, c));
+                w.addOptional(v.qkvBias() ? ckpt.tensor(l + "attn.qkv.bias", 3 * c) : null);
+                w.addOptional(v.qkNormalization() ? ckpt.tensor(l + "attn.q_norm.weight", c) : null);
+                w.addOptional(v.qkNormalization() ? ckpt.tensor(l + "attn.k_norm.weight", c) : null);
+                w.add(ckpt.tensor(l + "attn.proj.weight", c, c)).add(ckpt.tensor(l + "attn.proj.bias", c));
+                w.add(ckpt.tensor(l + "ls1", c));
+                w.add(ckpt.tensor(l + "norm2.weight", c));
+                w.addOptional(v.rmsNorm() ? null : ckpt.tensor(l + "norm2.bias", c));
+                w.add(ckpt.tensor(l + "mlp.fc1.weight", inter, c)).add(ckpt.tensor(l + "mlp.fc1.bias", inter));
+                w.add(ckpt.tensor(l + "mlp.fc2.weight", c, inter)).add(ckpt.tensor(l + "mlp.fc2.bias", c));
+                w.add(ckpt.tensor(l + "ls2", c));
+            }
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        return new VisionEncoder(kernels, v, layers, dtype, w);
+    }
+
+    /**
+     * Encodes normalized tiles.
+     *
+     * @param pixelValues float32 [tiles,3,S,S], as the preprocessor produces it
+     * @return the selected hidden state without CLS, [tiles, (S/patch)^2, C], compute dtype; caller closes it
+     */
+    public IValue forward(float[] pixelValues, int tiles, int tileSize) {
+        long expected = (long) tiles * 3 * tileSize * tileSize;
+        if (pixelValues.length != expected) {
+            throw new IllegalArgumentException("pixel values hold " + pixelValues.length + " floats, expected "
+                    + tiles + "x3x" + tileSize + "x" + tileSize);
+        }
+        try (PtNDArray pixels = (PtNDArray) kernels.manager().create(pixelValues,
+                new Shape(tiles, 3, tileSize, tileSize))) {
+            return kernels.call("vision_forward", pixels, weights.value(), (long) layersToRun,
+                    (long) cfg.numHeads(), cfg.rmsNorm(), cfg.qkNormalization(), cfg.normEps(),
+                    (long) cfg.patchSize(), (long) posGrid, (long) dtype.torchCode());
+        }
+    }
+
+    public VisionConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

@@ -1,0 +1,197 @@
+package dev.internvl.model;
+
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.CheckpointException;
+import dev.internvl.checkpoint.FloatFormats;
+import dev.internvl.checkpoint.TensorInfo;
+import dev.internvl.torch.TorchKernels;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns checkpoint tensors into engine weights in the compute dtype on the target device. Each safetensors file
+ * is mapped once per element type by libtorch ({@code torch.from_file}, private read-only mapping); a weight is a
+ * slice of that mapping, converted only when its stored dtype or device differs from the compute one. So a bf16
+ * checkpoint computed in bf16 on CPU is never copied, and larger-than-RAM-twice checkpoints load one tensor at a
+ * time.
+ */
+final class WeightLoader implements AutoCloseable {
+
+    private record MapKey(Path file, int torchDType) {
+    }
+
+    private final TorchKernels kernels;
+    private final ComputeDType dtype;
+    private final String device;
+    private final Map<MapKey, IValue> mappings = new HashMap<>();
+
+    WeightLoader(TorchKernels kernels, ComputeDType dtype, String device) {
+        this.kernels = kernels;
+        this.dtype = dtype;
+        this.device = device;
+    }
+
+    /** A new, empty TorchScript {@code List[Tensor]} to add weights to. */
+    WeightList newList() {
+        return new WeightList();
+    }
+
+    /** Loads {@code t} as a tensor of the compute dtype on the device; the caller closes it. */
+    IValue load(TensorInfo t) {
+        int storageDType = torchDType(t);
+        int elem = t.dtype().bytes();
+        if (t.offset() % elem == 0) {
+            IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), storageDType), k -> map(t.file(), k, elem));
+            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.torchCode(), device);
+        }
+        // Data not aligned to its element size (a non-standard writer): read and widen it on the Java side.
+        try (PtNDArray f32 = readAsFloat32(t)) {
+            return kernels.call("convert", f32, (long) dtype.torchCode(), device);
+        }
+    }
+
+    private IValue map(Path file, MapKey key, int elem) {
+        try {
+            return kernels.call("map_file", file.toAbsolutePath().toString(), Files.size(file) / elem,
+                    (long) key.torchDType());
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private PtNDArray readAsFloat32(TensorInfo t) {
+        long n = t.numel();
+        if (t.byteLength() > Integer.MAX_VALUE || n * 4 > Integer.MAX_VALUE) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " is misaligned and too large to copy");
+        }
+        ByteBuffer raw = ByteBuffer.allocate((int) t.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(t.file(), StandardOpenOption.READ)) {
+            while (raw.hasRemaining()) {
+                if (ch.read(raw, t.offset() + raw.position()) < 0) {
+                    throw new IOException("unexpected end of file");
+                }
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(t.file() + ": cannot read tensor " + t.name() + " (" + e.getMessage() + ")", e);
+        }
+        raw.flip();
+        ByteBuffer out = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder());
+        for (long i = 0; i < n; i++) {
+            out.putFloat(switch (t.dtype()) {
+                case F32 -> raw.getFloat();
+                case F16 -> FloatFormats.fromF16(raw.getShort());
+                case BF16 -> FloatFormats.fromBf16(raw.getShort());
+                default -> (float) raw.getDouble();
+            });
+        }
+        out.flip();
+        return (PtNDArray) kernels.manager().create(out, new Shape(t.shape()), DataType.FLOAT32);
+    }
+
+    private static int torchDType(TensorInfo t) {
+        return switch (t.dtype()) {
+            case F32 -> 6;
+            case F16 -> 5;
+            case BF16 -> 15;
+            case F64 -> 7;
+            default -> throw new CheckpointException(t.file() + ": tensor " + t.name() + " has dtype " + t.dtype()
+                    + ", expected a floating-point weight");
+        };
+    }
+
+    /** Releases the file mappings; weights taken from them keep their own reference. */
+    @Override
+    public void close() {
+        mappings.values().forEach(IValue::close);
+        mappings.clear();
+    }
+
+    /** A TorchScript {@code List[Tensor]} of weights in a part's documented order. */
+    final class WeightList implements AutoCloseable {
+
+        private IValue list; // created with the first weight
+        private int size;
+
+        /** Appends checkpoint tensor {@code t}. */
+        WeightList add(TensorInfo t) {
+            try (IValue w = load(t)) {
+                append(w);
+            }
+            return this;
+        }
+
+        /** Appends the row-wise concatenation of several checkpoint tensors (fused q/k/v or gate/up). */
+        WeightList addConcatenated(TensorInfo... parts) {
+            IValue tmp = null;
+            try {
+                for (TensorInfo p : parts) {
+                    try (IValue w = load(p)) {
+                        if (tmp == null) {
+                            tmp = kernels.call("list_of", w);
+                        } else {
+                            kernels.run("push", tmp, w);
+                        }
+                    }
+                }
+                try (IValue cat = kernels.call("cat_rows", tmp)) {
+                    append(cat);
+                }
+            } finally {
+                if (tmp != null) {
+                    tmp.close();
+                }
+            }
+            return this;
+        }
+
+        /** Appends an empty tensor standing for an absent optional weight (a bias the family does not have). */
+        WeightList addAbsent() {
+            try (IValue e = kernels.call("absent")) {
+                append(e);
+            }
+            return this;
+        }
+
+        /** Appends {@code t} when present, else an absent marker. */
+        WeightList addOptional(TensorInfo t) {
+            return t == null ? addAbsent() : add(t);
+        }
+
+        private void append(IValue t) {
+            if (list == null) {
+                list = kernels.call("list_of", t);
+            } else {
+                kernels.run("push", list, t);
+            }
+            size++;
+        }
+
+        int size() {
+            return size;
+        }
+
+        IValue value() {
+            if (list == null) {
+                throw new IllegalStateException("no weights were added");
+            }
+            return list;
+        }
+
+        @Override
+        public void close() {
+            if (list != null) {
+                list.close();
+            }
+        }
+    }
+}

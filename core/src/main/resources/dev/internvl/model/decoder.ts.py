@@ -1,0 +1,86 @@
+# Decoder (Qwen2 layout; other families map their checkpoints onto it at load time).
+# Weights w: [embed, final_norm, head] then 7 per layer:
+#   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
+# The KV cache is 2 tensors per layer, [B,KV,max_len,hd], written in place at positions [past, past+T).
+def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
+              device: str) -> List[Tensor]:
+    shape = [batch, n_kv, max_len, head_dim]
+    cache = [torch.zeros(shape, dtype=dtype, device=torch.device(device))]
+    for i in range(2 * n_layers - 1):
+        cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(device)))
+    return cache
+
+def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, pad: Tensor, past: int,
+                    cache: List[Tensor], w: List[Tensor], n_layers: int, n_heads: int, n_kv: int, head_dim: int,
+                    eps: float, theta: float) -> Tensor:
+    # ids [B,T]; image_embeds [M,D] replace, in order, the M positions where ids == image_token;
+    # pad [B] = left-padding length of each row. Returns fp32 logits of the last position, [B,V].
+    dev = w[0].device
+    bsz = ids.size(0)
+    t = ids.size(1)
+    x = torch.embedding(w[0], ids)                                             # [B,T,D]
+    if image_embeds.size(0) > 0:
+        d = x.size(2)
+        where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
+        flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, x.dtype))
+        x = torch.reshape(flat, [bsz, t, d])
+    total = past + t
+    qpos = torch.arange(past, total, dtype=4, device=dev)                      # [T] absolute slots
+    kpos = torch.reshape(torch.arange(0, total, dtype=4, device=dev), [1, 1, total])
+    pad3 = torch.reshape(pad, [bsz, 1, 1])
+    q3 = torch.reshape(qpos, [1, t, 1])
+    visible = torch.logical_and(torch.le(kpos, q3), torch.ge(kpos, pad3))      # [B,T,L] causal, padding hidden
+    visible = torch.logical_or(visible, torch.eq(kpos, q3))                    # a padding row still sees itself
+    positions = torch.reshape(qpos, [1, t]) - torch.reshape(pad, [bsz, 1])     # [B,T] rotary positions
+    rope = self.rope_tables(positions, head_dim, theta, x.dtype)               # cos, sin [B,T,hd]
+    for i in range(n_layers):
+        b = 3 + 7 * i
+        h = self.rms(x, w[b], eps)
+        x = x + self.self_attention(h, w[b + 1], w[b + 2], w[b + 3], rope[0], rope[1], visible,
+                                    cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
+        h = self.rms(x, w[b + 4], eps)
+        x = x + self.mlp(h, w[b + 5], w[b + 6])
+    x = self.rms(torch.select(x, 1, t - 1), w[1], eps)                         # [B,D] last position
+    return torch.to(torch.linear(x, w[2]), 6)                                  # [B,V] fp32
+
+def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, cos: Tensor, sin: Tensor,
+                   visible: Tensor, cache_k: Tensor, cache_v: Tensor, past: int, n_heads: int, n_kv: int,
+                   hd: int) -> Tensor:
+    bsz = x.size(0)
+    t = x.size(1)
+    g = n_heads // n_kv
+    qkv = self.linear(x, qkv_w, qkv_b)                                         # [B,T,(H+2KV)*hd]
+    parts = torch.split_with_sizes(qkv, [n_heads * hd, n_kv * hd, n_kv * hd], -1)
+    q = torch.transpose(torch.reshape(parts[0], [bsz, t, n_heads, hd]), 1, 2)  # [B,H,T,hd]
+    k = torch.transpose(torch.reshape(parts[1], [bsz, t, n_kv, hd]), 1, 2)     # [B,KV,T,hd]
+    v = torch.transpose(torch.reshape(parts[2], [bsz, t, n_kv, hd]), 1, 2)     # [B,KV,T,hd]
+    q = self.apply_rope(q, cos, sin)
+    k = self.apply_rope(k, cos, sin)
+    total = past + t
+    torch.copy_(torch.narrow(cache_k, 2, past, t), k)                          # write this step's keys
+    torch.copy_(torch.narrow(cache_v, 2, past, t), v)
+    keys = torch.narrow(cache_k, 2, 0, total)                                  # [B,KV,L,hd]
+    values = torch.narrow(cache_v, 2, 0, total)
+    # grouped-query attention without repeating K/V: the g query heads of a KV head become g*T query rows
+    qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd]
+    mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
+    mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
+    o = torch.scaled_dot_product_attention(qg, keys, values, mask)             # [B,KV,g*T,hd]
+    o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
+    return torch.linear(o, o_w)                                                # [B,T,D]
+
+def rope_tables(self, positions: Tensor, hd: int, theta: float, dtype: int) -> List[Tensor]:
+    # The reference computes the rotary angles in fp32 and casts cos/sin to the activation dtype.
+    inv_freq = torch.reciprocal(torch.pow(theta, torch.arange(0, hd, 2, dtype=4, device=positions.device).float() / hd))
+    freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv_freq             # [B,T,hd/2]
+    emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
+    return [torch.to(torch.cos(emb), dtype), torch.to(torch.sin(emb), dtype)]
+
+def apply_rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    half = x.size(-1) // 2
+    rotated = torch.cat([torch.neg(torch.narrow(x, -1, half, half)), torch.narrow(x, -1, 0, half)], -1)
+    return x * torch.unsqueeze(cos, 1) + rotated * torch.unsqueeze(sin, 1)    # [B,H,T,hd]
+
+def mlp(self, x: Tensor, gate_up_w: Tensor, down_w: Tensor) -> Tensor:
+    gu = torch.chunk(torch.linear(x, gate_up_w), 2, -1)                        # gate, up [B,T,I]
+    return torch.linear(torch.silu(gu[0]) * gu[1], down_w)                     # [B,T,D]

@@ -1,0 +1,55 @@
+# InternViT: patch embedding + CLS + position embedding, then pre-norm layers with layer scale.
+# Weights w: [patch_w, patch_b, cls, pos] then 16 per layer:
+#   norm1_w, norm1_b, qkv_w, qkv_b, q_norm, k_norm, proj_w, proj_b, ls1, norm2_w, norm2_b, fc1_w, fc1_b, fc2_w, fc2_b, ls2
+# (absent biases / qk-norm weights are empty tensors).
+def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads: int, rms_norm: bool,
+                   qk_norm: bool, eps: float, patch: int, pos_grid: int, dtype: int) -> Tensor:
+    x = torch.to(pixels, w[0].device, dtype)                                   # [N,3,S,S]
+    x = torch.conv2d(x, w[0], w[1], [patch, patch])                            # [N,C,g,g]
+    n = x.size(0)
+    c = x.size(1)
+    gh = x.size(2)
+    gw = x.size(3)
+    x = torch.transpose(torch.flatten(x, 2), 1, 2)                             # [N,g*g,C]
+    pos = w[3]                                                                 # [1,1+G*G,C]
+    if gh != pos_grid or gw != pos_grid:
+        grid = torch.to(torch.slice(pos, 1, 1), 6)
+        grid = torch.permute(torch.reshape(grid, [1, pos_grid, pos_grid, c]), [0, 3, 1, 2])
+        grid = torch.upsample_bicubic2d(grid, [gh, gw], False)                # [1,C,gh,gw]
+        grid = torch.permute(torch.reshape(grid, [1, c, gh * gw]), [0, 2, 1])
+        pos = torch.cat([torch.slice(pos, 1, 0, 1), torch.to(grid, pos.dtype)], 1)
+    cls = torch.expand(torch.to(w[2], dtype), [n, 1, c])                       # [N,1,C]
+    x = torch.cat([cls, x], 1) + torch.to(pos, dtype)                          # [N,T=1+g*g,C]
+    for i in range(n_layers):
+        b = 4 + 16 * i
+        h = self.vit_norm(x, w[b], w[b + 1], rms_norm, eps)
+        h = self.vit_attention(h, w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 6], w[b + 7], n_heads, qk_norm, eps)
+        x = x + h * w[b + 8]                                                   # layer scale ls1
+        h = self.vit_norm(x, w[b + 9], w[b + 10], rms_norm, eps)
+        h = torch.gelu(self.linear(h, w[b + 11], w[b + 12]))                   # [N,T,I] exact erf GELU
+        x = x + self.linear(h, w[b + 13], w[b + 14]) * w[b + 15]               # layer scale ls2
+    return torch.slice(x, 1, 1)                                                # [N,g*g,C] without CLS
+
+def vit_norm(self, x: Tensor, weight: Tensor, bias: Tensor, rms_norm: bool, eps: float) -> Tensor:
+    if rms_norm:
+        return self.rms(x, weight, eps)
+    return torch.layer_norm(x, [x.size(-1)], weight, bias, eps)
+
+def vit_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, q_norm: Tensor, k_norm: Tensor, proj_w: Tensor,
+                  proj_b: Tensor, n_heads: int, qk_norm: bool, eps: float) -> Tensor:
+    n = x.size(0)
+    t = x.size(1)
+    c = x.size(2)
+    d = c // n_heads
+    qkv = self.linear(x, qkv_w, qkv_b)                                         # [N,T,3C]
+    qkv = torch.permute(torch.reshape(qkv, [n, t, 3, n_heads, d]), [2, 0, 3, 1, 4])
+    parts = torch.unbind(qkv, 0)
+    q = parts[0]                                                               # [N,H,T,d]
+    k = parts[1]
+    v = parts[2]
+    if qk_norm:  # RMSNorm over the whole C vector (all heads together), as InternViT-6B does
+        q = torch.transpose(torch.reshape(self.rms(torch.reshape(torch.transpose(q, 1, 2), [n, t, c]), q_norm, eps), [n, t, n_heads, d]), 1, 2)
+        k = torch.transpose(torch.reshape(self.rms(torch.reshape(torch.transpose(k, 1, 2), [n, t, c]), k_norm, eps), [n, t, n_heads, d]), 1, 2)
+    o = torch.scaled_dot_product_attention(q, k, v)                            # [N,H,T,d]
+    o = torch.reshape(torch.transpose(o, 1, 2), [n, t, c])
+    return self.linear(o, proj_w, proj_b)                                      # [N,T,C]

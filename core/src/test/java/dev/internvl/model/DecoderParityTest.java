@@ -1,0 +1,115 @@
+package dev.internvl.model;
+
+import static dev.internvl.model.GoldenFiles.argmax;
+import static dev.internvl.model.GoldenFiles.floats;
+import static dev.internvl.model.GoldenFiles.maxAbsDiff;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The Qwen2 decoder against Jlama 0.8.4's logits on the same tiny random weights (fp32). */
+class DecoderParityTest {
+
+    @TempDir
+    static Path dir;
+
+    static InternVLModel model;
+    static JsonObject manifest;
+
+    @BeforeAll
+    static void load() {
+        GoldenFiles.checkpoint(dir, "llm/config.json", "llm/qwen2_tiny.safetensors");
+        model = InternVLModel.load(dir, ModelOptions.defaults().withDtype(ComputeDType.FP32).languageOnly());
+        manifest = JsonParser.parseString(new String(GoldenFiles.bytes("llm/manifest.json"), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("cases");
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static long[] ids(String seqCase) {
+        return manifest.getAsJsonObject(seqCase).getAsJsonArray("token_ids").asList().stream()
+                .mapToLong(e -> e.getAsLong()).toArray();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"seq_len1", "seq_len7"})
+    void lastLogitsMatchJlamaWithin1e4(String seqCase) {
+        Decoder decoder = model.decoder();
+        try (KvCache cache = decoder.newCache(1, 16)) {
+            float[] logits = decoder.forward(new long[][] {ids(seqCase)}, new int[1], null, -1, cache)[0];
+            float[] expected = floats("llm/" + seqCase + "__last_logits.bin");
+            float diff = maxAbsDiff(logits, expected);
+            assertTrue(diff <= 1e-4, seqCase + " logits differ by " + diff);
+            assertEquals(manifest.getAsJsonObject(seqCase).get("argmax").getAsInt(), argmax(logits));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"seq_len1", "seq_len7"})
+    void cachedGreedyContinuationMatchesJlama(String seqCase) {
+        long[] expected = manifest.getAsJsonObject(seqCase).getAsJsonArray("jlama_greedy_8").asList().stream()
+                .mapToLong(e -> e.getAsLong()).toArray();
+        Decoder decoder = model.decoder();
+        long[] got = new long[expected.length];
+        try (KvCache cache = decoder.newCache(1, 32)) {
+            float[] logits = decoder.forward(new long[][] {ids(seqCase)}, new int[1], null, -1, cache)[0];
+            for (int i = 0; i < got.length; i++) {
+                got[i] = argmax(logits);
+                logits = decoder.forward(new long[][] {{got[i]}}, new int[1], null, -1, cache)[0];
+            }
+        }
+        assertArrayEquals(expected, got);
+    }
+
+    @Test
+    void cachedDecodingEqualsRerunningTheWholePrefix() {
+        Decoder decoder = model.decoder();
+        long[] seq = {17, 4000, 256, 3, 1999, 77, 2048, 5, 9, 4095};
+        try (KvCache cache = decoder.newCache(1, 16)) {
+            decoder.forward(new long[][] {java.util.Arrays.copyOf(seq, 4)}, new int[1], null, -1, cache);
+            float[] stepped = null;
+            for (int i = 4; i < seq.length; i++) {
+                stepped = decoder.forward(new long[][] {{seq[i]}}, new int[1], null, -1, cache)[0];
+            }
+            try (KvCache fresh = decoder.newCache(1, 16)) {
+                float[] full = decoder.forward(new long[][] {seq}, new int[1], null, -1, fresh)[0];
+                assertTrue(maxAbsDiff(full, stepped) <= 1e-5, "cached vs full differ by " + maxAbsDiff(full, stepped));
+            }
+        }
+    }
+
+    @Test
+    void leftPaddedBatchRowsMatchTheirUnpaddedRuns() {
+        Decoder decoder = model.decoder();
+        long[] a = {17, 4000, 256, 3, 1999, 77, 2048};
+        long[] b = {1234, 55};
+        float[] aloneA;
+        float[] aloneB;
+        try (KvCache c = decoder.newCache(1, 8)) {
+            aloneA = decoder.forward(new long[][] {a}, new int[1], null, -1, c)[0];
+        }
+        try (KvCache c = decoder.newCache(1, 8)) {
+            aloneB = decoder.forward(new long[][] {b}, new int[1], null, -1, c)[0];
+        }
+        long[] bPadded = {0, 0, 0, 0, 0, 1234, 55};
+        try (KvCache c = decoder.newCache(2, 8)) {
+            float[][] both = decoder.forward(new long[][] {a, bPadded}, new int[] {0, 5}, null, -1, c);
+            assertTrue(maxAbsDiff(aloneA, both[0]) <= 1e-5);
+            assertTrue(maxAbsDiff(aloneB, both[1]) <= 1e-5, "padded row differs by " + maxAbsDiff(aloneB, both[1]));
+        }
+    }
+}
