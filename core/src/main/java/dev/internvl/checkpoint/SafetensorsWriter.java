@@ -14,13 +14,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes float tensors to a {@code .safetensors} file in F32, F16 or BF16 (round to nearest even). Used by the
- * tests and the benchmark to build random-weight checkpoints in the OpenGVLab layout.
+ * Writes float tensors to a {@code .safetensors} file in F32, F16 or BF16 (round to nearest even). Values are
+ * produced chunk by chunk while writing, so multi-gigabyte random checkpoints (tests, benchmark) never sit in
+ * the heap.
  */
 public final class SafetensorsWriter {
 
-    private record Entry(long[] shape, float[] data) {
+    /** Produces the values of one tensor, a chunk at a time, in row-major order. */
+    @FunctionalInterface
+    public interface Values {
+        /** Fills {@code chunk} with the values at flat indices {@code start .. start + chunk.length - 1}. */
+        void fill(float[] chunk, long start);
     }
+
+    private record Entry(long[] shape, long numel, Values values) {
+    }
+
+    private static final int CHUNK = 1 << 16;
 
     private final TensorDType dtype;
     private final Map<String, Entry> tensors = new LinkedHashMap<>();
@@ -33,7 +43,17 @@ public final class SafetensorsWriter {
         this.dtype = dtype;
     }
 
-    /** Adds a tensor; {@code data.length} must equal the product of {@code shape}. */
+    /** Adds a tensor whose values are computed while writing. */
+    public SafetensorsWriter add(String name, Values values, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        tensors.put(name, new Entry(shape.clone(), n, values));
+        return this;
+    }
+
+    /** Adds a tensor from an array; {@code data.length} must equal the product of {@code shape}. */
     public SafetensorsWriter add(String name, float[] data, long... shape) {
         long n = 1;
         for (long d : shape) {
@@ -42,13 +62,12 @@ public final class SafetensorsWriter {
         if (n != data.length) {
             throw new IllegalArgumentException(name + ": shape needs " + n + " values, got " + data.length);
         }
-        tensors.put(name, new Entry(shape.clone(), data));
-        return this;
+        return add(name, (chunk, start) -> System.arraycopy(data, (int) start, chunk, 0, chunk.length), shape);
     }
 
     /** Total data bytes of the tensors added so far. */
     public long dataBytes() {
-        return tensors.values().stream().mapToLong(e -> (long) e.data.length * dtype.bytes()).sum();
+        return tensors.values().stream().mapToLong(e -> e.numel * dtype.bytes()).sum();
     }
 
     /** Writes the file. */
@@ -63,7 +82,7 @@ public final class SafetensorsWriter {
                 shape.add(d);
             }
             t.add("shape", shape);
-            long len = (long) e.getValue().data.length * dtype.bytes();
+            long len = e.getValue().numel * dtype.bytes();
             JsonArray offs = new JsonArray();
             offs.add(offset);
             offs.add(offset + len);
@@ -74,27 +93,29 @@ public final class SafetensorsWriter {
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8; // keeps the data 8-byte aligned, as the reference writer does
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
             out.write(json);
             for (int i = json.length; i < padded; i++) {
                 out.write(' ');
             }
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
+            float[] chunk = new float[CHUNK];
             for (Entry e : tensors.values()) {
-                for (float v : e.data) {
-                    if (buf.remaining() < 4) {
-                        out.write(buf.array(), 0, buf.position());
-                        buf.clear();
+                for (long start = 0; start < e.numel; start += CHUNK) {
+                    int n = (int) Math.min(CHUNK, e.numel - start);
+                    float[] c = n == CHUNK ? chunk : new float[n];
+                    e.values.fill(c, start);
+                    buf.clear();
+                    for (int i = 0; i < n; i++) {
+                        switch (dtype) {
+                            case F32 -> buf.putFloat(c[i]);
+                            case F16 -> buf.putShort(FloatFormats.toF16(c[i]));
+                            default -> buf.putShort(FloatFormats.toBf16(c[i]));
+                        }
                     }
-                    switch (dtype) {
-                        case F32 -> buf.putFloat(v);
-                        case F16 -> buf.putShort(FloatFormats.toF16(v));
-                        default -> buf.putShort(FloatFormats.toBf16(v));
-                    }
+                    out.write(buf.array(), 0, buf.position());
                 }
             }
-            out.write(buf.array(), 0, buf.position());
         }
     }
 }

@@ -1,0 +1,238 @@
+package dev.internvl.checkpoint;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Writes an InternVL2-style checkpoint (InternViT-300M-like vision, pixel-shuffle MLP projector, Qwen2 decoder)
+ * with random weights and any dimensions, in the real OpenGVLab layout: {@code config.json} plus
+ * {@code model.safetensors} or shards with {@code model.safetensors.index.json}. Tests use tiny dimensions;
+ * the benchmark uses InternVL2-1B's. The weights are random, so the text a model built from them writes is
+ * meaningless, but every code path a real checkpoint takes is exercised.
+ */
+public final class RandomCheckpoint {
+
+    /**
+     * Dimensions of the checkpoint.
+     *
+     * @param visionHidden ViT width C
+     * @param visionHeads ViT heads
+     * @param visionIntermediate ViT MLP width
+     * @param visionLayers ViT layers
+     * @param llmHidden decoder width D
+     * @param llmIntermediate decoder MLP width
+     * @param llmLayers decoder layers
+     * @param llmHeads query heads
+     * @param llmKvHeads key/value heads
+     * @param vocabSize vocabulary (must cover the tokenizer used with it)
+     * @param tiedHead write no lm_head (the head shares the embedding)
+     */
+    public record Dims(int visionHidden, int visionHeads, int visionIntermediate, int visionLayers, int llmHidden,
+            int llmIntermediate, int llmLayers, int llmHeads, int llmKvHeads, int vocabSize, boolean tiedHead) {
+
+        /** InternVL2-1B: InternViT-300M-448px + Qwen2-0.5B-Instruct (vocab with the InternVL tokens). */
+        public static Dims internVL2_1B() {
+            return new Dims(1024, 16, 4096, 24, 896, 4864, 24, 14, 2, 151655, true);
+        }
+
+        /** A model small enough for unit tests, with a vocabulary covering the Qwen2 tokenizer. */
+        public static Dims tiny() {
+            return new Dims(32, 2, 64, 2, 32, 64, 2, 4, 2, 151655, false);
+        }
+    }
+
+    private RandomCheckpoint() {
+    }
+
+    /**
+     * Writes the checkpoint into {@code dir}.
+     *
+     * @param dims   the dimensions
+     * @param dtype  stored dtype (F32, F16 or BF16)
+     * @param seed   random seed; equal seeds give identical files
+     * @param shards 1 for a single {@code model.safetensors}, more for a sharded checkpoint with an index
+     * @param template the conversation template named in config.json
+     */
+    public static void write(Path dir, Dims dims, TensorDType dtype, long seed, int shards, String template)
+            throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), config(dims, dtype, template), StandardCharsets.UTF_8);
+        List<SafetensorsWriter> writers = new ArrayList<>();
+        for (int i = 0; i < shards; i++) {
+            writers.add(new SafetensorsWriter(dtype));
+        }
+        JsonObject weightMap = new JsonObject();
+        SplittableRandom root = new SplittableRandom(seed);
+        int[] next = {0};
+        Adder add = (name, std, mean, shape) -> {
+            int shard = next[0]++ % shards;
+            long tensorSeed = root.nextLong();
+            writers.get(shard).add(name, (chunk, start) -> {
+                SplittableRandom r = new SplittableRandom(tensorSeed ^ (start * 0x9E3779B97F4A7C15L));
+                for (int i = 0; i < chunk.length; i++) {
+                    chunk[i] = (float) (mean + std * (2 * r.nextDouble() - 1) * 1.7320508);
+                }
+            }, shape);
+            weightMap.addProperty(name, shardName(shard, shards));
+        };
+        addVision(add, dims);
+        addLanguage(add, dims);
+        long total = 0;
+        for (int i = 0; i < shards; i++) {
+            writers.get(i).write(dir.resolve(shardName(i, shards)));
+            total += writers.get(i).dataBytes();
+        }
+        if (shards > 1) {
+            JsonObject index = new JsonObject();
+            JsonObject meta = new JsonObject();
+            meta.addProperty("total_size", total);
+            index.add("metadata", meta);
+            index.add("weight_map", weightMap);
+            Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String shardName(int shard, int shards) {
+        return shards == 1 ? "model.safetensors"
+                : String.format("model-%05d-of-%05d.safetensors", shard + 1, shards);
+    }
+
+    @FunctionalInterface
+    private interface Adder {
+        void add(String name, double std, double mean, long... shape);
+    }
+
+    private static void addVision(Adder a, Dims d) {
+        long c = d.visionHidden();
+        long inter = d.visionIntermediate();
+        String p = "vision_model.";
+        a.add(p + "embeddings.patch_embedding.weight", 0.02, 0, c, 3, 14, 14);
+        a.add(p + "embeddings.patch_embedding.bias", 0.02, 0, c);
+        a.add(p + "embeddings.class_embedding", 0.02, 0, 1, 1, c);
+        a.add(p + "embeddings.position_embedding", 0.02, 0, 1, 1025, c);
+        for (int i = 0; i < d.visionLayers(); i++) {
+            String l = p + "encoder.layers." + i + ".";
+            a.add(l + "ls1", 0.05, 0.1, c);
+            a.add(l + "ls2", 0.05, 0.1, c);
+            a.add(l + "attn.qkv.weight", 0.05, 0, 3 * c, c);
+            a.add(l + "attn.qkv.bias", 0.02, 0, 3 * c);
+            a.add(l + "attn.proj.weight", 0.05, 0, c, c);
+            a.add(l + "attn.proj.bias", 0.02, 0, c);
+            a.add(l + "mlp.fc1.weight", 0.05, 0, inter, c);
+            a.add(l + "mlp.fc1.bias", 0.02, 0, inter);
+            a.add(l + "mlp.fc2.weight", 0.05, 0, c, inter);
+            a.add(l + "mlp.fc2.bias", 0.02, 0, c);
+            a.add(l + "norm1.weight", 0.1, 1, c);
+            a.add(l + "norm1.bias", 0.02, 0, c);
+            a.add(l + "norm2.weight", 0.1, 1, c);
+            a.add(l + "norm2.bias", 0.02, 0, c);
+        }
+        long in = 4 * c;
+        long dm = d.llmHidden();
+        a.add("mlp1.0.weight", 0.1, 1, in);
+        a.add("mlp1.0.bias", 0.02, 0, in);
+        a.add("mlp1.1.weight", 0.05, 0, dm, in);
+        a.add("mlp1.1.bias", 0.02, 0, dm);
+        a.add("mlp1.3.weight", 0.05, 0, dm, dm);
+        a.add("mlp1.3.bias", 0.02, 0, dm);
+    }
+
+    private static void addLanguage(Adder a, Dims d) {
+        long dm = d.llmHidden();
+        long hd = dm / d.llmHeads();
+        long q = d.llmHeads() * hd;
+        long kv = d.llmKvHeads() * hd;
+        long inter = d.llmIntermediate();
+        String p = "language_model.model.";
+        a.add(p + "embed_tokens.weight", 0.5, 0, d.vocabSize(), dm);
+        for (int i = 0; i < d.llmLayers(); i++) {
+            String l = p + "layers." + i + ".";
+            a.add(l + "input_layernorm.weight", 0.1, 1, dm);
+            a.add(l + "self_attn.q_proj.weight", 0.1, 0, q, dm);
+            a.add(l + "self_attn.q_proj.bias", 0.05, 0, q);
+            a.add(l + "self_attn.k_proj.weight", 0.1, 0, kv, dm);
+            a.add(l + "self_attn.k_proj.bias", 0.05, 0, kv);
+            a.add(l + "self_attn.v_proj.weight", 0.1, 0, kv, dm);
+            a.add(l + "self_attn.v_proj.bias", 0.05, 0, kv);
+            a.add(l + "self_attn.o_proj.weight", 0.1, 0, dm, q);
+            a.add(l + "post_attention_layernorm.weight", 0.1, 1, dm);
+            a.add(l + "mlp.gate_proj.weight", 0.1, 0, inter, dm);
+            a.add(l + "mlp.up_proj.weight", 0.1, 0, inter, dm);
+            a.add(l + "mlp.down_proj.weight", 0.1, 0, dm, inter);
+        }
+        a.add(p + "norm.weight", 0.1, 1, dm);
+        if (!d.tiedHead()) {
+            a.add("language_model.lm_head.weight", 0.1, 0, d.vocabSize(), dm);
+        }
+    }
+
+    /** The config.json of InternVL2-1B with the given dimensions. */
+    static String config(Dims d, TensorDType dtype, String template) {
+        String torchDtype = switch (dtype) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> "float32";
+        };
+        JsonObject vision = new JsonObject();
+        vision.add("architectures", array("InternVisionModel"));
+        vision.addProperty("model_type", "intern_vit_6b");
+        vision.addProperty("hidden_size", d.visionHidden());
+        vision.addProperty("num_attention_heads", d.visionHeads());
+        vision.addProperty("intermediate_size", d.visionIntermediate());
+        vision.addProperty("num_hidden_layers", d.visionLayers());
+        vision.addProperty("image_size", 448);
+        vision.addProperty("patch_size", 14);
+        vision.addProperty("norm_type", "layer_norm");
+        vision.addProperty("layer_norm_eps", 1e-6);
+        vision.addProperty("qkv_bias", true);
+        vision.addProperty("qk_normalization", false);
+        vision.addProperty("hidden_act", "gelu");
+        JsonObject llm = new JsonObject();
+        llm.add("architectures", array("Qwen2ForCausalLM"));
+        llm.addProperty("model_type", "qwen2");
+        llm.addProperty("hidden_size", d.llmHidden());
+        llm.addProperty("intermediate_size", d.llmIntermediate());
+        llm.addProperty("num_hidden_layers", d.llmLayers());
+        llm.addProperty("num_attention_heads", d.llmHeads());
+        llm.addProperty("num_key_value_heads", d.llmKvHeads());
+        llm.addProperty("vocab_size", d.vocabSize());
+        llm.addProperty("rope_theta", 1000000.0);
+        llm.addProperty("rms_norm_eps", 1e-6);
+        llm.addProperty("max_position_embeddings", 32768);
+        llm.addProperty("hidden_act", "silu");
+        llm.addProperty("tie_word_embeddings", d.tiedHead());
+        llm.addProperty("bos_token_id", 151643);
+        llm.addProperty("eos_token_id", 151645);
+        llm.addProperty("torch_dtype", torchDtype);
+        JsonObject root = new JsonObject();
+        root.add("architectures", array("InternVLChatModel"));
+        root.addProperty("model_type", "internvl_chat");
+        root.addProperty("template", template);
+        root.addProperty("downsample_ratio", 0.5);
+        root.addProperty("ps_version", "v2");
+        root.addProperty("select_layer", -1);
+        root.addProperty("force_image_size", 448);
+        root.addProperty("dynamic_image_size", true);
+        root.addProperty("use_thumbnail", true);
+        root.addProperty("min_dynamic_patch", 1);
+        root.addProperty("max_dynamic_patch", 12);
+        root.addProperty("torch_dtype", torchDtype);
+        root.add("vision_config", vision);
+        root.add("llm_config", llm);
+        return new GsonBuilder().setPrettyPrinting().create().toJson(root);
+    }
+
+    private static JsonArray array(String s) {
+        JsonArray a = new JsonArray();
+        a.add(s);
+        return a;
+    }
+}
