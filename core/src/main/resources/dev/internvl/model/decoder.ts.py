@@ -31,12 +31,17 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     q3 = torch.reshape(qpos, [1, t, 1])
     visible = torch.logical_and(torch.le(kpos, q3), torch.ge(kpos, pad3))      # [B,T,L] causal, padding hidden
     visible = torch.logical_or(visible, torch.eq(kpos, q3))                    # a padding row still sees itself
+    # grouped-query attention without repeating K/V: the g query heads of a KV head become g*T query rows,
+    # so the mask repeats g times along the query axis (computed once for all layers)
+    g = n_heads // n_kv
+    mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
+    mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
     positions = torch.reshape(qpos, [1, t]) - torch.reshape(pad, [bsz, 1])     # [B,T] rotary positions
-    rope = self.rope_tables(positions, head_dim, theta, x.dtype)               # cos, sin [B,T,hd]
+    rope = self.rope_tables(positions, head_dim, theta, x.dtype)               # cos, sin [B,1,T,hd]
     for i in range(n_layers):
         b = 3 + 7 * i
         h = self.rms(x, w[b], eps)
-        x = x + self.self_attention(h, w[b + 1], w[b + 2], w[b + 3], rope[0], rope[1], visible,
+        x = x + self.self_attention(h, w[b + 1], w[b + 2], w[b + 3], rope[0], rope[1], mask,
                                     cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
         h = self.rms(x, w[b + 4], eps)
         x = x + self.mlp(h, w[b + 5], w[b + 6])
@@ -44,7 +49,7 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     return torch.to(torch.linear(x, w[2]), 6)                                  # [B,V] fp32
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, cos: Tensor, sin: Tensor,
-                   visible: Tensor, cache_k: Tensor, cache_v: Tensor, past: int, n_heads: int, n_kv: int,
+                   mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int, n_heads: int, n_kv: int,
                    hd: int) -> Tensor:
     bsz = x.size(0)
     t = x.size(1)
@@ -61,10 +66,7 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, c
     torch.copy_(torch.narrow(cache_v, 2, past, t), v)
     keys = torch.narrow(cache_k, 2, 0, total)                                  # [B,KV,L,hd]
     values = torch.narrow(cache_v, 2, 0, total)
-    # grouped-query attention without repeating K/V: the g query heads of a KV head become g*T query rows
-    qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd]
-    mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
-    mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
+    qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd] grouped queries
     o = torch.scaled_dot_product_attention(qg, keys, values, mask)             # [B,KV,g*T,hd]
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
     return torch.linear(o, o_w)                                                # [B,T,D]
@@ -74,12 +76,14 @@ def rope_tables(self, positions: Tensor, hd: int, theta: float, dtype: int) -> L
     inv_freq = torch.reciprocal(torch.pow(theta, torch.arange(0, hd, 2, dtype=4, device=positions.device).float() / hd))
     freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv_freq             # [B,T,hd/2]
     emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
-    return [torch.to(torch.cos(emb), dtype), torch.to(torch.sin(emb), dtype)]
+    cos = torch.unsqueeze(torch.to(torch.cos(emb), dtype), 1)                  # [B,1,T,hd] broadcast over heads
+    sin = torch.unsqueeze(torch.to(torch.sin(emb), dtype), 1)
+    return [cos, sin]
 
 def apply_rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     half = x.size(-1) // 2
     rotated = torch.cat([torch.neg(torch.narrow(x, -1, half, half)), torch.narrow(x, -1, 0, half)], -1)
-    return x * torch.unsqueeze(cos, 1) + rotated * torch.unsqueeze(sin, 1)    # [B,H,T,hd]
+    return x * cos + rotated * sin                                             # [B,H,T,hd]
 
 def mlp(self, x: Tensor, gate_up_w: Tensor, down_w: Tensor) -> Tensor:
     gu = torch.chunk(torch.linear(x, gate_up_w), 2, -1)                        # gate, up [B,T,I]

@@ -1,0 +1,201 @@
+package dev.internvl.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.checkpoint.TensorDType;
+import dev.internvl.checkpoint.TensorInfo;
+import dev.internvl.model.ComputeDType;
+import dev.internvl.model.Decoder;
+import dev.internvl.model.InternVLModel;
+import dev.internvl.model.KvCache;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.model.VisionEmbeddings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench}: time to first token and decode speed on a random-weight checkpoint of real dimensions (written
+ * once to a work folder), or on a given checkpoint. Prints one JSON object.
+ */
+@Command(name = "bench", description = "Measure time-to-first-token and decode tokens/s; prints JSON.")
+final class BenchCommand implements Callable<Integer> {
+
+    /** {@code <IMG_CONTEXT>} of the Qwen2-based InternVL2 tokenizers. */
+    private static final long IMG_CONTEXT = 151648;
+
+    @Option(names = "--dims", defaultValue = "internvl2-1b", description = "internvl2-1b or tiny (random weights).")
+    String dims;
+
+    @Option(names = "--model", description = "Benchmark this checkpoint instead of random weights.")
+    Path model;
+
+    @Option(names = "--work-dir", description = "Where the random checkpoint is kept (default: the temp folder).")
+    Path workDir;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "Compute dtype: bf16, fp16, fp32.")
+    String dtype;
+
+    @Option(names = "--quantization", defaultValue = "none", description = "Only 'none' in this version.")
+    String quantization;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Only 1 in this version.")
+    int batch;
+
+    @Option(names = "--tiles", defaultValue = "1", description = "Image tiles in the prompt (0 for text only).")
+    int tiles;
+
+    @Option(names = "--text-tokens", defaultValue = "32", description = "Text tokens around the image.")
+    int textTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "64", description = "Tokens to decode.")
+    int newTokens;
+
+    @Option(names = "--json", description = "Print only the JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!quantization.equals("none") || batch != 1) {
+            throw new IllegalArgumentException("this version benchmarks --quantization none at --batch 1");
+        }
+        if (tiles < 0 || textTokens < 1 || newTokens < 1) {
+            throw new IllegalArgumentException("--tiles must be >= 0, --text-tokens and --new-tokens >= 1");
+        }
+        ComputeDType computeDType = ComputeDType.parse(dtype);
+        Path dir = model != null ? model : randomCheckpoint();
+        long loadStart = System.nanoTime();
+        try (InternVLModel m = InternVLModel.load(dir, ModelOptions.defaults().withDtype(computeDType))) {
+            double loadS = (System.nanoTime() - loadStart) / 1e9;
+            Decoder decoder = m.decoder();
+            int vocab = m.config().llm().vocabSize();
+            int imageTokens = tiles * m.config().numImageTokens();
+            long[] prompt = prompt(imageTokens, vocab);
+            float[] pixels = randomPixels(tiles, m.config().imageSize());
+            run(m, decoder, prompt, pixels, 4); // warm-up: TorchScript profiles and optimizes on the first calls
+            Timing t = run(m, decoder, prompt, pixels, newTokens);
+            JsonObject o = new JsonObject();
+            o.addProperty("dims", model != null ? dir.toString() : dims);
+            o.addProperty("dtype", computeDType.toString());
+            o.addProperty("quantization", quantization);
+            o.addProperty("batch", batch);
+            o.addProperty("tiles", tiles);
+            o.addProperty("prompt_tokens", prompt.length);
+            o.addProperty("new_tokens", newTokens);
+            o.addProperty("load_s", round(loadS));
+            o.addProperty("vision_ms", round(t.visionMs));
+            o.addProperty("prefill_ms", round(t.prefillMs));
+            o.addProperty("ttft_ms", round(t.visionMs + t.prefillMs));
+            o.addProperty("decode_ms_per_token", round(t.decodeMs / (newTokens - 1)));
+            o.addProperty("decode_tokens_per_s", round((newTokens - 1) / (t.decodeMs / 1000)));
+            o.addProperty("peak_rss_mb", round(peakRssMb()));
+            o.addProperty("weights_mb", round(weightBytes(m.checkpoint(), null, computeDType) / 1e6));
+            o.addProperty("llm_weights_mb", round(weightBytes(m.checkpoint(), "language_model.", computeDType) / 1e6));
+            o.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+            System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
+        }
+        return 0;
+    }
+
+    private record Timing(double visionMs, double prefillMs, double decodeMs) {
+    }
+
+    /** Vision + prefill (time to the first token's logits), then {@code steps - 1} greedy decode steps. */
+    private Timing run(InternVLModel m, Decoder decoder, long[] prompt, float[] pixels, int steps) {
+        long t0 = System.nanoTime();
+        VisionEmbeddings images = tiles > 0 ? m.encodeImages(pixels, tiles) : null;
+        long t1 = System.nanoTime();
+        try (KvCache cache = decoder.newCache(1, prompt.length + steps)) {
+            float[] logits = decoder.forward(new long[][] {prompt}, new int[1], images, IMG_CONTEXT, cache)[0];
+            long next = argmax(logits);
+            long t2 = System.nanoTime();
+            for (int i = 1; i < steps; i++) {
+                logits = decoder.forward(new long[][] {{next}}, new int[1], null, IMG_CONTEXT, cache)[0];
+                next = argmax(logits);
+            }
+            long t3 = System.nanoTime();
+            return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+        } finally {
+            if (images != null) {
+                images.close();
+            }
+        }
+    }
+
+    private long[] prompt(int imageTokens, int vocab) {
+        SplittableRandom r = new SplittableRandom(7);
+        long[] ids = new long[textTokens + imageTokens];
+        int before = textTokens / 2;
+        for (int i = 0; i < ids.length; i++) {
+            boolean image = i >= before && i < before + imageTokens;
+            ids[i] = image ? IMG_CONTEXT : r.nextInt(Math.min(vocab, 150000));
+        }
+        return ids;
+    }
+
+    private static float[] randomPixels(int tiles, int size) {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] px = new float[tiles * 3 * size * size];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        return px;
+    }
+
+    private Path randomCheckpoint() throws IOException {
+        RandomCheckpoint.Dims d = switch (dims) {
+            case "internvl2-1b" -> RandomCheckpoint.Dims.internVL2_1B();
+            case "tiny" -> RandomCheckpoint.Dims.tiny();
+            default -> throw new IllegalArgumentException("unknown --dims " + dims + " (internvl2-1b or tiny)");
+        };
+        Path dir = (workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")))
+                .resolve("internvl-bench-" + dims + "-bf16");
+        if (!Files.exists(dir.resolve(".complete"))) {
+            if (!json) {
+                System.err.println("writing a random " + dims + " checkpoint to " + dir + " (once)");
+            }
+            RandomCheckpoint.write(dir, d, TensorDType.BF16, 0, 1, "Hermes-2");
+            Files.writeString(dir.resolve(".complete"), "ok");
+        }
+        return dir;
+    }
+
+    static long weightBytes(Checkpoint ckpt, String prefix, ComputeDType dtype) {
+        int bytes = dtype == ComputeDType.FP32 ? 4 : 2;
+        return ckpt.names().stream().filter(n -> prefix == null || n.startsWith(prefix)).map(ckpt::tensor)
+                .mapToLong(TensorInfo::numel).sum() * bytes;
+    }
+
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
