@@ -26,6 +26,7 @@ import java.util.Set;
  * sets them. So Qwen2 tokenizers add nothing, while InternLM2-style tokenizers prepend BOS ({@link #addsBos()}).
  * Added tokens that {@code tokenizer_config.json} ({@code added_tokens_decoder}) or {@code added_tokens.json}
  * declare and {@code tokenizer.json} lacks are added as single tokens. Decoding applies no clean-up of spaces.
+ * Safe for concurrent use; {@link #close()} frees the native tokenizer.
  */
 public final class InternVLTokenizer implements AutoCloseable {
 
@@ -120,7 +121,7 @@ public final class InternVLTokenizer implements AutoCloseable {
     }
 
     /**
-     * The text of {@code ids}.
+     * The text of {@code ids}; ids that the tokenizer does not know are left out, as the Rust library does.
      *
      * @param skipSpecialTokens drop special tokens ({@code <|im_end|>}, {@code <ref>}, {@code <box>}, ...), as
      *     {@code chat()} does; keep them to parse grounding output

@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Turns generated token ids, fed one at a time, into text deltas without ever emitting half a character.
  *
  * <p>Byte-level BPE tokens can end inside a UTF-8 sequence (Chinese characters and emoji often span several
- * tokens); decoding such a prefix yields U+FFFD. Like the streamers of transformers and text-generation-inference,
- * this decoder keeps a small window: the tokens of the last emitted delta (context for decoders that depend on the
+ * tokens); decoding such a prefix yields U+FFFD. Like the incremental decoding of text-generation-inference, this
+ * decoder keeps a small window: the tokens of the last emitted delta (context for decoders that depend on the
  * preceding token) plus the tokens not yet emitted. Each step decodes only that window and emits the text past the
  * context once it no longer ends in U+FFFD; so the cost per token is constant while text keeps completing.
  *
@@ -40,16 +40,13 @@ public final class TokenStreamDecoder {
      */
     public String push(long tokenId) {
         append(tokenId);
-        if (contextText == null) {
-            contextText = tokenizer.decode(Arrays.copyOf(ids, readOffset), skipSpecialTokens);
-        }
-        String text = tokenizer.decode(Arrays.copyOf(ids, size), skipSpecialTokens);
-        if (text.length() <= contextText.length() || text.charAt(text.length() - 1) == REPLACEMENT) {
+        String context = contextText();
+        String text = decode(size);
+        if (text.length() <= context.length() || text.charAt(text.length() - 1) == REPLACEMENT) {
             return "";
         }
-        String delta = text.substring(contextText.length());
         slideWindow();
-        return delta;
+        return text.substring(context.length());
     }
 
     /**
@@ -57,18 +54,12 @@ public final class TokenStreamDecoder {
      * afresh. Call it once generation has ended.
      */
     public String flush() {
-        if (size == readOffset) {
-            return "";
-        }
-        if (contextText == null) {
-            contextText = tokenizer.decode(Arrays.copyOf(ids, readOffset), skipSpecialTokens);
-        }
-        String text = tokenizer.decode(Arrays.copyOf(ids, size), skipSpecialTokens);
-        String delta = text.length() > contextText.length() ? text.substring(contextText.length()) : "";
+        String context = contextText();
+        String text = decode(size);
         size = 0;
         readOffset = 0;
         contextText = "";
-        return delta;
+        return text.length() > context.length() ? text.substring(context.length()) : "";
     }
 
     /** After an emission, the tokens just emitted become the context and nothing is pending. */
@@ -77,6 +68,17 @@ public final class TokenStreamDecoder {
         size -= readOffset;
         readOffset = size;
         contextText = null;
+    }
+
+    private String contextText() {
+        if (contextText == null) {
+            contextText = decode(readOffset);
+        }
+        return contextText;
+    }
+
+    private String decode(int end) {
+        return tokenizer.decode(Arrays.copyOf(ids, end), skipSpecialTokens);
     }
 
     private void append(long tokenId) {
