@@ -61,6 +61,7 @@ public final class ChatPromptBuilder {
         return configSystemMessage != null ? configSystemMessage : template.defaultSystemMessage();
     }
 
+    /** The template, for the stop tokens and {@link ConversationTemplate#cleanResponse} of the answers. */
     public ConversationTemplate template() {
         return template;
     }

@@ -16,9 +16,4 @@ public record ChatTurn(String question, String answer) {
     public static ChatTurn open(String question) {
         return new ChatTurn(question, null);
     }
-
-    /** Whether the assistant's turn is left open (no answer, or an empty one). */
-    public boolean isOpen() {
-        return answer == null || answer.isEmpty();
-    }
 }
