@@ -1,0 +1,140 @@
+package dev.internvl.text;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds prompts exactly as the official {@code InternVLChatModel.chat()} and {@code batch_chat()} do, for one
+ * template and system message. Immutable: the {@code with...} methods return a new builder.
+ *
+ * <p>A chat prompt: if there is no history, there are images and the question has no {@code <image>}, the
+ * question becomes {@code <image>\n} + question; the template renders the system prompt, the history and the
+ * question with the assistant's turn left open; then each {@code <image>} of the whole prompt (history included),
+ * in order, becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokens per tile × that image's tiles) +
+ * {@code </img>}. Unlike the official code, which silently leaves unmatched placeholders or images, a different
+ * number of placeholders and images is an error.
+ */
+public final class ChatPromptBuilder {
+
+    private final ConversationTemplate template;
+    private final String systemMessageOverride;
+    private final String configSystemMessage;
+    private final int tokensPerTile;
+
+    private ChatPromptBuilder(ConversationTemplate template, String systemMessageOverride, String configSystemMessage,
+                              int tokensPerTile) {
+        this.template = Objects.requireNonNull(template, "template");
+        this.systemMessageOverride = systemMessageOverride;
+        this.configSystemMessage = configSystemMessage;
+        if (tokensPerTile < 1) {
+            throw new IllegalArgumentException("Image tokens per tile must be positive, got " + tokensPerTile);
+        }
+        this.tokensPerTile = tokensPerTile;
+    }
+
+    /** A builder with the template's default system message and {@value InternVLTokens#DEFAULT_TOKENS_PER_TILE} tokens per tile. */
+    public static ChatPromptBuilder forTemplate(ConversationTemplate template) {
+        return new ChatPromptBuilder(template, null, null, InternVLTokens.DEFAULT_TOKENS_PER_TILE);
+    }
+
+    /** Uses the checkpoint's {@code config.json} {@code system_message} (null: none) unless a system message is set. */
+    public ChatPromptBuilder withConfigSystemMessage(String configSystemMessage) {
+        return new ChatPromptBuilder(template, systemMessageOverride, configSystemMessage, tokensPerTile);
+    }
+
+    /** Uses this system message (null: none; empty: an empty system prompt), whatever the checkpoint says. */
+    public ChatPromptBuilder withSystemMessage(String systemMessage) {
+        return new ChatPromptBuilder(template, systemMessage, configSystemMessage, tokensPerTile);
+    }
+
+    /** Sets the image tokens per tile ({@code num_image_token} of the model, 256 for 448-pixel tiles). */
+    public ChatPromptBuilder withImageTokensPerTile(int tokensPerTile) {
+        return new ChatPromptBuilder(template, systemMessageOverride, configSystemMessage, tokensPerTile);
+    }
+
+    /** The system message in force: the one set, else the checkpoint's, else the template default. */
+    public String systemMessage() {
+        if (systemMessageOverride != null) {
+            return systemMessageOverride;
+        }
+        return configSystemMessage != null ? configSystemMessage : template.defaultSystemMessage();
+    }
+
+    /** The template, for the stop tokens and {@link ConversationTemplate#cleanResponse} of the answers. */
+    public ConversationTemplate template() {
+        return template;
+    }
+
+    /**
+     * The prompt of one {@code chat()} round.
+     *
+     * @param history earlier rounds, oldest first (null or empty: none), with questions as {@link ChatPrompt#question()}
+     *     returned them
+     * @param question the user's question
+     * @param numPatchesList tiles per image, in placeholder order (null or empty: text only)
+     * @throws IllegalArgumentException when the prompt's {@code <image>} placeholders and the images differ in number,
+     *     or an image has no tiles
+     */
+    public ChatPrompt chat(List<ChatTurn> history, String question, List<Integer> numPatchesList) {
+        Objects.requireNonNull(question, "question");
+        List<ChatTurn> turns = new ArrayList<>(history == null ? List.of() : history);
+        List<Integer> patches = numPatchesList == null ? List.of() : List.copyOf(numPatchesList);
+        for (int tiles : patches) {
+            if (tiles < 1) {
+                throw new IllegalArgumentException("Every image needs at least one tile: numPatchesList=" + patches);
+            }
+        }
+        String fullQuestion = turns.isEmpty() && !patches.isEmpty() && !question.contains(InternVLTokens.IMAGE_PLACEHOLDER)
+                ? InternVLTokens.IMAGE_PLACEHOLDER + "\n" + question
+                : question;
+        turns.add(ChatTurn.open(fullQuestion));
+        String unexpanded = template.render(systemMessage(), turns);
+
+        int placeholders = InternVLTokens.countPlaceholders(unexpanded);
+        if (placeholders != patches.size()) {
+            throw new IllegalArgumentException("The prompt holds " + placeholders + " " + InternVLTokens.IMAGE_PLACEHOLDER
+                    + " placeholder(s) (system message, history and question together) but " + patches.size()
+                    + " image(s) were given (numPatchesList=" + patches + ")");
+        }
+        int contextTokens = tokensPerTile * patches.stream().mapToInt(Integer::intValue).sum();
+        String text = InternVLTokens.expandPlaceholders(unexpanded, patches, tokensPerTile);
+        return new ChatPrompt(text, unexpanded, fullQuestion, patches, contextTokens);
+    }
+
+    /**
+     * The prompts of one {@code batch_chat()} call: independent questions without history, one image per question
+     * (the same prefix rule as {@link #chat}). The system message is this builder's, as for {@link #chat}; the
+     * repository's {@code batch_chat()} always uses the template default, which is this builder's unless changed.
+     *
+     * @param numPatchesList tiles of each question's image (null or empty: text only)
+     */
+    public List<ChatPrompt> batch(List<String> questions, List<Integer> numPatchesList) {
+        boolean images = numPatchesList != null && !numPatchesList.isEmpty();
+        if (images && numPatchesList.size() != questions.size()) {
+            throw new IllegalArgumentException("batch_chat takes one image per question: " + questions.size()
+                    + " questions but numPatchesList=" + numPatchesList);
+        }
+        List<ChatPrompt> prompts = new ArrayList<>(questions.size());
+        for (int i = 0; i < questions.size(); i++) {
+            prompts.add(chat(List.of(), questions.get(i), images ? List.of(numPatchesList.get(i)) : List.of()));
+        }
+        return prompts;
+    }
+
+    /**
+     * The tiles per image for {@code totalTiles} tiles of pixel values, as {@code chat()} settles them: without a
+     * list, all tiles form one image (none without tiles); with one, its sum must equal {@code totalTiles}.
+     */
+    public static List<Integer> numPatchesList(List<Integer> numPatchesList, int totalTiles) {
+        if (numPatchesList == null) {
+            return totalTiles == 0 ? List.of() : List.of(totalTiles);
+        }
+        int sum = numPatchesList.stream().mapToInt(Integer::intValue).sum();
+        if (sum != totalTiles) {
+            throw new IllegalArgumentException("numPatchesList " + numPatchesList + " adds up to " + sum
+                    + " tiles, but the pixel values hold " + totalTiles + " tiles");
+        }
+        return List.copyOf(numPatchesList);
+    }
+}

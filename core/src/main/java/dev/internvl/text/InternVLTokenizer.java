@@ -1,0 +1,215 @@
+package dev.internvl.text;
+
+import ai.djl.engine.EngineException;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The text tokenizer of an InternVL checkpoint: the checkpoint's Hugging Face {@code tokenizer.json} run by DJL's
+ * binding of the Rust {@code tokenizers} library, with truncation and padding off.
+ *
+ * <p>{@link #encode} adds the special tokens that the tokenizer itself adds: those of the {@code tokenizer.json}
+ * post-processor, overridden by {@code add_bos_token} / {@code add_eos_token} where {@code tokenizer_config.json}
+ * sets them. So Qwen2 tokenizers add nothing, while InternLM2-style tokenizers prepend BOS ({@link #addsBos()}).
+ * Added tokens that {@code tokenizer_config.json} ({@code added_tokens_decoder}) or {@code added_tokens.json}
+ * declare and {@code tokenizer.json} lacks are added as single tokens. Decoding applies no clean-up of spaces.
+ * Safe for concurrent use; {@link #close()} frees the native tokenizer.
+ */
+public final class InternVLTokenizer implements AutoCloseable {
+
+    /** Text whose encoding, with and without special tokens, shows what the post-processor adds around it. */
+    private static final String PROBE_TEXT = "a";
+    /** Qwen2's pad token, used when the tokenizer files name none. */
+    private static final String QWEN_PAD_TOKEN = "<|endoftext|>";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Map<String, Integer> tokenIds;
+    private final Set<Long> specialIds;
+    private final int vocabSize;
+    private final long[] prefixIds;
+    private final long[] suffixIds;
+    private final OptionalLong padTokenId;
+
+    private InternVLTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files) {
+        this.tokenizer = tokenizer;
+        Map<String, Integer> ids = new HashMap<>(files.vocab());
+        Set<Long> special = new HashSet<>();
+        for (TokenizerFiles.AddedToken token : files.addedTokens()) {
+            ids.put(token.content(), token.id());
+            if (token.special()) {
+                special.add((long) token.id());
+            }
+        }
+        this.tokenIds = Collections.unmodifiableMap(ids);
+        this.specialIds = Set.copyOf(special);
+        this.vocabSize = (int) ids.values().stream().distinct().count();
+        checkAddedTokens(files);
+
+        long[] withSpecial = tokenizer.encode(PROBE_TEXT, true, false).getIds();
+        long[] plain = tokenizer.encode(PROBE_TEXT, false, false).getIds();
+        int at = indexOf(withSpecial, plain);
+        if (at < 0) {
+            throw new IllegalStateException("Cannot tell which special tokens the post-processor of "
+                    + files.tokenizerJsonPath() + " adds: " + Arrays.toString(withSpecial) + " vs " + Arrays.toString(plain));
+        }
+        this.prefixIds = configuredSpecial(files, "add_bos_token", "bos_token")
+                .orElse(Arrays.copyOfRange(withSpecial, 0, at));
+        this.suffixIds = configuredSpecial(files, "add_eos_token", "eos_token")
+                .orElse(Arrays.copyOfRange(withSpecial, at + plain.length, withSpecial.length));
+        Optional<String> padToken = files.configToken("pad_token").or(files::paddingToken)
+                .or(() -> Optional.of(QWEN_PAD_TOKEN).filter(this::isSpecial));
+        this.padTokenId = padToken.map(t -> OptionalLong.of(requireTokenId(t))).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Loads the tokenizer of a checkpoint folder.
+     *
+     * @param checkpointDir the folder with {@code tokenizer.json} and optionally {@code tokenizer_config.json} and
+     *     {@code added_tokens.json}
+     * @throws IllegalArgumentException when a file is missing or malformed (the message names it), or declares a
+     *     token id that contradicts another file
+     * @throws IllegalStateException when the tokenizer library cannot register an added token under its id
+     */
+    public static InternVLTokenizer load(Path checkpointDir) {
+        TokenizerFiles files = TokenizerFiles.read(checkpointDir);
+        byte[] json = files.mergedJson().getBytes(StandardCharsets.UTF_8);
+        // Special tokens are added here, not by DJL; DJL would otherwise truncate at 512 tokens and pad.
+        Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot load " + files.tokenizerJsonPath(), e);
+        } catch (EngineException e) {
+            throw e; // the native library itself failed to load
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("The tokenizer library rejects " + files.tokenizerJsonPath()
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            return new InternVLTokenizer(tokenizer, files);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** Token ids of {@code text}, with this tokenizer's own special tokens (e.g. BOS) added; never truncated. */
+    public long[] encode(String text) {
+        long[] body = tokenizer.encode(text, false, false).getIds();
+        if (prefixIds.length == 0 && suffixIds.length == 0) {
+            return body;
+        }
+        long[] ids = new long[prefixIds.length + body.length + suffixIds.length];
+        System.arraycopy(prefixIds, 0, ids, 0, prefixIds.length);
+        System.arraycopy(body, 0, ids, prefixIds.length, body.length);
+        System.arraycopy(suffixIds, 0, ids, prefixIds.length + body.length, suffixIds.length);
+        return ids;
+    }
+
+    /**
+     * The text of {@code ids}; ids that the tokenizer does not know are left out, as the Rust library does.
+     *
+     * @param skipSpecialTokens drop special tokens ({@code <|im_end|>}, {@code <ref>}, {@code <box>}, ...), as
+     *     {@code chat()} does; keep them to parse grounding output
+     */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
+    /** A decoder for generated ids that yields text as soon as it is complete; see {@link TokenStreamDecoder}. */
+    public TokenStreamDecoder newStreamDecoder(boolean skipSpecialTokens) {
+        return new TokenStreamDecoder(this, skipSpecialTokens);
+    }
+
+    /** The id of a single token (an added token such as {@code <IMG_CONTEXT>}, or a vocabulary entry), if any. */
+    public OptionalLong tokenId(String token) {
+        Integer id = tokenIds.get(token);
+        return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+    }
+
+    /** The id of a single token, or an error saying that the tokenizer lacks it. */
+    public long requireTokenId(String token) {
+        return tokenId(token).orElseThrow(() -> new IllegalArgumentException(
+                "Token " + token + " is not a single token of this tokenizer"));
+    }
+
+    /** Number of distinct token ids, added tokens included ({@code len(tokenizer)} in transformers). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Ids of the special added tokens: those that {@code decode(ids, true)} drops. */
+    public Set<Long> specialIds() {
+        return specialIds;
+    }
+
+    /** Whether {@link #encode} starts every sequence with a special token (BOS), as InternLM2 tokenizers do. */
+    public boolean addsBos() {
+        return prefixIds.length > 0;
+    }
+
+    /**
+     * The id used to pad batches: tokenizer_config.json's {@code pad_token}, else the pad token of tokenizer.json,
+     * else {@code <|endoftext|>} when it is a special token (Qwen2's pad token).
+     */
+    public OptionalLong padTokenId() {
+        return padTokenId;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    /** Fails unless the library encodes every added token as exactly its own id (it renumbers ids that leave gaps). */
+    private void checkAddedTokens(TokenizerFiles files) {
+        for (TokenizerFiles.AddedToken token : files.addedTokens()) {
+            long[] ids = tokenizer.encode(token.content(), false, false).getIds();
+            if (ids.length != 1 || ids[0] != token.id()) {
+                throw new IllegalStateException("The tokenizer library cannot add token \"" + token.content()
+                        + "\" with id " + token.id() + " (it encodes to " + Arrays.toString(ids) + ") in "
+                        + files.tokenizerJsonPath() + ": added token ids must follow the vocabulary without gaps");
+            }
+        }
+    }
+
+    /** The BOS (or EOS) ids that tokenizer_config.json asks for with its add_bos_token (add_eos_token) flag, if it has one. */
+    private Optional<long[]> configuredSpecial(TokenizerFiles files, String flag, String tokenKey) {
+        return files.configFlag(flag).map(add -> {
+            if (!add) {
+                return new long[0];
+            }
+            String token = files.configToken(tokenKey).orElseThrow(() -> new IllegalArgumentException(
+                    TokenizerFiles.TOKENIZER_CONFIG_JSON + " sets " + flag + " but has no " + tokenKey));
+            return new long[] {requireTokenId(token)};
+        });
+    }
+
+    private boolean isSpecial(String token) {
+        Integer id = tokenIds.get(token);
+        return id != null && specialIds.contains((long) id);
+    }
+
+    private static int indexOf(long[] haystack, long[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
