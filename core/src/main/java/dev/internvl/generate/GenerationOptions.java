@@ -16,9 +16,11 @@ import java.util.Set;
  * @param seed              seed of the sampler, null for a random one
  * @param stopStrings       text that ends generation; it is not part of the returned text
  * @param stopTokenIds      token ids that end generation, in addition to the template's separator
+ * @param skipSpecialTokens drop special tokens from the text (true, as the reference chat() does); grounding
+ *                          output needs false to keep {@code <ref>} and {@code <box>}
  */
 public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, double repetitionPenalty,
-        Long seed, List<String> stopStrings, Set<Long> stopTokenIds) {
+        Long seed, List<String> stopStrings, Set<Long> stopTokenIds, boolean skipSpecialTokens) {
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
@@ -59,7 +61,8 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
 
     public Builder toBuilder() {
         return new Builder().maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP)
-                .repetitionPenalty(repetitionPenalty).seed(seed).stopStrings(stopStrings).stopTokenIds(stopTokenIds);
+                .repetitionPenalty(repetitionPenalty).seed(seed).stopStrings(stopStrings).stopTokenIds(stopTokenIds)
+                .skipSpecialTokens(skipSpecialTokens);
     }
 
     /** Builder with the defaults of {@link #defaults()}. */
@@ -72,6 +75,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         private Long seed;
         private List<String> stopStrings = List.of();
         private Set<Long> stopTokenIds = Set.of();
+        private boolean skipSpecialTokens = true;
 
         public Builder maxNewTokens(int v) {
             maxNewTokens = v;
@@ -113,9 +117,14 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             return this;
         }
 
+        public Builder skipSpecialTokens(boolean v) {
+            skipSpecialTokens = v;
+            return this;
+        }
+
         public GenerationOptions build() {
             return new GenerationOptions(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings,
-                    stopTokenIds);
+                    stopTokenIds, skipSpecialTokens);
         }
     }
 }

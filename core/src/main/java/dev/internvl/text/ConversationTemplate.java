@@ -44,7 +44,7 @@ public record ConversationTemplate(
         Objects.requireNonNull(separatorStyle, "separatorStyle");
         Objects.requireNonNull(separator, "separator");
         extraStopStrings = List.copyOf(extraStopStrings);
-        if (pythonStrip(separator).isEmpty()) {
+        if (PythonStrings.strip(separator).isEmpty()) {
             throw new IllegalArgumentException("Template " + name + ": the separator must contain a stop token");
         }
     }
@@ -64,7 +64,7 @@ public record ConversationTemplate(
 
     /** The token that ends an answer: the separator without surrounding whitespace ({@code <|im_end|>}, {@code <|end|>}). */
     public String stopSeparator() {
-        return pythonStrip(separator);
+        return PythonStrings.strip(separator);
     }
 
     /** Everything that ends generation: {@link #stopSeparator()} first, then {@link #extraStopStrings()}. */
@@ -102,24 +102,6 @@ public record ConversationTemplate(
      */
     public String cleanResponse(String decoded) {
         int cut = decoded.indexOf(stopSeparator());
-        return pythonStrip(cut < 0 ? decoded : decoded.substring(0, cut));
-    }
-
-    /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} is true. */
-    private static String pythonStrip(String text) {
-        int start = 0;
-        int end = text.length();
-        while (start < end && isPythonSpace(text.charAt(start))) {
-            start++;
-        }
-        while (end > start && isPythonSpace(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(start, end);
-    }
-
-    private static boolean isPythonSpace(char c) {
-        // Java leaves out the no-break spaces and NEL, which Python counts as whitespace.
-        return Character.isWhitespace(c) || c == '\u00A0' || c == '\u2007' || c == '\u202F' || c == '\u0085';
+        return PythonStrings.strip(cut < 0 ? decoded : decoded.substring(0, cut));
     }
 }

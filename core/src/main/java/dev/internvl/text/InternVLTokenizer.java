@@ -2,6 +2,7 @@ package dev.internvl.text;
 
 import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.internvl.torch.DjlSettings;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -85,6 +86,7 @@ public final class InternVLTokenizer implements AutoCloseable {
      */
     public static InternVLTokenizer load(Path checkpointDir) {
         TokenizerFiles files = TokenizerFiles.read(checkpointDir);
+        DjlSettings.optOutOfTracking();
         byte[] json = files.mergedJson().getBytes(StandardCharsets.UTF_8);
         // Special tokens are added here, not by DJL; DJL would otherwise truncate at 512 tokens and pad.
         Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");

@@ -44,6 +44,7 @@ public final class TorchKernels implements AutoCloseable {
     /** Loads libtorch (once per JVM) and compiles the kernels. */
     public static TorchKernels load() {
         PtNDManager manager;
+        DjlSettings.optOutOfTracking();
         try {
             Engine.getEngine("PyTorch");
             manager = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");

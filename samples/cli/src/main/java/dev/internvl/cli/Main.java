@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "internvl-cli", mixinStandardHelpOptions = true, version = "internvl-cli 0.1.0",
         description = "Local InternVL inference: chat, parity tools and benchmark.",
-        subcommands = {VisionCommand.class, LogitsCommand.class, BenchCommand.class})
+        subcommands = {ChatCommand.class, PreprocessCommand.class, PromptCommand.class, VisionCommand.class,
+                LogitsCommand.class, BenchCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,0 +1,101 @@
+package dev.internvl;
+
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.RgbImage;
+import dev.internvl.text.ChatTurn;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One round of a conversation: the question, the images of the conversation (in placeholder order, history
+ * included), earlier rounds, and per-request overrides. Null overrides fall back to the engine's defaults.
+ *
+ * @param question      the user's question; may place {@code <image>} placeholders itself
+ * @param images        decoded images
+ * @param layout        how several images are shown (SEPARATE by default)
+ * @param history       earlier rounds, oldest first, questions as the engine returned them
+ * @param systemMessage replaces the system message for this request, when not null
+ * @param maxTiles      tiles per image at most, when not null (1..40)
+ * @param generation    generation options, when not null
+ */
+public record ChatRequest(String question, List<RgbImage> images, ImageLayout layout, List<ChatTurn> history,
+        String systemMessage, Integer maxTiles, GenerationOptions generation) {
+
+    public ChatRequest {
+        Objects.requireNonNull(question, "question");
+        images = List.copyOf(images == null ? List.of() : images);
+        layout = layout == null ? ImageLayout.SEPARATE : layout;
+        history = List.copyOf(history == null ? List.of() : history);
+    }
+
+    /** A text-only question with default settings. */
+    public static ChatRequest of(String question) {
+        return builder(question).build();
+    }
+
+    public static Builder builder(String question) {
+        return new Builder(question);
+    }
+
+    /** Builder for {@link ChatRequest}. */
+    public static final class Builder {
+        private final String question;
+        private final List<RgbImage> images = new ArrayList<>();
+        private ImageLayout layout = ImageLayout.SEPARATE;
+        private List<ChatTurn> history = List.of();
+        private String systemMessage;
+        private Integer maxTiles;
+        private GenerationOptions generation;
+
+        private Builder(String question) {
+            this.question = question;
+        }
+
+        public Builder image(RgbImage image) {
+            images.add(Objects.requireNonNull(image, "image"));
+            return this;
+        }
+
+        /** Decodes and adds an image file (JPEG, PNG, BMP, GIF, WebP). */
+        public Builder image(Path file) {
+            return image(ImageDecoder.decode(file));
+        }
+
+        /** Decodes and adds encoded image bytes. */
+        public Builder image(byte[] encoded, String sourceName) {
+            return image(ImageDecoder.decode(encoded, sourceName));
+        }
+
+        public Builder layout(ImageLayout v) {
+            layout = v;
+            return this;
+        }
+
+        public Builder history(List<ChatTurn> v) {
+            history = v;
+            return this;
+        }
+
+        public Builder systemMessage(String v) {
+            systemMessage = v;
+            return this;
+        }
+
+        public Builder maxTiles(Integer v) {
+            maxTiles = v;
+            return this;
+        }
+
+        public Builder generation(GenerationOptions v) {
+            generation = v;
+            return this;
+        }
+
+        public ChatRequest build() {
+            return new ChatRequest(question, images, layout, history, systemMessage, maxTiles, generation);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.internvl;
+
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.model.ModelOptions;
+
+/**
+ * Engine-wide settings. Null template, system message and tile settings fall back to the checkpoint's
+ * {@code config.json}.
+ *
+ * @param model         dtype, device and parts to load
+ * @param template      conversation template name overriding config.json's {@code template}
+ * @param systemMessage default system message overriding the config and template ones
+ * @param minTiles      minimum tiles per image (config {@code min_dynamic_patch})
+ * @param maxTiles      maximum tiles per image (config {@code max_dynamic_patch}), 1..40
+ * @param thumbnail     append a thumbnail tile to multi-tile images (config {@code use_thumbnail})
+ * @param generation    default generation options
+ */
+public record EngineOptions(ModelOptions model, String template, String systemMessage, Integer minTiles,
+        Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
+
+    public EngineOptions {
+        model = model == null ? ModelOptions.defaults() : model;
+        generation = generation == null ? GenerationOptions.defaults() : generation;
+    }
+
+    /** bf16 on the CPU, everything else from the checkpoint. */
+    public static EngineOptions defaults() {
+        return new EngineOptions(null, null, null, null, null, null, null);
+    }
+
+    public EngineOptions withModel(ModelOptions v) {
+        return new EngineOptions(v, template, systemMessage, minTiles, maxTiles, thumbnail, generation);
+    }
+
+    public EngineOptions withTemplate(String v) {
+        return new EngineOptions(model, v, systemMessage, minTiles, maxTiles, thumbnail, generation);
+    }
+
+    public EngineOptions withSystemMessage(String v) {
+        return new EngineOptions(model, template, v, minTiles, maxTiles, thumbnail, generation);
+    }
+
+    public EngineOptions withTiles(Integer min, Integer max, Boolean useThumbnail) {
+        return new EngineOptions(model, template, systemMessage, min, max, useThumbnail, generation);
+    }
+
+    public EngineOptions withGeneration(GenerationOptions v) {
+        return new EngineOptions(model, template, systemMessage, minTiles, maxTiles, thumbnail, v);
+    }
+}

@@ -1,0 +1,248 @@
+package dev.internvl;
+
+import dev.internvl.checkpoint.CheckpointException;
+import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
+import dev.internvl.image.ImagePreprocessor;
+import dev.internvl.image.PreprocessOptions;
+import dev.internvl.image.PreprocessedImage;
+import dev.internvl.image.RgbImage;
+import dev.internvl.model.InternVLModel;
+import dev.internvl.model.VisionEmbeddings;
+import dev.internvl.text.ChatPrompt;
+import dev.internvl.text.ChatPromptBuilder;
+import dev.internvl.text.ChatTurn;
+import dev.internvl.text.ConversationTemplate;
+import dev.internvl.text.ConversationTemplates;
+import dev.internvl.text.InternVLTokenizer;
+import dev.internvl.text.InternVLTokens;
+import dev.internvl.text.MultiImageQuestions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An InternVL chat model loaded in-process: the engine's entry point. A request travels
+ * images → {@link ImagePreprocessor} (Pillow-exact tiles) → prompt ({@link ChatPromptBuilder}, the reference
+ * chat() rules) → {@link InternVLTokenizer} → vision encoder and projector → {@link Generator} over the decoder.
+ *
+ * <p>Thread-safe: preprocessing runs on the caller's thread; model work is serialized by a fair lock, so
+ * concurrent callers are queued in arrival order and never share a KV cache.
+ */
+public final class InternVL implements AutoCloseable {
+
+    private final InternVLModel model;
+    private final InternVLTokenizer tokenizer;
+    private final ConversationTemplate template;
+    private final ChatPromptBuilder prompts;
+    private final PreprocessOptions preprocess;
+    private final GenerationOptions defaults;
+    private final Generator generator;
+    private final long imageContextId;
+    private final ReentrantLock lock = new ReentrantLock(true);
+
+    private InternVL(InternVLModel model, InternVLTokenizer tokenizer, ConversationTemplate template,
+            ChatPromptBuilder prompts, PreprocessOptions preprocess, GenerationOptions defaults) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.prompts = prompts;
+        this.preprocess = preprocess;
+        this.defaults = defaults;
+        this.imageContextId = tokenizer.requireTokenId(InternVLTokens.IMG_CONTEXT);
+        int vocab = model.config().llm().vocabSize();
+        Set<Long> stops = new LinkedHashSet<>(template.stopTokenIds(tokenizer));
+        model.checkpoint().generationEosIds().stream().map(Integer::longValue).filter(id -> id < vocab)
+                .forEach(stops::add);
+        long pad = tokenizer.padTokenId().orElse(stops.iterator().next());
+        this.generator = new Generator(model.decoder(), tokenizer, imageContextId, pad, stops, List.of());
+    }
+
+    /** Loads the checkpoint in {@code dir} with default options (bf16, CPU). */
+    public static InternVL load(Path dir) {
+        return load(dir, EngineOptions.defaults());
+    }
+
+    /** Loads the checkpoint in {@code dir}. */
+    public static InternVL load(Path dir, EngineOptions options) {
+        InternVLTokenizer tokenizer = InternVLTokenizer.load(dir);
+        InternVLModel model = null;
+        try {
+            if (!options.model().loadVision() || !options.model().loadLanguage()) {
+                throw new IllegalArgumentException("chat needs both the vision and the language parts");
+            }
+            model = InternVLModel.load(dir, options.model());
+            InternVLConfig cfg = model.config();
+            String name = options.template() != null ? options.template() : cfg.template().orElseThrow(() ->
+                    new CheckpointException(dir.resolve("config.json") + ": names no template; set one explicitly"));
+            ConversationTemplate template = ConversationTemplates.get(name);
+            ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(template)
+                    .withImageTokensPerTile(cfg.numImageTokens());
+            if (cfg.systemMessage().isPresent()) {
+                builder = builder.withConfigSystemMessage(cfg.systemMessage().get());
+            }
+            if (options.systemMessage() != null) {
+                builder = builder.withSystemMessage(options.systemMessage());
+            }
+            int min = options.minTiles() != null ? options.minTiles() : cfg.minDynamicPatch();
+            int max = options.maxTiles() != null ? options.maxTiles() : cfg.maxDynamicPatch();
+            boolean thumb = options.thumbnail() != null ? options.thumbnail() : cfg.useThumbnail();
+            if (!cfg.dynamicImageSize()) {
+                min = 1;
+                max = 1;
+            }
+            PreprocessOptions pre = new PreprocessOptions(cfg.imageSize(), min, max, thumb);
+            long vocab = cfg.llm().vocabSize();
+            if (tokenizer.vocabSize() > vocab) {
+                throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
+                        + " tokens but the model's vocabulary is " + vocab);
+            }
+            return new InternVL(model, tokenizer, template, builder, pre, options.generation());
+        } catch (RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** Answers one round. */
+    public ChatResponse chat(ChatRequest request) {
+        return chat(request, Generator.SILENT);
+    }
+
+    /** Answers one round, streaming text to {@code listener} (row 0) as it is generated. */
+    public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
+        List<PreprocessedImage> images = preprocess(request.images(), request.maxTiles());
+        List<Integer> tiles = images.stream().map(PreprocessedImage::numTiles).toList();
+        String question = request.question();
+        List<Integer> numPatches = tiles;
+        if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
+            numPatches = MultiImageQuestions.combined(tiles);
+        } else if (tiles.size() > 1 && InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty()) {
+            question = MultiImageQuestions.separate(tiles.size(), question);
+        }
+        ChatPromptBuilder builder = request.systemMessage() == null ? prompts
+                : prompts.withSystemMessage(request.systemMessage());
+        ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
+        long[] ids = tokenizer.encode(prompt.text());
+        GenerationOptions options = request.generation() != null ? request.generation() : defaults;
+        Generator.Result r = run(List.of(ids), images, options, listener).get(0);
+        List<ChatTurn> history = new ArrayList<>(request.history());
+        history.add(prompt.answered(r.text()));
+        return new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
+                List.copyOf(history));
+    }
+
+    /**
+     * The reference batch_chat(): independent questions, each with at most one image and no history, decoded
+     * together in one left-padded batch.
+     */
+    public List<ChatResponse> batchChat(List<ChatRequest> requests, GenerationOptions options) {
+        List<PreprocessedImage> images = new ArrayList<>();
+        List<long[]> ids = new ArrayList<>();
+        List<ChatPrompt> built = new ArrayList<>();
+        for (ChatRequest req : requests) {
+            if (!req.history().isEmpty() || req.images().size() > 1) {
+                throw new IllegalArgumentException("batchChat takes independent questions with at most one image "
+                        + "and no history");
+            }
+            List<PreprocessedImage> mine = preprocess(req.images(), req.maxTiles());
+            images.addAll(mine);
+            ChatPrompt p = prompts.chat(List.of(), req.question(), mine.stream().map(PreprocessedImage::numTiles).toList());
+            built.add(p);
+            ids.add(tokenizer.encode(p.text()));
+        }
+        List<Generator.Result> results = run(ids, images, options != null ? options : defaults, Generator.SILENT);
+        List<ChatResponse> out = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            Generator.Result r = results.get(i);
+            out.add(new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
+                    r.tokenIds(), List.of(built.get(i).answered(r.text()))));
+        }
+        return out;
+    }
+
+    private List<PreprocessedImage> preprocess(List<RgbImage> images, Integer maxTiles) {
+        ImagePreprocessor p = new ImagePreprocessor(maxTiles == null ? preprocess
+                : new PreprocessOptions(preprocess.imageSize(), Math.min(preprocess.minTiles(), maxTiles), maxTiles,
+                        preprocess.useThumbnail()));
+        return images.stream().map(p::preprocess).toList();
+    }
+
+    private List<Generator.Result> run(List<long[]> ids, List<PreprocessedImage> images, GenerationOptions options,
+            Generator.Listener listener) {
+        int totalTiles = images.stream().mapToInt(PreprocessedImage::numTiles).sum();
+        float[] pixels = concatPixels(images, totalTiles);
+        lock.lock();
+        try {
+            VisionEmbeddings embeddings = totalTiles == 0 ? null : model.encodeImages(pixels, totalTiles);
+            try {
+                return generator.generate(ids, embeddings, options, listener);
+            } finally {
+                if (embeddings != null) {
+                    embeddings.close();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private float[] concatPixels(List<PreprocessedImage> images, int totalTiles) {
+        if (images.size() == 1) {
+            return images.get(0).pixelValues();
+        }
+        int size = preprocess.imageSize();
+        float[] all = new float[totalTiles * 3 * size * size];
+        int at = 0;
+        for (PreprocessedImage img : images) {
+            System.arraycopy(img.pixelValues(), 0, all, at, img.pixelValues().length);
+            at += img.pixelValues().length;
+        }
+        return all;
+    }
+
+    public InternVLTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public InternVLModel model() {
+        return model;
+    }
+
+    public ConversationTemplate template() {
+        return template;
+    }
+
+    /** The prompt builder with the checkpoint's system message and image tokens per tile. */
+    public ChatPromptBuilder prompts() {
+        return prompts;
+    }
+
+    /** The tiling settings images are preprocessed with. */
+    public PreprocessOptions preprocessOptions() {
+        return preprocess;
+    }
+
+    /** The default generation options. */
+    public GenerationOptions defaultGeneration() {
+        return defaults;
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            model.close();
+            tokenizer.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.internvl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.internvl.generate.FinishReason;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
+import dev.internvl.image.RgbImage;
+import dev.internvl.model.ComputeDType;
+import dev.internvl.model.ModelOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole path on a tiny random checkpoint: load → preprocess → vision → prompt → generate. */
+class InternVLEndToEndTest {
+
+    @TempDir
+    static Path dir;
+
+    static InternVL fp32;
+    static InternVL bf16;
+
+    static final GenerationOptions GREEDY_12 = GenerationOptions.builder().maxNewTokens(12).build();
+
+    @BeforeAll
+    static void load() {
+        TinyCheckpoint.write(dir);
+        fp32 = InternVL.load(dir, EngineOptions.defaults().withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withGeneration(GREEDY_12));
+        bf16 = InternVL.load(dir, EngineOptions.defaults().withGeneration(GREEDY_12));
+    }
+
+    @AfterAll
+    static void close() {
+        fp32.close();
+        bf16.close();
+    }
+
+    /** A 600x400 gradient with a square: 3x2 tiles plus a thumbnail at max 6 tiles. */
+    static RgbImage picture(int seed) {
+        int w = 600;
+        int h = 400;
+        byte[] rgb = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = (y * w + x) * 3;
+                boolean square = x > 200 && x < 300 && y > 100 && y < 200;
+                rgb[i] = (byte) (square ? 255 : x * 255 / w);
+                rgb[i + 1] = (byte) ((y * 255 / h + seed * 40) & 0xff);
+                rgb[i + 2] = (byte) (square ? 0 : 128);
+            }
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    static ChatRequest describe(int seed) {
+        return ChatRequest.builder("Describe the image.").image(picture(seed)).maxTiles(6).build();
+    }
+
+    @Test
+    void greedyOutputIsIdenticalAcrossRuns() {
+        ChatResponse a = fp32.chat(describe(0));
+        ChatResponse b = fp32.chat(describe(0));
+        assertEquals(12, a.tokenIds().length);
+        assertArrayEquals(a.tokenIds(), b.tokenIds());
+        assertEquals(a.text(), b.text());
+        assertEquals(FinishReason.LENGTH, a.finishReason());
+        // 7 tiles x 256 image tokens plus the text of the Hermes-2 prompt
+        assertTrue(a.promptTokens() > 7 * 256, "prompt tokens " + a.promptTokens());
+        assertEquals(12, a.completionTokens());
+    }
+
+    @Test
+    void theImageChangesTheAnswer() {
+        long[] a = fp32.chat(describe(0)).tokenIds();
+        long[] b = fp32.chat(describe(3)).tokenIds();
+        assertTrue(!java.util.Arrays.equals(a, b), "different images gave the same tokens");
+    }
+
+    @Test
+    void streamingEqualsNonStreaming() {
+        StringBuilder streamed = new StringBuilder();
+        ChatResponse r = fp32.chat(describe(1), (row, delta) -> streamed.append(delta));
+        assertEquals(r.text(), streamed.toString());
+        assertArrayEquals(fp32.chat(describe(1)).tokenIds(), r.tokenIds());
+    }
+
+    @Test
+    void bf16AndFp32AgreeOnGreedyTokens() {
+        for (int seed = 0; seed < 3; seed++) {
+            assertArrayEquals(fp32.chat(describe(seed)).tokenIds(), bf16.chat(describe(seed)).tokenIds(),
+                    "image " + seed);
+        }
+        assertArrayEquals(fp32.chat(ChatRequest.of("Hello, who are you?")).tokenIds(),
+                bf16.chat(ChatRequest.of("Hello, who are you?")).tokenIds());
+    }
+
+    @Test
+    void aStopStringEndsTheAnswerBeforeIt() {
+        ChatResponse full = fp32.chat(describe(2));
+        String text = full.text();
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
+        ChatRequest req = ChatRequest.builder("Describe the image.").image(picture(2)).maxTiles(6)
+                .generation(GREEDY_12.toBuilder().stopStrings(List.of(stop)).build()).build();
+        StringBuilder streamed = new StringBuilder();
+        ChatResponse cut = fp32.chat(req, (row, d) -> streamed.append(d));
+        assertEquals(FinishReason.STOP, cut.finishReason());
+        assertEquals(text.substring(0, text.indexOf(stop)).strip(), cut.text());
+        assertEquals(cut.text(), streamed.toString());
+    }
+
+    @Test
+    void cancellingStopsWithinOneToken() {
+        AtomicInteger deltas = new AtomicInteger();
+        ChatRequest req = ChatRequest.builder("Say something long.")
+                .generation(GREEDY_12.toBuilder().maxNewTokens(200).build()).build();
+        ChatResponse r = fp32.chat(req, new Generator.Listener() {
+            @Override
+            public void onText(int row, String delta) {
+                deltas.incrementAndGet();
+            }
+
+            @Override
+            public boolean cancelled() {
+                return deltas.get() > 0;
+            }
+        });
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+        assertTrue(r.completionTokens() < 10, "generated " + r.completionTokens() + " tokens after cancelling");
+    }
+
+    @Test
+    void historyIsPartOfTheNextPrompt() {
+        ChatResponse first = fp32.chat(describe(0));
+        assertEquals(1, first.history().size());
+        assertTrue(first.history().get(0).question().startsWith("<image>\n"));
+        ChatRequest second = ChatRequest.builder("And the colours?").image(picture(0)).maxTiles(6)
+                .history(first.history()).build();
+        ChatResponse r = fp32.chat(second);
+        assertEquals(2, r.history().size());
+        assertTrue(r.promptTokens() > first.promptTokens() + first.completionTokens() - 1);
+        ChatResponse alone = fp32.chat(ChatRequest.builder("And the colours?").image(picture(0)).maxTiles(6).build());
+        assertTrue(!java.util.Arrays.equals(alone.tokenIds(), r.tokenIds()) || alone.promptTokens() != r.promptTokens());
+    }
+
+    @Test
+    void systemMessageOverrideChangesThePrompt() {
+        ChatResponse plain = fp32.chat(ChatRequest.of("Hi"));
+        ChatResponse custom = fp32.chat(ChatRequest.builder("Hi").systemMessage("You are a pirate.").build());
+        assertNotEquals(plain.promptTokens(), custom.promptTokens());
+    }
+
+    @Test
+    void multipleImagesSeparateAndCombined() {
+        ChatRequest separate = ChatRequest.builder("Compare.").image(picture(0)).image(picture(1)).maxTiles(2).build();
+        ChatResponse s = fp32.chat(separate);
+        assertTrue(s.history().get(0).question().startsWith("Image-1: <image>\nImage-2: <image>\n"));
+        ChatRequest combined = ChatRequest.builder("Compare.").image(picture(0)).image(picture(1)).maxTiles(2)
+                .layout(ImageLayout.COMBINED).build();
+        ChatResponse c = fp32.chat(combined);
+        assertTrue(c.history().get(0).question().startsWith("<image>\n"));
+        // both show 2 x (2 tiles + thumbnail) tiles of 256 tokens; only the wrapping text differs
+        assertTrue(s.promptTokens() > c.promptTokens());
+    }
+
+    @Test
+    void batchRowsGetTheTokensTheyGetAlone() {
+        List<ChatRequest> reqs = new ArrayList<>();
+        reqs.add(describe(0));
+        reqs.add(ChatRequest.builder("What is in this picture? Answer briefly.").image(picture(2)).maxTiles(1).build());
+        reqs.add(ChatRequest.of("Hello"));
+        List<ChatResponse> batch = fp32.batchChat(reqs, GREEDY_12);
+        for (int i = 0; i < reqs.size(); i++) {
+            assertArrayEquals(fp32.chat(reqs.get(i)).tokenIds(), batch.get(i).tokenIds(), "row " + i);
+        }
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        GenerationOptions sampling = GREEDY_12.toBuilder().temperature(0.8).topP(0.9).topK(50).seed(99L).build();
+        ChatRequest req = ChatRequest.builder("Tell a story.").generation(sampling).build();
+        assertArrayEquals(fp32.chat(req).tokenIds(), fp32.chat(req).tokenIds());
+    }
+
+    @Test
+    void badRequestsGetClearErrors() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fp32.chat(ChatRequest.builder("<image> and <image>").image(picture(0)).build()));
+        assertTrue(e.getMessage().contains("placeholder"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> fp32.chat(ChatRequest.builder("x").image(picture(0)).maxTiles(41).build()));
+    }
+}

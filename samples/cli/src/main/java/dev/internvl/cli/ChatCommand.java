@@ -1,0 +1,101 @@
+package dev.internvl.cli;
+
+import dev.internvl.ChatRequest;
+import dev.internvl.ChatResponse;
+import dev.internvl.EngineOptions;
+import dev.internvl.InternVL;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.RgbImage;
+import dev.internvl.model.ComputeDType;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.text.ChatTurn;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code chat}: streams the answer to a question (about images); without a question, a multi-round session. */
+@Command(name = "chat", description = "Ask a question (about images) and stream the answer. Without QUESTION, "
+        + "reads questions line by line from standard input and keeps the conversation.")
+final class ChatCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Checkpoint folder.")
+    Path model;
+
+    @Option(names = "--image", description = "Image file; repeat for several images.")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = "--max-new-tokens", defaultValue = "1024", description = "Upper bound on the answer's tokens.")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default), else sampling.")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling threshold.")
+    double topP;
+
+    @Option(names = "--seed", description = "Sampling seed.")
+    Long seed;
+
+    @Option(names = "--max-tiles", description = "Maximum tiles per image (default: config.json's).")
+    Integer maxTiles;
+
+    @Option(names = "--system", description = "System message override.")
+    String system;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "Compute dtype: bf16, fp16, fp32.")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
+    String device;
+
+    @Parameters(arity = "0..1", paramLabel = "QUESTION", description = "The question.")
+    String question;
+
+    @Override
+    public Integer call() throws Exception {
+        List<RgbImage> decoded = new ArrayList<>();
+        for (Path p : images) {
+            decoded.add(ImageDecoder.decode(p));
+        }
+        GenerationOptions gen = GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature)
+                .topP(topP).seed(seed).build();
+        EngineOptions options = EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).withDevice(device))
+                .withSystemMessage(system).withGeneration(gen);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (InternVL engine = InternVL.load(model, options)) {
+            if (question != null) {
+                ask(engine, out, question, decoded, List.of());
+                return 0;
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            List<ChatTurn> history = List.of();
+            String line;
+            System.err.print("> ");
+            while ((line = in.readLine()) != null) {
+                if (!line.isBlank()) {
+                    history = ask(engine, out, line, decoded, history).history();
+                }
+                System.err.print("> ");
+            }
+        }
+        return 0;
+    }
+
+    private ChatResponse ask(InternVL engine, PrintStream out, String q, List<RgbImage> imgs, List<ChatTurn> history) {
+        ChatRequest.Builder b = ChatRequest.builder(q).history(history).maxTiles(maxTiles);
+        imgs.forEach(b::image);
+        ChatResponse r = engine.chat(b.build(), (row, delta) -> out.print(delta));
+        out.println();
+        return r;
+    }
+}
