@@ -114,7 +114,7 @@ write_png("png_palette8_trns.png", W, H, 8, 3, rows_of(index, 8), plte=palette25
 write_png("png_palette8_short.png", W, H, 8, 3, rows_of(index, 8), plte=palette256[:300])  # indices >= 100 too
 # Interlaced (Adam7) RGB written by ImageMagick from the plain RGB file.
 subprocess.run(["/usr/bin/convert", os.path.join(OUT, "png_rgb8.png"), "-interlace", "PNG",
-                os.path.join(OUT, "png_rgb8_interlaced.png")], check=True)
+                "-define", "png:exclude-chunks=date,time", os.path.join(OUT, "png_rgb8_interlaced.png")], check=True)
 
 # JPEG: Pillow's encoder (libjpeg-turbo 2.1.5), cjpeg and ImageMagick.
 rgb_im = Image.fromarray(RGB, "RGB")
@@ -124,6 +124,9 @@ rgb_im.save(os.path.join(OUT, "jpeg_444.jpg"), quality=90, subsampling=0)
 rgb_im.save(os.path.join(OUT, "jpeg_progressive.jpg"), quality=85, progressive=True)
 rgb_im.save(os.path.join(OUT, "jpeg_restart.jpg"), quality=85, restart_marker_blocks=2)
 rgb_im.save(os.path.join(OUT, "jpeg_icc.jpg"), quality=90, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes())
+exif = Image.Exif()
+exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display; Image.open ignores it
+rgb_im.save(os.path.join(OUT, "jpeg_exif_orientation6.jpg"), quality=90, exif=exif.tobytes())
 Image.fromarray(gray8.astype(np.uint8), "L").save(os.path.join(OUT, "jpeg_gray.jpg"), quality=90)
 rgb_im.convert("CMYK").save(os.path.join(OUT, "jpeg_cmyk_adobe.jpg"), quality=90)
 subprocess.run(["/usr/bin/convert", os.path.join(OUT, "png_rgb8.png"), "-colorspace", "CMYK", "-quality", "90",
@@ -177,7 +180,7 @@ os.remove(photo)
 
 manifest = {}
 for name in sorted(os.listdir(OUT)):
-    if name.endswith(".json") or ".pillow-rgb." in name:
+    if name.endswith((".json", ".py")) or ".pillow-rgb." in name:
         continue
     with Image.open(os.path.join(OUT, name)) as im:
         mode = im.mode
