@@ -95,12 +95,32 @@ class InternVLEndToEndTest {
         assertArrayEquals(fp32.chat(describe(1)).tokenIds(), r.tokenIds());
     }
 
+    /**
+     * bf16 against fp32 along fp32's greedy path (teacher-forced, 3 images x 24 steps): the logits stay close, and
+     * bf16 picks fp32's token at every step where fp32's choice is clear (top-2 margin above twice the measured
+     * difference). On random weights with a 151k vocabulary some steps are near-ties (margins of 1e-3); there, and
+     * only there, bf16 may pick the runner-up, so whole sequences can part after a tie.
+     */
     @Test
-    void bf16AndFp32AgreeOnGreedyTokens() {
+    void bf16PicksFp32sTokenWheneverTheChoiceIsClear() {
+        int steps = 0;
+        int decisive = 0;
         for (int seed = 0; seed < 3; seed++) {
-            assertArrayEquals(fp32.chat(describe(seed)).tokenIds(), bf16.chat(describe(seed)).tokenIds(),
-                    "image " + seed);
+            for (Bf16VsFp32Probe.Step st : Bf16VsFp32Probe.compare(fp32, bf16, seed, 24)) {
+                steps++;
+                assertTrue(st.maxDiff() < 0.03f, "bf16 logits differ from fp32 by " + st.maxDiff());
+                if (st.margin() > 2 * st.maxDiff()) {
+                    decisive++;
+                    assertTrue(st.sameArgmax(), "bf16 chose differently although fp32's margin was " + st.margin()
+                            + " and the logits differ by at most " + st.maxDiff());
+                }
+            }
         }
+        assertTrue(decisive >= steps * 3 / 4, "only " + decisive + " of " + steps + " steps were decisive");
+    }
+
+    @Test
+    void bf16AndFp32AgreeOnGreedyTokensOfATextPrompt() {
         assertArrayEquals(fp32.chat(ChatRequest.of("Hello, who are you?")).tokenIds(),
                 bf16.chat(ChatRequest.of("Hello, who are you?")).tokenIds());
     }
