@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param history       earlier rounds, oldest first, questions as the engine returned them
  * @param systemMessage replaces the system message for this request, when not null
  * @param maxTiles      tiles per image at most, when not null (1..40)
+ * @param thumbnail     whether multi-tile images get a thumbnail tile, when not null
  * @param generation    generation options, when not null
  */
 public record ChatRequest(String question, List<RgbImage> images, ImageLayout layout, List<ChatTurn> history,
-        String systemMessage, Integer maxTiles, GenerationOptions generation) {
+        String systemMessage, Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
 
     public ChatRequest {
         Objects.requireNonNull(question, "question");
@@ -48,6 +49,7 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
         private List<ChatTurn> history = List.of();
         private String systemMessage;
         private Integer maxTiles;
+        private Boolean thumbnail;
         private GenerationOptions generation;
 
         private Builder(String question) {
@@ -89,13 +91,18 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
             return this;
         }
 
+        public Builder thumbnail(Boolean v) {
+            thumbnail = v;
+            return this;
+        }
+
         public Builder generation(GenerationOptions v) {
             generation = v;
             return this;
         }
 
         public ChatRequest build() {
-            return new ChatRequest(question, images, layout, history, systemMessage, maxTiles, generation);
+            return new ChatRequest(question, images, layout, history, systemMessage, maxTiles, thumbnail, generation);
         }
     }
 }

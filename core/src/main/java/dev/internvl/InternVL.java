@@ -7,7 +7,6 @@ import dev.internvl.generate.Generator;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.PreprocessOptions;
 import dev.internvl.image.PreprocessedImage;
-import dev.internvl.image.RgbImage;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.model.VisionEmbeddings;
 import dev.internvl.text.ChatPrompt;
@@ -118,7 +117,7 @@ public final class InternVL implements AutoCloseable {
 
     /** Answers one round, streaming text to {@code listener} (row 0) as it is generated. */
     public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
-        List<PreprocessedImage> images = preprocess(request.images(), request.maxTiles());
+        List<PreprocessedImage> images = preprocess(request);
         List<Integer> tiles = images.stream().map(PreprocessedImage::numTiles).toList();
         String question = request.question();
         List<Integer> numPatches = tiles;
@@ -152,7 +151,7 @@ public final class InternVL implements AutoCloseable {
                 throw new IllegalArgumentException("batchChat takes independent questions with at most one image "
                         + "and no history");
             }
-            List<PreprocessedImage> mine = preprocess(req.images(), req.maxTiles());
+            List<PreprocessedImage> mine = preprocess(req);
             images.addAll(mine);
             ChatPrompt p = prompts.chat(List.of(), req.question(), mine.stream().map(PreprocessedImage::numTiles).toList());
             built.add(p);
@@ -168,11 +167,14 @@ public final class InternVL implements AutoCloseable {
         return out;
     }
 
-    private List<PreprocessedImage> preprocess(List<RgbImage> images, Integer maxTiles) {
-        ImagePreprocessor p = new ImagePreprocessor(maxTiles == null ? preprocess
-                : new PreprocessOptions(preprocess.imageSize(), Math.min(preprocess.minTiles(), maxTiles), maxTiles,
-                        preprocess.useThumbnail()));
-        return images.stream().map(p::preprocess).toList();
+    private List<PreprocessedImage> preprocess(ChatRequest request) {
+        Integer max = request.maxTiles();
+        PreprocessOptions o = new PreprocessOptions(preprocess.imageSize(),
+                max == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), max),
+                max == null ? preprocess.maxTiles() : max,
+                request.thumbnail() == null ? preprocess.useThumbnail() : request.thumbnail());
+        ImagePreprocessor p = new ImagePreprocessor(o);
+        return request.images().stream().map(p::preprocess).toList();
     }
 
     private List<Generator.Result> run(List<long[]> ids, List<PreprocessedImage> images, GenerationOptions options,
