@@ -36,14 +36,17 @@ public final class JlamaBench {
         long t0 = System.nanoTime();
         AbstractModel model = ModelSupport.loadModel(dir.toFile(), working, weights);
         double loadS = (System.nanoTime() - t0) / 1e9;
-        // "a" repeated encodes to about one token per word in the Qwen2 vocabulary; trimmed to the prompt length below
+        // words are added until the prompt has the requested number of tokens
         StringBuilder text = new StringBuilder();
-        for (int i = 0; i < promptTokens; i++) {
-            text.append(" word").append(i % 50);
+        int i = 0;
+        while (model.getTokenizer().encode(text.toString()).length < promptTokens) {
+            text.append(" w").append(i++ % 97);
         }
         String prompt = text.toString();
-        model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, 4, (s, f) -> { }); // warm-up
-        Generator.Response r = model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, newTokens,
+        int length = model.getTokenizer().encode(prompt).length;
+        // Jlama's token budget counts the prompt too
+        model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, length + 4, (s, f) -> { }); // warm-up
+        Generator.Response r = model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, length + newTokens,
                 (s, f) -> { });
         double decodeMs = (double) r.generateTimeMs / Math.max(1, r.generatedTokens - 1);
         System.out.printf("{\"engine\":\"jlama-0.8.4\",\"working_dtype\":\"%s\",\"weight_dtype\":\"%s\","
