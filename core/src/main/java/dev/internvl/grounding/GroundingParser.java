@@ -14,7 +14,7 @@ import java.util.List;
  *       characters), never evaluated: {@code NaN}, {@code inf}, exponents, expressions and anything else make
  *       their box invalid, and an invalid box is dropped, not guessed.</li>
  *   <li>One pass over the text, constant work per character and no regular expressions, so a megabyte of
- *       repeated or unbalanced tags is read in milliseconds; at most {@code maxBoxes} boxes are read (1000 by
+ *       repeated or unbalanced tags is read in well under a second; at most {@code maxBoxes} boxes are read (1000 by
  *       default), and reading stops there.</li>
  *   <li>A box is exactly four numbers in brackets; a group of 3 or 5 numbers is dropped. {@code [[...]]} and
  *       {@code [...]} are both read, several boxes may follow one {@code <ref>}, spaces and newlines may appear
