@@ -101,7 +101,7 @@ final class PromptConverter {
         if (entries.isEmpty() || entries.get(entries.size() - 1).role != MessageType.USER) {
             String last = messages.get(messages.size() - 1).getMessageType().getValue();
             throw new IllegalArgumentException("The last message must be a user message (the question to answer), "
-                    + "but it is a " + last + " message");
+                    + "but its type is '" + last + "'");
         }
         List<ChatTurn> history = new ArrayList<>();
         for (int i = 0; i + 1 < entries.size(); i += 2) {
