@@ -137,11 +137,10 @@ class SampleApplicationTest {
     void requestOptionsOverrideTheConfiguredDefaults() {
         ChatResponse byDefault = describe(appChatClient).call().chatResponse();
         ChatResponse two = describe(appChatClient).options(ChatOptions.builder().maxTokens(2)).call().chatResponse();
-        assertThat(completionTokens(two)).isLessThanOrEqualTo(2);
-        if ("LENGTH".equals(byDefault.getResult().getMetadata().getFinishReason())) {
-            assertThat(completionTokens(byDefault)).isEqualTo(8);
-            assertThat(completionTokens(two)).isEqualTo(2);
-        }
+        // random weights never pick the stop token greedily: both run to their limit
+        assertThat(byDefault.getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
+        assertThat(completionTokens(byDefault)).isEqualTo(8);
+        assertThat(completionTokens(two)).isEqualTo(2);
     }
 
     @Test

@@ -105,9 +105,11 @@ class InternVLChatModelTest {
         ChatResponse three = model.call(ask("Describe.", InternVLChatOptions.builder().maxTokens(3).build()));
         ChatResponse five = model.call(ask("Describe.", ChatOptions.builder().maxTokens(5).build()));
         ChatResponse engineDefault = model.call(ask("Describe.", ChatOptions.builder().build()));
-        assertThat(three.getMetadata().getUsage().getCompletionTokens()).isLessThanOrEqualTo(3);
-        assertThat(five.getMetadata().getUsage().getCompletionTokens()).isLessThanOrEqualTo(5);
-        assertThat(engineDefault.getMetadata().getUsage().getCompletionTokens()).isLessThanOrEqualTo(8);
+        // random weights never pick the stop token greedily: every answer runs to its limit
+        assertThat(three.getMetadata().getUsage().getCompletionTokens()).isEqualTo(3);
+        assertThat(five.getMetadata().getUsage().getCompletionTokens()).isEqualTo(5);
+        assertThat(engineDefault.getMetadata().getUsage().getCompletionTokens()).isEqualTo(8);
+        assertThat(three.getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
         // greedy: a shorter answer is a prefix of the longer one
         assertThat(five.getResult().getOutput().getText()).startsWith(three.getResult().getOutput().getText().strip());
     }
