@@ -1,0 +1,106 @@
+package dev.internvl.spring.autoconfigure;
+
+import dev.internvl.EngineOptions;
+import dev.internvl.InternVL;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.spring.ai.InternVLChatModel;
+import dev.internvl.text.ConversationTemplates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.ai.model.SpringAIModelProperties;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Loads the InternVL checkpoint named by {@code spring.ai.internvl.model.path} once, at start-up, and closes it with
+ * the context. Active when {@code spring.ai.model.chat} is {@code internvl} or absent.
+ */
+@AutoConfiguration
+@ConditionalOnClass(InternVL.class)
+@ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InternVLChatModel.PROVIDER,
+        matchIfMissing = true)
+@EnableConfigurationProperties(InternVLProperties.class)
+public class InternVLAutoConfiguration {
+
+    static final String MODEL_PATH = InternVLProperties.PREFIX + ".model.path";
+
+    private static final Log logger = LogFactory.getLog(InternVLAutoConfiguration.class);
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public InternVL internVL(InternVLProperties properties) {
+        Path dir = checkpointFolder(properties);
+        EngineOptions options = engineOptions(properties);
+        long start = System.nanoTime();
+        InternVL engine;
+        try {
+            engine = InternVL.load(dir, options);
+        } catch (RuntimeException e) {
+            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": could not load the "
+                    + "InternVL checkpoint (dtype " + options.model().dtype() + ", device " + options.model().device()
+                    + "): " + e.getMessage(), e);
+        }
+        logger.info("Loaded InternVL checkpoint " + dir + " (" + options.model().dtype() + ", "
+                + options.model().device() + ", template " + engine.template().name() + ") in "
+                + (System.nanoTime() - start) / 1_000_000 + " ms");
+        return engine;
+    }
+
+    static Path checkpointFolder(InternVLProperties properties) {
+        Path dir = properties.getModel().getPath();
+        if (dir == null || dir.toString().isBlank()) {
+            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + " is not set: point it at the folder "
+                    + "of a downloaded InternVL checkpoint (for example OpenGVLab/InternVL2-1B)");
+        }
+        if (!Files.exists(dir)) {
+            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": no such folder"
+                    + (dir.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": not a folder; give the "
+                    + "checkpoint folder that holds config.json, not a file in it");
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": no config.json in this "
+                    + "folder, so it is not a Hugging Face checkpoint folder");
+        }
+        return dir;
+    }
+
+    static EngineOptions engineOptions(InternVLProperties p) {
+        String prefix = InternVLProperties.PREFIX + ".";
+        ModelOptions model;
+        try {
+            model = ModelOptions.defaults().withDtype(p.getDtype()).withDevice(p.getDevice());
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(prefix + "device", prefix + "device=" + p.getDevice()
+                    + ": not a device InternVL can run on; use cpu, cuda, cuda:N or mps", e);
+        }
+        checkTiles(prefix + "min-tiles", p.getMinTiles());
+        checkTiles(prefix + "max-tiles", p.getMaxTiles());
+        if (p.getMinTiles() != null && p.getMaxTiles() != null && p.getMinTiles() > p.getMaxTiles()) {
+            throw new InternVLConfigurationException(prefix + "min-tiles", prefix + "min-tiles=" + p.getMinTiles()
+                    + " is greater than " + prefix + "max-tiles=" + p.getMaxTiles());
+        }
+        if (p.getTemplate() != null && !ConversationTemplates.names().contains(p.getTemplate())) {
+            throw new InternVLConfigurationException(prefix + "template", prefix + "template=" + p.getTemplate()
+                    + ": unknown conversation template; known templates: "
+                    + String.join(", ", ConversationTemplates.names()));
+        }
+        return EngineOptions.defaults().withModel(model).withTemplate(p.getTemplate())
+                .withSystemMessage(p.getSystemMessage()).withTiles(p.getMinTiles(), p.getMaxTiles(), p.getThumbnail());
+    }
+
+    private static void checkTiles(String property, Integer value) {
+        if (value != null && (value < 1 || value > 40)) {
+            throw new InternVLConfigurationException(property, property + "=" + value + " is out of range: tiles per "
+                    + "image must be between 1 and 40");
+        }
+    }
+}

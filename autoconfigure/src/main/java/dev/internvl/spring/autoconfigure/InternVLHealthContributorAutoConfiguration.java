@@ -1,0 +1,27 @@
+package dev.internvl.spring.autoconfigure;
+
+import dev.internvl.InternVL;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The {@code internvl} health indicator, when Actuator (Spring Boot's health support) is on the class path; turned off
+ * with {@code management.health.internvl.enabled=false}.
+ */
+@AutoConfiguration(after = InternVLAutoConfiguration.class)
+@ConditionalOnClass({InternVL.class, HealthIndicator.class})
+@ConditionalOnBean(InternVL.class)
+@ConditionalOnEnabledHealthIndicator("internvl")
+public class InternVLHealthContributorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "internVLHealthIndicator")
+    public InternVLHealthIndicator internVLHealthIndicator(InternVL engine, InternVLProperties properties) {
+        return new InternVLHealthIndicator(engine, properties.getModel().getId());
+    }
+}

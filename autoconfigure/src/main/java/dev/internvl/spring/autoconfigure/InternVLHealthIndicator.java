@@ -1,0 +1,33 @@
+package dev.internvl.spring.autoconfigure;
+
+import dev.internvl.InternVL;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * Reports the loaded InternVL model: up once the checkpoint has loaded (it loads at start-up or the application
+ * does not start), with the checkpoint, dtype, device, template and tiling as details.
+ */
+public class InternVLHealthIndicator extends AbstractHealthIndicator {
+
+    private final InternVL engine;
+    private final String modelId;
+
+    public InternVLHealthIndicator(InternVL engine, String modelId) {
+        super("InternVL health check failed");
+        this.engine = engine;
+        this.modelId = modelId;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        var dir = engine.model().checkpoint().dir();
+        builder.up()
+                .withDetail("model", modelId != null ? modelId : String.valueOf(dir.getFileName()))
+                .withDetail("path", dir.toAbsolutePath().toString())
+                .withDetail("dtype", engine.model().options().dtype().toString())
+                .withDetail("device", engine.model().options().device())
+                .withDetail("template", engine.template().name())
+                .withDetail("maxTiles", engine.preprocessOptions().maxTiles());
+    }
+}

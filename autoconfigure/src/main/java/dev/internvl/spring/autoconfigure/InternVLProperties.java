@@ -1,0 +1,149 @@
+package dev.internvl.spring.autoconfigure;
+
+import dev.internvl.model.ComputeDType;
+import java.nio.file.Path;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The InternVL checkpoint to load and how to run it.
+ */
+@ConfigurationProperties(InternVLProperties.PREFIX)
+public class InternVLProperties {
+
+    public static final String PREFIX = "spring.ai.internvl";
+
+    private final Model model = new Model();
+
+    /**
+     * Compute dtype: bf16 (the checkpoints' own dtype, fastest on CPUs with AVX-512 BF16 and on GPUs), fp16, or fp32
+     * (the reference for parity checks).
+     */
+    private ComputeDType dtype = ComputeDType.BF16;
+
+    /**
+     * Torch device the model runs on: cpu, cuda, cuda:N or mps. GPUs need a libtorch GPU native package on the
+     * class path instead of the starter's CPU one.
+     */
+    private String device = "cpu";
+
+    /**
+     * Conversation template name overriding the checkpoint's config.json 'template' (e.g. Hermes-2, internlm2-chat,
+     * phi3-chat, internvl2_5).
+     */
+    private String template;
+
+    /**
+     * Default system message, replacing the checkpoint's and the template's. A request's system message replaces
+     * this one in turn.
+     */
+    private String systemMessage;
+
+    /**
+     * Minimum number of 448-pixel tiles an image is cut into (1 to 40). Defaults to the checkpoint's
+     * min_dynamic_patch.
+     */
+    private Integer minTiles;
+
+    /**
+     * Maximum number of 448-pixel tiles an image is cut into (1 to 40). Defaults to the checkpoint's
+     * max_dynamic_patch. Each tile costs 256 prompt tokens.
+     */
+    private Integer maxTiles;
+
+    /**
+     * Whether images cut into several tiles also get a downscaled thumbnail tile of the whole image. Defaults to the
+     * checkpoint's use_thumbnail.
+     */
+    private Boolean thumbnail;
+
+    public Model getModel() {
+        return model;
+    }
+
+    public ComputeDType getDtype() {
+        return dtype;
+    }
+
+    public void setDtype(ComputeDType dtype) {
+        this.dtype = dtype;
+    }
+
+    public String getDevice() {
+        return device;
+    }
+
+    public void setDevice(String device) {
+        this.device = device;
+    }
+
+    public String getTemplate() {
+        return template;
+    }
+
+    public void setTemplate(String template) {
+        this.template = template;
+    }
+
+    public String getSystemMessage() {
+        return systemMessage;
+    }
+
+    public void setSystemMessage(String systemMessage) {
+        this.systemMessage = systemMessage;
+    }
+
+    public Integer getMinTiles() {
+        return minTiles;
+    }
+
+    public void setMinTiles(Integer minTiles) {
+        this.minTiles = minTiles;
+    }
+
+    public Integer getMaxTiles() {
+        return maxTiles;
+    }
+
+    public void setMaxTiles(Integer maxTiles) {
+        this.maxTiles = maxTiles;
+    }
+
+    public Boolean getThumbnail() {
+        return thumbnail;
+    }
+
+    public void setThumbnail(Boolean thumbnail) {
+        this.thumbnail = thumbnail;
+    }
+
+    /** Which checkpoint. */
+    public static class Model {
+
+        /**
+         * Folder of a downloaded InternVL checkpoint in the Hugging Face layout (config.json, *.safetensors,
+         * tokenizer.json), e.g. a local copy of OpenGVLab/InternVL2-1B. Required.
+         */
+        private Path path;
+
+        /**
+         * Model id reported in chat response metadata and observations. Defaults to the checkpoint folder's name.
+         */
+        private String id;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public void setId(String id) {
+            this.id = id;
+        }
+    }
+}

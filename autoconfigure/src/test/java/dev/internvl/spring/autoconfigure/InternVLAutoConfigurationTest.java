@@ -1,0 +1,290 @@
+package dev.internvl.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.internvl.InternVL;
+import dev.internvl.spring.ai.InternVLChatModel;
+import dev.internvl.spring.ai.InternVLChatOptions;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Which beans appear for which properties, and how a misconfiguration fails. */
+class InternVLAutoConfigurationTest {
+
+    @TempDir
+    static Path tmp;
+
+    static Path checkpoint;
+
+    /** An engine the application loads itself, for the "user-defined bean wins" cases. */
+    static InternVL userEngine;
+
+    @BeforeAll
+    static void writeCheckpoint() {
+        checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
+        userEngine = InternVL.load(checkpoint);
+    }
+
+    @AfterAll
+    static void closeUserEngine() {
+        userEngine.close();
+    }
+
+    final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(InternVLAutoConfiguration.class,
+                    InternVLChatAutoConfiguration.class, InternVLHealthContributorAutoConfiguration.class));
+
+    ApplicationContextRunner withModel() {
+        return runner.withPropertyValues("spring.ai.internvl.model.path=" + checkpoint);
+    }
+
+    // --- activation -------------------------------------------------------------------------------------------
+
+    @Test
+    void activeWhenTheModelSelectionIsAbsent() {
+        withModel().run(context -> {
+            assertThat(context).hasSingleBean(InternVL.class).hasSingleBean(InternVLChatModel.class)
+                    .hasSingleBean(ChatModel.class).hasSingleBean(InternVLHealthIndicator.class);
+            assertThat(context.getBean(InternVLChatModel.class).getModelId()).isEqualTo("tiny-internvl");
+        });
+    }
+
+    @Test
+    void activeWhenInternVLIsSelected() {
+        withModel().withPropertyValues("spring.ai.model.chat=internvl")
+                .run(context -> assertThat(context).hasSingleBean(InternVLChatModel.class));
+    }
+
+    @Test
+    void offWhenNoneOrAnotherModelIsSelected() {
+        for (String other : List.of("none", "ollama")) {
+            // no model path needed: nothing is loaded
+            runner.withPropertyValues("spring.ai.model.chat=" + other).run(context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).doesNotHaveBean(InternVL.class).doesNotHaveBean(ChatModel.class)
+                        .doesNotHaveBean(InternVLHealthIndicator.class);
+            });
+        }
+    }
+
+    @Test
+    void aUserChatModelWins() {
+        withModel().withUserConfiguration(UserChatModel.class).run(context -> {
+            assertThat(context).hasSingleBean(ChatModel.class).doesNotHaveBean(InternVLChatModel.class);
+            assertThat(context.getBean(ChatModel.class)).isSameAs(UserChatModel.MODEL);
+        });
+    }
+
+    @Test
+    void aUserEngineWinsAndIsNotClosedByTheContext() {
+        runner.withUserConfiguration(UserEngine.class).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(InternVL.class);
+            assertThat(context.getBean(InternVL.class)).isSameAs(userEngine);
+            assertThat(context.getBean(InternVLChatModel.class).getEngine()).isSameAs(userEngine);
+        });
+        // still usable after its context closed (UserEngine declares no destroy method)
+        assertThat(userEngine.tokenizer().encode("still open")).isNotEmpty();
+    }
+
+    @Test
+    void theEngineIsClosedWithTheContext() {
+        withModel().run(context -> {
+            AbstractBeanDefinition definition = (AbstractBeanDefinition) context.getBeanFactory()
+                    .getBeanDefinition("internVL");
+            assertThat(definition.getDestroyMethodNames()).containsExactly("close");
+        });
+    }
+
+    // --- properties --------------------------------------------------------------------------------------------
+
+    @Test
+    void propertiesReachTheEngineAndTheChatModel() {
+        withModel().withPropertyValues("spring.ai.internvl.model.id=my-vlm", "spring.ai.internvl.dtype=fp32",
+                "spring.ai.internvl.max-tiles=2", "spring.ai.internvl.min-tiles=1", "spring.ai.internvl.thumbnail=false",
+                "spring.ai.internvl.template=internvl2_5", "spring.ai.internvl.system-message=Be brief.",
+                "spring.ai.internvl.chat.options.temperature=0.5", "spring.ai.internvl.chat.options.top-p=0.9",
+                "spring.ai.internvl.chat.options.top-k=20", "spring.ai.internvl.chat.options.max-tokens=3",
+                "spring.ai.internvl.chat.options.repetition-penalty=1.2", "spring.ai.internvl.chat.options.seed=5",
+                "spring.ai.internvl.chat.options.stop=END,STOP").run(context -> {
+                    InternVL engine = context.getBean(InternVL.class);
+                    assertThat(engine.model().options().dtype().toString()).isEqualTo("fp32");
+                    assertThat(engine.preprocessOptions().maxTiles()).isEqualTo(2);
+                    assertThat(engine.preprocessOptions().useThumbnail()).isFalse();
+                    assertThat(engine.template().name()).isEqualTo("internvl2_5");
+                    assertThat(engine.prompts().systemMessage()).isEqualTo("Be brief.");
+                    InternVLChatModel model = context.getBean(InternVLChatModel.class);
+                    assertThat(model.getModelId()).isEqualTo("my-vlm");
+                    assertThat(model.getOptions()).isEqualTo(InternVLChatOptions.builder().model("my-vlm")
+                            .temperature(0.5).topP(0.9).topK(20).maxTokens(3).repetitionPenalty(1.2).seed(5L)
+                            .stopSequences(List.of("END", "STOP")).build());
+                    ChatResponse r = model.call(new Prompt("Hello"));
+                    assertThat(r.getMetadata().getModel()).isEqualTo("my-vlm");
+                    assertThat(r.getMetadata().getUsage().getCompletionTokens()).isLessThanOrEqualTo(3);
+                });
+    }
+
+    @Test
+    void observationsGoToTheApplicationsRegistry() {
+        withModel().withUserConfiguration(Observations.class).run(context -> {
+            context.getBean(ChatModel.class).call(new Prompt("Hello",
+                    InternVLChatOptions.builder().maxTokens(1).build()));
+            assertThat(Observations.STOPPED.get()).isEqualTo(1);
+        });
+    }
+
+    // --- failures ----------------------------------------------------------------------------------------------
+
+    @Test
+    void aMissingModelPathFailsNamingTheProperty() {
+        runner.run(context -> assertFailure(context, "spring.ai.internvl.model.path",
+                "spring.ai.internvl.model.path is not set"));
+    }
+
+    @Test
+    void aWrongModelPathFailsNamingTheProperty() throws Exception {
+        runner.withPropertyValues("spring.ai.internvl.model.path=" + tmp.resolve("nowhere"))
+                .run(context -> assertFailure(context, "spring.ai.internvl.model.path", "no such folder"));
+        Path file = Files.writeString(tmp.resolve("a-file.txt"), "not a checkpoint");
+        runner.withPropertyValues("spring.ai.internvl.model.path=" + file)
+                .run(context -> assertFailure(context, "spring.ai.internvl.model.path", "not a folder"));
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        runner.withPropertyValues("spring.ai.internvl.model.path=" + empty)
+                .run(context -> assertFailure(context, "spring.ai.internvl.model.path", "no config.json"));
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        Files.writeString(broken.resolve("config.json"), "{ not json");
+        runner.withPropertyValues("spring.ai.internvl.model.path=" + broken)
+                .run(context -> assertFailure(context, "spring.ai.internvl.model.path",
+                        "could not load the InternVL checkpoint"));
+    }
+
+    @Test
+    void invalidEngineSettingsFailNamingTheProperty() {
+        withModel().withPropertyValues("spring.ai.internvl.dtype=bf17")
+                .run(context -> assertFailure(context, "spring.ai.internvl.dtype", "spring.ai.internvl.dtype"));
+        withModel().withPropertyValues("spring.ai.internvl.max-tiles=0")
+                .run(context -> assertFailure(context, "spring.ai.internvl.max-tiles", "between 1 and 40"));
+        withModel().withPropertyValues("spring.ai.internvl.min-tiles=41")
+                .run(context -> assertFailure(context, "spring.ai.internvl.min-tiles", "between 1 and 40"));
+        withModel().withPropertyValues("spring.ai.internvl.min-tiles=6", "spring.ai.internvl.max-tiles=2")
+                .run(context -> assertFailure(context, "spring.ai.internvl.min-tiles=6",
+                        "spring.ai.internvl.max-tiles=2"));
+        withModel().withPropertyValues("spring.ai.internvl.device=tpu")
+                .run(context -> assertFailure(context, "spring.ai.internvl.device=tpu", "cuda:N"));
+        withModel().withPropertyValues("spring.ai.internvl.template=llama-3")
+                .run(context -> assertFailure(context, "spring.ai.internvl.template=llama-3", "Hermes-2"));
+        withModel().withPropertyValues("spring.ai.internvl.chat.options.top-p=1.5")
+                .run(context -> assertFailure(context, "spring.ai.internvl.chat.options", "topP"));
+    }
+
+    /** The start-up failure's message chain names {@code property} and says {@code detail}. */
+    static void assertFailure(AssertableApplicationContext context, String property, String detail) {
+        assertThat(context).hasFailed();
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertThat(messages.toString()).contains(property).contains(detail);
+    }
+
+    @Test
+    void theFailureAnalysisSaysWhatToSet() {
+        runner.withPropertyValues("spring.ai.internvl.model.path=" + tmp.resolve("nowhere")).run(context -> {
+            FailureAnalysis analysis = new InternVLConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).startsWith("spring.ai.internvl.model.path=")
+                    .contains("no such folder");
+            assertThat(analysis.getAction()).contains("Set spring.ai.internvl.model.path to the folder")
+                    .contains("spring.ai.model.chat");
+        });
+    }
+
+    // --- health ------------------------------------------------------------------------------------------------
+
+    @Test
+    void healthReportsTheLoadedModel() {
+        withModel().run(context -> {
+            Health health = context.getBean(InternVLHealthIndicator.class).health(true);
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("model", "tiny-internvl").containsEntry("dtype", "bf16")
+                    .containsEntry("device", "cpu").containsEntry("template", "Hermes-2")
+                    .containsEntry("path", checkpoint.toAbsolutePath().toString());
+        });
+    }
+
+    @Test
+    void noHealthIndicatorWhenDisabledOrWithoutActuator() {
+        withModel().withPropertyValues("management.health.internvl.enabled=false")
+                .run(context -> assertThat(context).hasSingleBean(InternVL.class)
+                        .doesNotHaveBean(InternVLHealthIndicator.class));
+        withModel().withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+                .run(context -> assertThat(context).hasSingleBean(InternVLChatModel.class)
+                        .doesNotHaveBean(InternVLHealthIndicator.class));
+    }
+
+    // --- user configurations -----------------------------------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserChatModel {
+        static final ChatModel MODEL = prompt -> {
+            throw new UnsupportedOperationException("not called");
+        };
+
+        @Bean
+        ChatModel myChatModel() {
+            return MODEL;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserEngine {
+        @Bean(destroyMethod = "")
+        InternVL myEngine() {
+            return userEngine;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Observations {
+        static final AtomicInteger STOPPED = new AtomicInteger();
+
+        @Bean
+        ObservationRegistry observationRegistry() {
+            ObservationRegistry registry = ObservationRegistry.create();
+            registry.observationConfig().observationHandler(new ObservationHandler<>() {
+                @Override
+                public boolean supportsContext(Observation.Context context) {
+                    return true;
+                }
+
+                @Override
+                public void onStop(Observation.Context context) {
+                    STOPPED.incrementAndGet();
+                }
+            });
+            return registry;
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package dev.internvl.spring.ai;
+
+import dev.internvl.ChatRequest;
+import dev.internvl.InternVL;
+import dev.internvl.generate.FinishReason;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
+import org.springframework.ai.chat.metadata.ChatResponseMetadata;
+import org.springframework.ai.chat.metadata.DefaultUsage;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.model.MessageAggregator;
+import org.springframework.ai.chat.model.StreamingChatModel;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.chat.observation.ChatModelObservationDocumentation;
+import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
+import org.springframework.ai.chat.prompt.Prompt;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A Spring AI {@link ChatModel} and {@link StreamingChatModel} answering with an in-process {@link InternVL} engine.
+ * Plain Java: no Spring Boot needed.
+ *
+ * <pre>{@code
+ * InternVLChatModel chat = InternVLChatModel.builder(InternVL.load(dir)).build();
+ * String answer = ChatClient.create(chat).prompt()
+ *         .user(u -> u.text("What is written on the sign?").media(MimeTypeUtils.IMAGE_JPEG, new FileSystemResource("sign.jpg")))
+ *         .call().content();
+ * }</pre>
+ *
+ * <p>Messages map onto one InternVL chat round: system messages replace the system prompt, earlier user and assistant
+ * messages become the history, the last message (a user message) is the question, and the images of all user
+ * messages are shown in order (see {@link PromptConverter}). Options: request options over {@link #getOptions()
+ * the default options} over the engine's defaults, field by field.
+ *
+ * <p>Thread-safe. The engine serializes model work, so concurrent calls and streams queue in arrival order.
+ * {@link #call} runs on the caller's thread; {@link #stream} generates on a bounded scheduler
+ * ({@link Schedulers#boundedElastic()} unless set) and stops within one token when the subscription is cancelled.
+ * The engine is not closed by this class: whoever loaded it closes it.
+ */
+public final class InternVLChatModel implements ChatModel, StreamingChatModel {
+
+    /** The provider name in observations ({@code gen_ai.system}). */
+    public static final String PROVIDER = "internvl";
+
+    private static final ChatModelObservationConvention DEFAULT_CONVENTION =
+            new DefaultChatModelObservationConvention();
+
+    private final InternVL engine;
+    private final String modelId;
+    private final InternVLChatOptions defaultOptions;
+    private final ObservationRegistry observationRegistry;
+    private final Scheduler scheduler;
+    private volatile ChatModelObservationConvention observationConvention;
+
+    private InternVLChatModel(Builder b) {
+        this.engine = Objects.requireNonNull(b.engine, "engine");
+        this.modelId = b.modelId != null ? b.modelId : defaultModelId(engine);
+        InternVLChatOptions defaults = b.defaultOptions != null ? b.defaultOptions : InternVLChatOptions.builder().build();
+        if (defaults.getModel() == null) {
+            defaults = defaults.mutate().model(modelId).build();
+        }
+        this.defaultOptions = defaults;
+        this.observationRegistry = b.observationRegistry != null ? b.observationRegistry : ObservationRegistry.NOOP;
+        this.observationConvention = b.observationConvention;
+        this.scheduler = b.scheduler != null ? b.scheduler : Schedulers.boundedElastic();
+        generationOptions(defaults); // invalid defaults fail here rather than at the first request
+    }
+
+    /** A chat model on {@code engine} with the defaults: id from the checkpoint folder, no observations. */
+    public static InternVLChatModel of(InternVL engine) {
+        return builder(engine).build();
+    }
+
+    public static Builder builder(InternVL engine) {
+        return new Builder(engine);
+    }
+
+    private static String defaultModelId(InternVL engine) {
+        Path dir = engine.model().checkpoint().dir();
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return name != null ? name.toString() : "internvl";
+    }
+
+    @Override
+    public ChatResponse call(Prompt prompt) {
+        Prompt request = withEffectiveOptions(prompt);
+        ChatModelObservationContext context = ChatModelObservationContext.builder()
+                .prompt(request)
+                .provider(PROVIDER)
+                .build();
+        return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+                .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
+                .observe(() -> {
+                    dev.internvl.ChatResponse answer = engine.chat(toChatRequest(request));
+                    ChatResponse response = response(UUID.randomUUID().toString(), answer.text(),
+                            answer.finishReason(), answer.promptTokens(), answer.completionTokens());
+                    context.setResponse(response);
+                    return response;
+                });
+    }
+
+    /**
+     * Streams the answer: one response per text delta (no finish reason), then a last response with empty text, the
+     * finish reason and the token usage. Cancelling the subscription stops generation before the next token; the
+     * observation of a cancelled stream ends when the engine has stopped, with finish reason {@code CANCELLED} and the
+     * tokens generated until then.
+     */
+    @Override
+    public Flux<ChatResponse> stream(Prompt prompt) {
+        return Flux.deferContextual(contextView -> {
+            Prompt request = withEffectiveOptions(prompt);
+            ChatModelObservationContext context = ChatModelObservationContext.builder()
+                    .prompt(request)
+                    .provider(PROVIDER)
+                    .streaming(true)
+                    .build();
+            Observation observation = ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+                    .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry);
+            Observation parent = contextView.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+            observation.parentObservation(parent);
+            observation.start();
+            StreamRun run = new StreamRun(request, context, observation);
+            Flux<ChatResponse> chunks = Flux.<ChatResponse>create(run::generate)
+                    // requests must not queue behind the generation that blocks the scheduler's worker
+                    .subscribeOn(scheduler, false)
+                    .doOnError(observation::error)
+                    .doFinally(run::finished)
+                    .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));
+            return new MessageAggregator().aggregate(chunks, context::setResponse);
+        });
+    }
+
+    /** One streamed generation and the end of its observation. */
+    private final class StreamRun {
+        private static final int PENDING = 0;
+        private static final int RUNNING = 1;
+        private static final int DONE = 2;
+
+        private final Prompt request;
+        private final ChatModelObservationContext context;
+        private final Observation observation;
+        private final String id = UUID.randomUUID().toString();
+        private final AtomicInteger state = new AtomicInteger(PENDING);
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final AtomicBoolean stopped = new AtomicBoolean();
+
+        StreamRun(Prompt request, ChatModelObservationContext context, Observation observation) {
+            this.request = request;
+            this.context = context;
+            this.observation = observation;
+        }
+
+        void generate(FluxSink<ChatResponse> sink) {
+            sink.onCancel(() -> cancelled.set(true));
+            if (!state.compareAndSet(PENDING, RUNNING)) {
+                return;
+            }
+            dev.internvl.ChatResponse answer = null;
+            try {
+                ChatRequest chatRequest = toChatRequest(request);
+                if (cancelled.get()) {
+                    return;
+                }
+                answer = engine.chat(chatRequest, new Generator.Listener() {
+                    @Override
+                    public void onText(int row, String delta) {
+                        if (!delta.isEmpty() && !cancelled.get()) {
+                            sink.next(response(id, delta, null, null, null));
+                        }
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return cancelled.get();
+                    }
+                });
+                if (answer.finishReason() != FinishReason.CANCELLED && !cancelled.get()) {
+                    sink.next(response(id, "", answer.finishReason(), answer.promptTokens(),
+                            answer.completionTokens()));
+                    sink.complete();
+                }
+            } catch (Throwable t) {
+                sink.error(t);
+            } finally {
+                state.set(DONE);
+                if (cancelled.get()) {
+                    if (answer != null) {
+                        context.setResponse(response(id, answer.text(), FinishReason.CANCELLED, answer.promptTokens(),
+                                answer.completionTokens()));
+                    }
+                    stopObservation();
+                }
+            }
+        }
+
+        /** Completion and errors end the observation here; a cancel ends it when the engine has stopped. */
+        void finished(SignalType signal) {
+            if (signal != SignalType.CANCEL) {
+                stopObservation();
+                return;
+            }
+            cancelled.set(true);
+            // Not started (it never will) or already over: stop now. Running: generate() stops it when the engine
+            // returns (it sets DONE before reading the flag, this reads the state after setting the flag).
+            if (state.compareAndSet(PENDING, DONE) || state.get() == DONE) {
+                stopObservation();
+            }
+        }
+
+        private void stopObservation() {
+            if (stopped.compareAndSet(false, true)) {
+                observation.stop();
+            }
+        }
+    }
+
+    private ChatResponse response(String id, String text, FinishReason finishReason, Integer promptTokens,
+            Integer completionTokens) {
+        ChatGenerationMetadata generationMetadata = finishReason == null ? ChatGenerationMetadata.NULL
+                : ChatGenerationMetadata.builder().finishReason(finishReason.name()).build();
+        ChatResponseMetadata.Builder metadata = ChatResponseMetadata.builder().id(id).model(modelId);
+        if (promptTokens != null) {
+            metadata.usage(new DefaultUsage(promptTokens, completionTokens));
+        }
+        return new ChatResponse(List.of(new Generation(new AssistantMessage(text), generationMetadata)),
+                metadata.build());
+    }
+
+    private Prompt withEffectiveOptions(Prompt prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        InternVLChatOptions effective = InternVLChatOptions.merge(defaultOptions, prompt.getOptions());
+        if (effective.getModel() != null && !effective.getModel().equals(modelId)) {
+            throw new IllegalArgumentException("This chat model serves InternVL model '" + modelId
+                    + "', but the request asks for model '" + effective.getModel()
+                    + "'; leave the model option unset or use '" + modelId + "'");
+        }
+        return prompt.mutate().chatOptions(effective).build();
+    }
+
+    private ChatRequest toChatRequest(Prompt request) {
+        InternVLChatOptions options = (InternVLChatOptions) request.getOptions();
+        return PromptConverter.toChatRequest(request.getInstructions(), options, generationOptions(options));
+    }
+
+    /** The engine's generation options with the set fields of {@code o}; invalid values are rejected by name. */
+    GenerationOptions generationOptions(InternVLChatOptions o) {
+        unsupportedPenalty("frequencyPenalty", o.getFrequencyPenalty());
+        unsupportedPenalty("presencePenalty", o.getPresencePenalty());
+        GenerationOptions.Builder b = engine.defaultGeneration().toBuilder();
+        if (o.getMaxTokens() != null) {
+            check(o.getMaxTokens() >= 1, "maxTokens must be at least 1", o.getMaxTokens());
+            b.maxNewTokens(o.getMaxTokens());
+        }
+        if (o.getTemperature() != null) {
+            check(o.getTemperature() >= 0 && Double.isFinite(o.getTemperature()),
+                    "temperature must be a finite number >= 0 (0 decodes greedily)", o.getTemperature());
+            b.temperature(o.getTemperature());
+        }
+        if (o.getTopK() != null) {
+            check(o.getTopK() >= 0, "topK must be >= 0 (0 is off)", o.getTopK());
+            b.topK(o.getTopK());
+        }
+        if (o.getTopP() != null) {
+            check(o.getTopP() > 0 && o.getTopP() <= 1, "topP must be in (0, 1] (1 is off)", o.getTopP());
+            b.topP(o.getTopP());
+        }
+        if (o.getRepetitionPenalty() != null) {
+            check(o.getRepetitionPenalty() > 0 && Double.isFinite(o.getRepetitionPenalty()),
+                    "repetitionPenalty must be a finite number > 0 (1 is off)", o.getRepetitionPenalty());
+            b.repetitionPenalty(o.getRepetitionPenalty());
+        }
+        if (o.getSeed() != null) {
+            b.seed(o.getSeed());
+        }
+        if (o.getStopSequences() != null) {
+            check(o.getStopSequences().stream().noneMatch(s -> s == null || s.isEmpty()),
+                    "stopSequences must not hold empty strings", o.getStopSequences());
+            b.stopStrings(o.getStopSequences());
+        }
+        if (o.getMaxTiles() != null) {
+            check(o.getMaxTiles() >= 1 && o.getMaxTiles() <= 40, "maxTiles must be between 1 and 40",
+                    o.getMaxTiles());
+        }
+        return b.build();
+    }
+
+    private static void unsupportedPenalty(String name, Double value) {
+        if (value != null && value != 0) {
+            throw new IllegalArgumentException("InternVL chat option " + name + " is not supported (got " + value
+                    + "); leave it unset or 0 and use repetitionPenalty (e.g. 1.1) to discourage repetition");
+        }
+    }
+
+    private static void check(boolean ok, String rule, Object value) {
+        if (!ok) {
+            throw new IllegalArgumentException("InternVL chat option " + rule + ", got " + value);
+        }
+    }
+
+    /** The default options: those given to the builder, with the model id filled in. */
+    @Override
+    public InternVLChatOptions getOptions() {
+        return defaultOptions;
+    }
+
+    /** The id reported as the model in response metadata and observations. */
+    public String getModelId() {
+        return modelId;
+    }
+
+    /** The engine this model answers with. */
+    public InternVL getEngine() {
+        return engine;
+    }
+
+    /** Uses {@code convention} instead of Spring AI's default chat model observation convention. */
+    public void setObservationConvention(ChatModelObservationConvention convention) {
+        this.observationConvention = Objects.requireNonNull(convention, "convention");
+    }
+
+    /** Builder of {@link InternVLChatModel}. */
+    public static final class Builder {
+        private final InternVL engine;
+        private String modelId;
+        private InternVLChatOptions defaultOptions;
+        private ObservationRegistry observationRegistry;
+        private ChatModelObservationConvention observationConvention;
+        private Scheduler scheduler;
+
+        private Builder(InternVL engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
+        }
+
+        /** The model id in metadata and observations (default: the checkpoint folder's name). */
+        public Builder modelId(String v) {
+            modelId = v;
+            return this;
+        }
+
+        /** Default options; their null fields fall back to the engine's defaults. */
+        public Builder defaultOptions(InternVLChatOptions v) {
+            defaultOptions = v;
+            return this;
+        }
+
+        /** Where chat observations go (default {@link ObservationRegistry#NOOP}). */
+        public Builder observationRegistry(ObservationRegistry v) {
+            observationRegistry = v;
+            return this;
+        }
+
+        /** A custom observation convention (default: Spring AI's {@link DefaultChatModelObservationConvention}). */
+        public Builder observationConvention(ChatModelObservationConvention v) {
+            observationConvention = v;
+            return this;
+        }
+
+        /** Where {@link #stream} generates (default {@link Schedulers#boundedElastic()}). */
+        public Builder scheduler(Scheduler v) {
+            scheduler = v;
+            return this;
+        }
+
+        public InternVLChatModel build() {
+            return new InternVLChatModel(this);
+        }
+    }
+}

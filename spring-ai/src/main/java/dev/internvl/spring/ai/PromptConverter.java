@@ -1,0 +1,201 @@
+package dev.internvl.spring.ai;
+
+import dev.internvl.ChatRequest;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.RgbImage;
+import dev.internvl.text.ChatTurn;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.MessageType;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.content.Media;
+import org.springframework.core.io.Resource;
+
+/**
+ * Turns Spring AI messages into one InternVL {@link ChatRequest}.
+ *
+ * <ul>
+ *   <li>System messages (joined by a newline when there are several) replace the system prompt.</li>
+ *   <li>User and assistant messages before the last user message become the history; consecutive messages of one
+ *       role are joined by a newline. The conversation must end with a user message.</li>
+ *   <li>Images are the media of the user messages, in message order. With one image in the whole conversation its
+ *       message's question starts with {@code <image>\n}; with several, each message's question starts with
+ *       {@code Image-N: <image>\n} per image of that message, N counting across the conversation. The engine gets
+ *       all images in that order.</li>
+ * </ul>
+ */
+final class PromptConverter {
+
+    static final String IMAGE = "<image>";
+
+    private PromptConverter() {
+    }
+
+    /** A user or assistant entry of the conversation, same-role neighbours joined. */
+    private static final class Entry {
+        final MessageType role;
+        final StringBuilder text = new StringBuilder();
+
+        Entry(MessageType role) {
+            this.role = role;
+        }
+
+        void append(String t) {
+            if (!text.isEmpty()) {
+                text.append('\n');
+            }
+            text.append(t);
+        }
+    }
+
+    static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation) {
+        if (messages == null || messages.isEmpty()) {
+            throw new IllegalArgumentException("The prompt has no messages; InternVL needs a user message");
+        }
+        int totalImages = 0;
+        for (Message m : messages) {
+            if (m instanceof UserMessage u) {
+                totalImages += u.getMedia().size();
+            }
+        }
+        List<String> system = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
+        List<RgbImage> images = new ArrayList<>();
+        for (Message m : messages) {
+            MessageType type = m.getMessageType();
+            String text = m.getText() == null ? "" : m.getText();
+            switch (type) {
+                case SYSTEM -> system.add(text);
+                case USER -> {
+                    StringBuilder question = new StringBuilder();
+                    for (Media media : ((UserMessage) m).getMedia()) {
+                        images.add(decode(media));
+                        question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
+                                .append('\n');
+                    }
+                    question.append(text);
+                    add(entries, MessageType.USER).append(question.toString());
+                }
+                case ASSISTANT -> {
+                    if (entries.isEmpty()) {
+                        throw new IllegalArgumentException("An assistant message comes before any user message; "
+                                + "the conversation must start with a user message (after system messages)");
+                    }
+                    add(entries, MessageType.ASSISTANT).append(text);
+                }
+                default -> throw new IllegalArgumentException("InternVL does not support " + type.getValue()
+                        + " messages (tool calling is not available); use system, user and assistant messages");
+            }
+        }
+        if (entries.isEmpty() || entries.get(entries.size() - 1).role != MessageType.USER) {
+            String last = messages.get(messages.size() - 1).getMessageType().getValue();
+            throw new IllegalArgumentException("The last message must be a user message (the question to answer), "
+                    + "but its type is '" + last + "'");
+        }
+        List<ChatTurn> history = new ArrayList<>();
+        for (int i = 0; i + 1 < entries.size(); i += 2) {
+            history.add(new ChatTurn(entries.get(i).text.toString(), entries.get(i + 1).text.toString()));
+        }
+        ChatRequest.Builder b = ChatRequest.builder(entries.get(entries.size() - 1).text.toString())
+                .history(history)
+                .systemMessage(system.isEmpty() ? null : String.join("\n", system))
+                .maxTiles(options.getMaxTiles())
+                .thumbnail(options.getThumbnail())
+                .generation(generation);
+        images.forEach(b::image);
+        return b.build();
+    }
+
+    private static Entry add(List<Entry> entries, MessageType role) {
+        if (!entries.isEmpty() && entries.get(entries.size() - 1).role == role) {
+            return entries.get(entries.size() - 1);
+        }
+        Entry e = new Entry(role);
+        entries.add(e);
+        return e;
+    }
+
+    /** Decodes an image {@link Media}: bytes, a Resource, or a {@code data:} / {@code file:} URI. */
+    static RgbImage decode(Media media) {
+        String what = describe(media);
+        if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
+            throw new IllegalArgumentException(what + " is not supported: InternVL reads images only "
+                    + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)");
+        }
+        // ImageDecodeException is an IllegalArgumentException whose message starts with the media's description.
+        return ImageDecoder.decode(bytes(media, what), what);
+    }
+
+    private static String describe(Media media) {
+        return "media '" + media.getName() + "' (" + media.getMimeType() + ")";
+    }
+
+    private static byte[] bytes(Media media, String what) {
+        Object data = media.getData();
+        try {
+            if (data instanceof byte[] b) {
+                return b;
+            }
+            if (data instanceof Resource r) {
+                return r.getContentAsByteArray();
+            }
+            if (data instanceof Path p) {
+                return Files.readAllBytes(p);
+            }
+            if (data instanceof File f) {
+                return Files.readAllBytes(f.toPath());
+            }
+            if (data instanceof URI || data instanceof URL || data instanceof String) {
+                return fromUri(data.toString(), what);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " could not be read: " + e, e);
+        }
+        throw new IllegalArgumentException(what + " holds a " + (data == null ? "null" : data.getClass().getName())
+                + "; give the image as bytes, a Resource, or a data: or file: URI");
+    }
+
+    private static byte[] fromUri(String uri, String what) throws IOException {
+        String lower = uri.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:")) {
+            int comma = uri.indexOf(',');
+            if (comma < 0) {
+                throw new IllegalArgumentException(what + " has a data: URI without a comma");
+            }
+            String header = uri.substring(5, comma).toLowerCase(Locale.ROOT);
+            String payload = uri.substring(comma + 1);
+            if (header.endsWith(";base64")) {
+                try {
+                    return Base64.getMimeDecoder().decode(payload);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(what + " has a data: URI whose base64 is invalid: "
+                            + e.getMessage(), e);
+                }
+            }
+            throw new IllegalArgumentException(what + " has a data: URI that is not base64-encoded; "
+                    + "use data:<type>;base64,<data>");
+        }
+        if (lower.startsWith("file:")) {
+            try (InputStream in = URI.create(uri).toURL().openStream()) {
+                return in.readAllBytes();
+            }
+        }
+        throw new IllegalArgumentException(what + " points to '" + abbreviate(uri) + "': only data: and file: URIs "
+                + "are read (the engine runs offline); download the image and pass its bytes");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

@@ -1,0 +1,241 @@
+package dev.internvl.spring.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.internvl.EngineOptions;
+import dev.internvl.InternVL;
+import dev.internvl.generate.GenerationOptions;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.content.Media;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.util.MimeTypeUtils;
+import reactor.test.StepVerifier;
+
+/** The chat model on a tiny random checkpoint: what the engine answers, through Spring AI's types. */
+class InternVLChatModelTest {
+
+    @TempDir
+    static Path dir;
+
+    static InternVL engine;
+    static InternVLChatModel model;
+
+    @BeforeAll
+    static void load() {
+        engine = InternVL.load(TinyModel.write(dir.resolve("tiny-internvl")), EngineOptions.defaults()
+                .withGeneration(GenerationOptions.builder().maxNewTokens(8).build()));
+        model = InternVLChatModel.builder(engine)
+                .defaultOptions(InternVLChatOptions.builder().maxTiles(1).build())
+                .build();
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    static Media picture(int seed) {
+        return new Media(MimeTypeUtils.IMAGE_PNG, new ByteArrayResource(TinyModel.png(64, 48, seed)));
+    }
+
+    static Prompt ask(String question, ChatOptions options) {
+        return new Prompt(List.of(UserMessage.builder().text(question).media(picture(0)).build()), options);
+    }
+
+    @Test
+    void callReturnsTheAnswerWithModelUsageAndFinishReason() {
+        ChatResponse r = model.call(ask("Describe the image.", null));
+        assertThat(r.getResult().getOutput().getText()).isNotNull();
+        assertThat(r.getMetadata().getModel()).isEqualTo("tiny-internvl");
+        assertThat(r.getMetadata().getId()).isNotBlank();
+        assertThat(r.getMetadata().getUsage().getPromptTokens()).isGreaterThan(256); // one tile of image tokens
+        assertThat(r.getMetadata().getUsage().getCompletionTokens()).isBetween(1, 8);
+        assertThat(r.getMetadata().getUsage().getTotalTokens()).isEqualTo(
+                r.getMetadata().getUsage().getPromptTokens() + r.getMetadata().getUsage().getCompletionTokens());
+        assertThat(r.getResult().getMetadata().getFinishReason()).isIn("STOP", "LENGTH");
+        assertThat(model.getOptions().getModel()).isEqualTo("tiny-internvl");
+    }
+
+    @Test
+    void streamedDeltasAddUpToTheCalledAnswer() {
+        Prompt prompt = ask("Describe the image.", InternVLChatOptions.builder().maxTokens(12).build());
+        ChatResponse called = model.call(prompt);
+        List<ChatResponse> chunks = model.stream(prompt).collectList().block(Duration.ofMinutes(2));
+        String streamed = chunks.stream().map(c -> c.getResult().getOutput().getText()).collect(Collectors.joining());
+        assertThat(streamed).isEqualTo(called.getResult().getOutput().getText());
+        ChatResponse last = chunks.get(chunks.size() - 1);
+        assertThat(last.getResult().getMetadata().getFinishReason())
+                .isEqualTo(called.getResult().getMetadata().getFinishReason());
+        assertThat(last.getMetadata().getUsage().getPromptTokens())
+                .isEqualTo(called.getMetadata().getUsage().getPromptTokens());
+        assertThat(last.getMetadata().getUsage().getCompletionTokens())
+                .isEqualTo(called.getMetadata().getUsage().getCompletionTokens());
+        assertThat(chunks).allSatisfy(c -> assertThat(c.getMetadata().getModel()).isEqualTo("tiny-internvl"));
+    }
+
+    @Test
+    void requestOptionsOverrideDefaultsAndNullFieldsFallBack() {
+        ChatResponse three = model.call(ask("Describe.", InternVLChatOptions.builder().maxTokens(3).build()));
+        ChatResponse five = model.call(ask("Describe.", ChatOptions.builder().maxTokens(5).build()));
+        ChatResponse engineDefault = model.call(ask("Describe.", ChatOptions.builder().build()));
+        // random weights never pick the stop token greedily: every answer runs to its limit
+        assertThat(three.getMetadata().getUsage().getCompletionTokens()).isEqualTo(3);
+        assertThat(five.getMetadata().getUsage().getCompletionTokens()).isEqualTo(5);
+        assertThat(engineDefault.getMetadata().getUsage().getCompletionTokens()).isEqualTo(8);
+        assertThat(three.getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
+        // greedy: a shorter answer is a prefix of the longer one
+        assertThat(five.getResult().getOutput().getText()).startsWith(three.getResult().getOutput().getText().strip());
+    }
+
+    @Test
+    void samplingWithASeedIsReproducible() {
+        InternVLChatOptions seeded = InternVLChatOptions.builder().temperature(1.0).seed(7L).maxTokens(8).build();
+        String a = model.call(ask("Describe.", seeded)).getResult().getOutput().getText();
+        String b = model.call(ask("Describe.", seeded)).getResult().getOutput().getText();
+        String c = model.call(ask("Describe.", seeded.mutate().seed(8L).build())).getResult().getOutput().getText();
+        assertThat(a).isEqualTo(b).isNotEqualTo(c);
+    }
+
+    @Test
+    void systemMessageAndHistoryChangeThePrompt() {
+        int plain = promptTokens(new Prompt(List.of(new UserMessage("Hello"))));
+        int withSystem = promptTokens(new Prompt(List.of(new SystemMessage("You are a very terse assistant who "
+                + "answers with one word."), new UserMessage("Hello"))));
+        int withHistory = promptTokens(new Prompt(List.of(new UserMessage("Hi there"),
+                new AssistantMessage("Hello, how can I help?"), new UserMessage("Hello"))));
+        assertThat(withSystem).isNotEqualTo(plain);
+        assertThat(withHistory).isGreaterThan(plain + 5);
+    }
+
+    static int promptTokens(Prompt p) {
+        return model.call(p).getMetadata().getUsage().getPromptTokens();
+    }
+
+    @Test
+    void unsupportedOrInvalidOptionsAreRejectedByName() {
+        assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().frequencyPenalty(0.5).build())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("frequencyPenalty").hasMessageContaining("repetitionPenalty");
+        assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().presencePenalty(-1.0).build())))
+                .hasMessageContaining("presencePenalty");
+        assertThat(model.call(ask("?", ChatOptions.builder().frequencyPenalty(0.0).presencePenalty(0.0)
+                .maxTokens(1).build()))).isNotNull();
+        assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().maxTokens(0).build())))
+                .hasMessageContaining("maxTokens must be at least 1");
+        assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().topP(1.5).build())))
+                .hasMessageContaining("topP");
+        assertThatThrownBy(() -> model.call(ask("?", InternVLChatOptions.builder().maxTiles(41).build())))
+                .hasMessageContaining("maxTiles");
+        assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().model("gpt-4o").build())))
+                .hasMessageContaining("'tiny-internvl'").hasMessageContaining("'gpt-4o'");
+        assertThatThrownBy(() -> InternVLChatModel.builder(engine)
+                .defaultOptions(InternVLChatOptions.builder().temperature(-1.0).build()).build())
+                .hasMessageContaining("temperature");
+        StepVerifier.create(model.stream(new Prompt(List.of(new UserMessage("Hi"), new AssistantMessage("Hello")))))
+                .expectErrorMessage("The last message must be a user message (the question to answer), "
+                        + "but its type is 'assistant'")
+                .verify(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void chatClientCallAndStreamAgree() {
+        ChatClient client = ChatClient.create(model);
+        String called = client.prompt().user(u -> u.text("What is in the picture?")
+                .media(MimeTypeUtils.IMAGE_PNG, new ByteArrayResource(TinyModel.png(64, 48, 1)))).call().content();
+        String streamed = client.prompt().user(u -> u.text("What is in the picture?")
+                .media(MimeTypeUtils.IMAGE_PNG, new ByteArrayResource(TinyModel.png(64, 48, 1)))).stream().content()
+                .collect(Collectors.joining()).block(Duration.ofMinutes(2));
+        assertThat(streamed).isEqualTo(called);
+    }
+
+    @Test
+    void observationsFollowSpringAiChatConventions() {
+        TestObservationRegistry registry = TestObservationRegistry.create();
+        InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
+        observed.call(ask("Describe.", InternVLChatOptions.builder().maxTokens(2).temperature(0.0).build()));
+        observed.stream(ask("Describe.", InternVLChatOptions.builder().maxTokens(2).build())).blockLast();
+        assertThat(registry).hasNumberOfObservationsWithNameEqualTo("gen_ai.client.operation", 2);
+        assertThat(registry).hasObservationWithNameEqualTo("gen_ai.client.operation").that()
+                .hasContextualNameEqualTo("chat tiny-internvl")
+                .hasLowCardinalityKeyValue("gen_ai.system", "internvl")
+                .hasLowCardinalityKeyValue("gen_ai.request.model", "tiny-internvl")
+                .hasLowCardinalityKeyValue("gen_ai.response.model", "tiny-internvl")
+                .hasBeenStarted().hasBeenStopped();
+    }
+
+    @Test
+    void cancellingAStreamStopsGenerationWithinOneToken() throws InterruptedException {
+        BlockingQueue<ChatModelObservationContext> stopped = new LinkedBlockingQueue<>();
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new ObservationHandler<ChatModelObservationContext>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof ChatModelObservationContext;
+            }
+
+            @Override
+            public void onStop(ChatModelObservationContext context) {
+                stopped.add(context);
+            }
+        });
+        InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
+        Prompt long_ = ask("Describe.", InternVLChatOptions.builder().maxTokens(400).build());
+        ChatResponse first = observed.stream(long_).blockFirst(Duration.ofMinutes(1)); // cancels after one delta
+        assertThat(first).isNotNull();
+        // the observation of a cancelled stream ends when the engine has stopped, with what it generated
+        ChatModelObservationContext context = stopped.poll(1, TimeUnit.MINUTES);
+        assertThat(context).as("observation of the cancelled stream stopped").isNotNull();
+        ChatResponse partial = context.getResponse();
+        assertThat(partial).isNotNull();
+        assertThat(partial.getResult().getMetadata().getFinishReason()).isEqualTo("CANCELLED");
+        assertThat(partial.getMetadata().getUsage().getCompletionTokens()).isLessThan(10);
+    }
+
+    @Test
+    void concurrentCallsAndStreamsAllSucceed() throws Exception {
+        Prompt prompt = ask("Describe the image.", InternVLChatOptions.builder().maxTokens(6).build());
+        String expected = model.call(prompt).getResult().getOutput().getText();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<String>> tasks = List.of(
+                    () -> model.call(prompt).getResult().getOutput().getText(),
+                    () -> model.call(prompt).getResult().getOutput().getText(),
+                    () -> model.stream(prompt).map(r -> r.getResult().getOutput().getText())
+                            .collect(Collectors.joining()).block(),
+                    () -> model.stream(prompt).map(r -> r.getResult().getOutput().getText())
+                            .collect(Collectors.joining()).block());
+            for (Future<String> f : pool.invokeAll(tasks)) {
+                assertThat(f.get()).isEqualTo(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
