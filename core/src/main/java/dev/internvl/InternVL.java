@@ -78,7 +78,7 @@ public final class InternVL implements AutoCloseable {
             InternVLConfig cfg = model.config();
             String name = options.template() != null ? options.template() : cfg.template().orElseThrow(() ->
                     new CheckpointException(dir.resolve("config.json") + ": names no template; set one explicitly"));
-            ConversationTemplate template = ConversationTemplates.get(name);
+            ConversationTemplate template = ConversationTemplates.forCheckpoint(dir, name);
             ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(template)
                     .withImageTokensPerTile(cfg.numImageTokens());
             if (cfg.systemMessage().isPresent()) {
