@@ -13,6 +13,7 @@ Usage (python 3.11; torch 2.13.0+cpu, transformers 5.17.0, safetensors 0.8.0, nu
     python generate.py OUT_DIR            # e.g. ../../core/src/test/resources/golden/families
     python generate.py --check-qwen2 GOLDEN_LLM_DIR   # re-derive the Jlama Qwen2 golden logits with transformers
 """
+import copy
 import hashlib
 import json
 import os
@@ -65,14 +66,15 @@ FAMILIES = {
                   "llama3": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                              "original_max_position_embeddings": 16}},
         template="Hermes-2"),
-    # Qwen2.5 (InternVL2.5/3 small models): q/k/v biases, tied embeddings (no lm_head), rope_theta 1e6.
+    # Qwen2.5 (InternVL2.5/3): q/k/v biases, tied embeddings (no lm_head), rope_theta 1e6; InternVL3's llm_config
+    # carries a dynamic rope_scaling (factor 2), here over a 16-token context so that 17 and 40 tokens use it.
     "qwen2_5": dict(
         llm=dict(architectures=["Qwen2ForCausalLM"], model_type="qwen2", vocab_size=VOCAB, hidden_size=64,
                  intermediate_size=96, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                 hidden_act="silu", max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=1000000.0,
-                 tie_word_embeddings=True, use_sliding_window=False, sliding_window=32768, max_window_layers=21,
+                 hidden_act="silu", max_position_embeddings=16, rms_norm_eps=1e-6, rope_theta=1000000.0,
+                 tie_word_embeddings=True, use_sliding_window=False, sliding_window=16, max_window_layers=21,
                  bos_token_id=VOCAB - 3, eos_token_id=VOCAB - 2),
-        variants={"none": None},
+        variants={"none": None, "dynamic": {"type": "dynamic", "factor": 2.0}},
         template="internvl2_5"),
 }
 
@@ -157,7 +159,7 @@ def hf_model(family, llm, rope, hf_weights):
     if rope is not None:
         cfg["rope_scaling"] = rope
     arch = "LlamaForCausalLM" if family == "internlm2" else cfg["architectures"][0]
-    hf_cfg = dict(cfg)
+    hf_cfg = copy.deepcopy(cfg)  # transformers rewrites rope_scaling in place; the InternVL config keeps the original
     for key in ("architectures", "model_type", "bias"):
         hf_cfg.pop(key, None)
     if family == "internlm2":

@@ -43,8 +43,9 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
 
     private static Defaults defaults(String arch) {
         return switch (arch) {
-            // Qwen2Config (transformers); InternVL's pinned transformers 4.37 has no rope_scaling for Qwen2.
-            case QWEN2 -> new Defaults(151936, 4096, 22016, 32, 32, 32768, 1e-6, List.of(RopeScaling.Type.DEFAULT));
+            // Qwen2Config (transformers; rope_scaling through its RoPE utilities, e.g. InternVL3's dynamic factor 2).
+            case QWEN2 -> new Defaults(151936, 4096, 22016, 32, 32, 32768, 1e-6,
+                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
             // InternLM2Config (configuration_internlm2.py shipped with the checkpoints): linear or dynamic.
             case INTERNLM2 -> new Defaults(103168, 4096, 11008, 32, 32, 2048, 1e-6,
                     List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
@@ -113,11 +114,12 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
     /**
      * The sequence length that length-dependent RoPE scaling reads for a call that ends at cache slot
      * {@code total} (exclusive) with rows left-padded by at least {@code minPad}: InternLM2's and Llama's dynamic
-     * NTK (as InternVL runs them) take the key/value length, padding included; Phi-3's longrope takes the largest
-     * position id + 1.
+     * NTK (the InternLM2 modeling file and transformers 4.37, which InternVL pins) take the key/value length,
+     * padding included; Phi-3's longrope and Qwen2's scalings (transformers' RoPE utilities) take the largest
+     * position id + 1. Without padding both are {@code total}.
      */
     public long ropeSequenceLength(long total, long minPad) {
-        return architecture.equals(PHI3) ? total - minPad : total;
+        return architecture.equals(PHI3) || architecture.equals(QWEN2) ? total - minPad : total;
     }
 
     /**
