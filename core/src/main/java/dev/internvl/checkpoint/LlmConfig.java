@@ -43,7 +43,7 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
 
     private static Defaults defaults(String arch) {
         return switch (arch) {
-            // Qwen2Config (transformers; rope_scaling through its RoPE utilities, e.g. InternVL3's dynamic factor 2).
+            // Qwen2Config (transformers; rope_scaling through its RoPE utilities, which transformers applies to Qwen2 as to Llama).
             case QWEN2 -> new Defaults(151936, 4096, 22016, 32, 32, 32768, 1e-6,
                     List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
             // InternLM2Config (configuration_internlm2.py shipped with the checkpoints): linear or dynamic.
