@@ -67,7 +67,7 @@ FAMILIES = {
                              "original_max_position_embeddings": 16}},
         template="Hermes-2"),
     # Qwen2.5 (InternVL2.5/3): q/k/v biases, tied embeddings (no lm_head), rope_theta 1e6; an llm_config may
-    # carries a dynamic rope_scaling (factor 2), here over a 16-token context so that 17 and 40 tokens use it.
+    # carry a dynamic rope_scaling (factor 2), here over a 16-token context so that 17 and 40 tokens use it.
     "qwen2_5": dict(
         llm=dict(architectures=["Qwen2ForCausalLM"], model_type="qwen2", vocab_size=VOCAB, hidden_size=64,
                  intermediate_size=96, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
