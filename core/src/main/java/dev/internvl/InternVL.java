@@ -179,6 +179,12 @@ public final class InternVL implements AutoCloseable {
 
     private List<Generator.Result> run(List<long[]> ids, List<PreprocessedImage> images, GenerationOptions options,
             Generator.Listener listener) {
+        int context = model.config().llm().maxPositionEmbeddings();
+        int longest = ids.stream().mapToInt(p -> p.length).max().orElse(0);
+        if (longest >= context) { // checked before the (expensive) vision encoding
+            throw new IllegalArgumentException("the prompt has " + longest + " tokens; the model's context is "
+                    + context + " (use fewer images, fewer tiles per image, or a shorter history)");
+        }
         int totalTiles = images.stream().mapToInt(PreprocessedImage::numTiles).sum();
         float[] pixels = concatPixels(images, totalTiles);
         lock.lock();

@@ -219,5 +219,8 @@ class InternVLEndToEndTest {
         assertTrue(e.getMessage().contains("placeholder"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> fp32.chat(ChatRequest.builder("x").image(picture(0)).maxTiles(41).build()));
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> fp32.chat(ChatRequest.of("word ".repeat(40_000))));
+        assertTrue(tooLong.getMessage().contains("context is 32768"), tooLong.getMessage());
     }
 }

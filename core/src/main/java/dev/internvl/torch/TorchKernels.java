@@ -31,7 +31,7 @@ import java.util.List;
 public final class TorchKernels implements AutoCloseable {
 
     /** The kernel source files, in the order they are concatenated into the module. */
-    static final List<String> PARTS = List.of("weights", "vision", "projector", "decoder");
+    static final List<String> PARTS = List.of("weights", "vision", "projector", "decoder", "bench");
 
     private final PtNDManager manager;
     private final PtSymbolBlock module;

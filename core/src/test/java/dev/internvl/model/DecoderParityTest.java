@@ -76,6 +76,20 @@ class DecoderParityTest {
     }
 
     @Test
+    void halfPrecisionLogitsStayCloseAndAgreeOnArgmax() {
+        float[] expected = floats("llm/seq_len7__last_logits.bin");
+        for (ComputeDType d : new ComputeDType[] {ComputeDType.BF16, ComputeDType.FP16}) {
+            try (InternVLModel half = InternVLModel.load(dir, ModelOptions.defaults().withDtype(d).languageOnly());
+                    KvCache cache = half.decoder().newCache(1, 8)) {
+                float[] logits = half.decoder().forward(new long[][] {ids("seq_len7")}, new int[1], null, -1, cache)[0];
+                float diff = maxAbsDiff(logits, expected);
+                assertTrue(diff < (d == ComputeDType.BF16 ? 0.08f : 0.01f), d + " logits differ by " + diff);
+                assertEquals(argmax(expected), argmax(logits), d.toString());
+            }
+        }
+    }
+
+    @Test
     void cachedDecodingEqualsRerunningTheWholePrefix() {
         Decoder decoder = model.decoder();
         long[] seq = {17, 4000, 256, 3, 1999, 77, 2048, 5, 9, 4095};

@@ -12,6 +12,8 @@ import dev.internvl.model.InternVLModel;
 import dev.internvl.model.KvCache;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.model.VisionEmbeddings;
+import dev.internvl.torch.MemoryBandwidth;
+import dev.internvl.torch.TorchKernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +72,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         ComputeDType computeDType = ComputeDType.parse(dtype);
         Path dir = model != null ? model : randomCheckpoint();
+        double bandwidth;
+        try (TorchKernels probe = TorchKernels.load()) {
+            bandwidth = MemoryBandwidth.measure(probe, 1L << 30, 5);
+        }
         long loadStart = System.nanoTime();
         try (InternVLModel m = InternVLModel.load(dir, ModelOptions.defaults().withDtype(computeDType))) {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
@@ -94,6 +100,12 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("ttft_ms", round(t.visionMs + t.prefillMs));
             o.addProperty("decode_ms_per_token", round(t.decodeMs / (newTokens - 1)));
             o.addProperty("decode_tokens_per_s", round((newTokens - 1) / (t.decodeMs / 1000)));
+            double perToken = decodeBytesPerToken(m.checkpoint(), computeDType);
+            double rooflineMs = perToken / bandwidth * 1000;
+            o.addProperty("read_bandwidth_gbs", round(bandwidth / 1e9));
+            o.addProperty("decode_bytes_per_token_mb", round(perToken / 1e6));
+            o.addProperty("roofline_ms_per_token", round(rooflineMs));
+            o.addProperty("decode_fraction_of_roofline", round(rooflineMs / (t.decodeMs / (newTokens - 1))));
             o.addProperty("peak_rss_mb", round(peakRssMb()));
             o.addProperty("weights_mb", round(weightBytes(m.checkpoint(), null, computeDType) / 1e6));
             o.addProperty("llm_weights_mb", round(weightBytes(m.checkpoint(), "language_model.", computeDType) / 1e6));
@@ -170,6 +182,14 @@ final class BenchCommand implements Callable<Integer> {
         int bytes = dtype == ComputeDType.FP32 ? 4 : 2;
         return ckpt.names().stream().filter(n -> prefix == null || n.startsWith(prefix)).map(ckpt::tensor)
                 .mapToLong(TensorInfo::numel).sum() * bytes;
+    }
+
+    /** Bytes a decode step reads: every decoder weight once, except an untied embedding (one row per token). */
+    static double decodeBytesPerToken(Checkpoint ckpt, ComputeDType dtype) {
+        long all = weightBytes(ckpt, "language_model.", dtype);
+        boolean untied = ckpt.has("language_model.lm_head.weight");
+        long embedding = untied ? weightBytes(ckpt, "language_model.model.embed_tokens.", dtype) : 0;
+        return all - embedding;
     }
 
     static double peakRssMb() {

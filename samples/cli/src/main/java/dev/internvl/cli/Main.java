@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "internvl-cli", mixinStandardHelpOptions = true, version = "internvl-cli 0.1.0",
         description = "Local InternVL inference: chat, parity tools and benchmark.",
         subcommands = {ChatCommand.class, PreprocessCommand.class, PromptCommand.class, VisionCommand.class,
-                LogitsCommand.class, BenchCommand.class})
+                LogitsCommand.class, BenchCommand.class, BoxesCommand.class, GroundCommand.class,
+                OcrCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
