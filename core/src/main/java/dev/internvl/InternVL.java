@@ -78,7 +78,7 @@ public final class InternVL implements AutoCloseable {
             InternVLConfig cfg = model.config();
             String name = options.template() != null ? options.template() : cfg.template().orElseThrow(() ->
                     new CheckpointException(dir.resolve("config.json") + ": names no template; set one explicitly"));
-            ConversationTemplate template = ConversationTemplates.get(name);
+            ConversationTemplate template = ConversationTemplates.forCheckpoint(dir, name);
             ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(template)
                     .withImageTokensPerTile(cfg.numImageTokens());
             if (cfg.systemMessage().isPresent()) {
@@ -179,7 +179,7 @@ public final class InternVL implements AutoCloseable {
 
     private List<Generator.Result> run(List<long[]> ids, List<PreprocessedImage> images, GenerationOptions options,
             Generator.Listener listener) {
-        int context = model.config().llm().maxPositionEmbeddings();
+        int context = model.config().llm().contextLength();
         int longest = ids.stream().mapToInt(p -> p.length).max().orElse(0);
         if (longest >= context) { // checked before the (expensive) vision encoding
             throw new IllegalArgumentException("the prompt has " + longest + " tokens; the model's context is "

@@ -121,6 +121,20 @@ final class Json {
         return out;
     }
 
+    /** A list of numbers, empty when absent. */
+    List<Double> getDoubleList(String key) {
+        List<Double> out = new ArrayList<>();
+        if (!has(key)) {
+            return out;
+        }
+        try {
+            obj.get(key).getAsJsonArray().forEach(e -> out.add(e.getAsDouble()));
+        } catch (RuntimeException e) {
+            throw wrong(key, "a list of numbers");
+        }
+        return out;
+    }
+
     List<String> getStringList(String key) {
         List<String> out = new ArrayList<>();
         if (!has(key)) {

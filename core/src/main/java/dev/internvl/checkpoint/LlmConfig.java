@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Decoder settings ({@code config.json -> llm_config}), with the defaults of the Hugging Face config class that
- * {@code architectures[0]} names applied to absent keys.
+ * {@code architectures[0]} names applied to absent keys ({@code Qwen2Config}, {@code InternLM2Config},
+ * {@code Phi3Config}, {@code LlamaConfig}).
  *
  * @param architecture   e.g. {@code Qwen2ForCausalLM}
  * @param hiddenSize     D
@@ -12,20 +13,51 @@ import java.util.List;
  * @param numLayers      decoder layers
  * @param numHeads       query heads
  * @param numKvHeads     key/value heads (grouped-query attention when fewer than numHeads)
- * @param headDim        per-head width
+ * @param headDim        per-head width ({@code head_dim} when given, else D / heads)
  * @param vocabSize      rows of the embedding and the head
  * @param rmsNormEps     RMSNorm epsilon
  * @param ropeTheta      RoPE base
  * @param maxPositionEmbeddings trained context length
  * @param tieWordEmbeddings whether the config says the head shares the embedding
  * @param eosTokenIds    eos ids from the config
+ * @param qkvBias        whether the q/k/v projections have a bias (Qwen2 always; InternLM2 {@code bias};
+ *                       Llama {@code attention_bias})
+ * @param ropeScaling    {@code rope_scaling}, validated for the family
  */
 public record LlmConfig(String architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
         int numKvHeads, int headDim, int vocabSize, double rmsNormEps, double ropeTheta, int maxPositionEmbeddings,
-        boolean tieWordEmbeddings, List<Integer> eosTokenIds) {
+        boolean tieWordEmbeddings, List<Integer> eosTokenIds, boolean qkvBias, RopeScaling ropeScaling) {
+
+    public static final String QWEN2 = "Qwen2ForCausalLM";
+    public static final String INTERNLM2 = "InternLM2ForCausalLM";
+    public static final String PHI3 = "Phi3ForCausalLM";
+    public static final String LLAMA = "LlamaForCausalLM";
 
     /** Decoder architectures this version runs. */
-    public static final List<String> SUPPORTED = List.of("Qwen2ForCausalLM");
+    public static final List<String> SUPPORTED = List.of(QWEN2, INTERNLM2, PHI3, LLAMA);
+
+    /** The defaults of one family's Hugging Face config class. */
+    private record Defaults(int vocab, int hidden, int intermediate, int layers, int heads, int maxPositions,
+            double eps, List<RopeScaling.Type> scalings) {
+    }
+
+    private static Defaults defaults(String arch) {
+        return switch (arch) {
+            // Qwen2Config (transformers; rope_scaling through its RoPE utilities, which transformers applies to Qwen2 as to Llama).
+            case QWEN2 -> new Defaults(151936, 4096, 22016, 32, 32, 32768, 1e-6,
+                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
+            // InternLM2Config (configuration_internlm2.py shipped with the checkpoints): linear or dynamic.
+            case INTERNLM2 -> new Defaults(103168, 4096, 11008, 32, 32, 2048, 1e-6,
+                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
+            // Phi3Config: su / longrope.
+            case PHI3 -> new Defaults(32064, 3072, 8192, 32, 32, 4096, 1e-5,
+                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LONGROPE));
+            // LlamaConfig: linear, dynamic, llama3.
+            case LLAMA -> new Defaults(32000, 4096, 11008, 32, 32, 2048, 1e-6, List.of(RopeScaling.Type.DEFAULT,
+                    RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC, RopeScaling.Type.LLAMA3));
+            default -> null;
+        };
+    }
 
     static LlmConfig from(Json j) {
         List<String> archs = j.getStringList("architectures");
@@ -33,26 +65,61 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
             throw j.invalid("architectures", "is missing: it names the decoder (e.g. Qwen2ForCausalLM)");
         }
         String arch = archs.get(0);
-        if (!SUPPORTED.contains(arch)) {
+        Defaults d = defaults(arch);
+        if (d == null) {
             throw j.invalid("architectures", "names " + arch + ", which is not supported (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         }
-        // Qwen2Config defaults.
-        int hidden = j.getInt("hidden_size", 4096);
-        int heads = j.getInt("num_attention_heads", 32);
-        int kvHeads = j.getInt("num_key_value_heads", heads);
-        if (j.has("rope_scaling")) {
-            throw j.invalid("rope_scaling", "is set; RoPE scaling is not supported for " + arch + " yet");
+        int hidden = j.getInt("hidden_size", d.hidden());
+        int heads = j.getInt("num_attention_heads", d.heads());
+        // Qwen2Config's own default is 32 KV heads; the others fall back to num_attention_heads.
+        int kvHeads = j.getInt("num_key_value_heads", arch.equals(QWEN2) ? 32 : heads);
+        int headDim = j.getInt("head_dim", heads > 0 ? hidden / heads : 0);
+        if ((arch.equals(INTERNLM2) || arch.equals(PHI3)) && heads > 0 && headDim * heads != hidden) {
+            throw j.invalid("head_dim", headDim + " must be hidden_size / num_attention_heads for " + arch);
         }
         String act = j.getString("hidden_act", "silu");
         if (!act.equals("silu")) {
             throw j.invalid("hidden_act", "is " + act + "; only silu is supported");
         }
-        return new LlmConfig(arch, hidden, j.getInt("intermediate_size", 22016), j.getInt("num_hidden_layers", 32),
-                heads, kvHeads, j.getInt("head_dim", heads > 0 ? hidden / heads : 0), j.getInt("vocab_size", 151936),
-                j.getDouble("rms_norm_eps", 1e-6), j.getDouble("rope_theta", 10000.0),
-                j.getInt("max_position_embeddings", 32768), j.getBool("tie_word_embeddings", false),
-                j.getIntOrList("eos_token_id"));
+        int maxPositions = j.getInt("max_position_embeddings", d.maxPositions());
+        boolean qkvBias = switch (arch) {
+            case QWEN2 -> true;
+            case INTERNLM2 -> j.getBool("bias", true);
+            case LLAMA -> j.getBool("attention_bias", false);
+            default -> false;
+        };
+        if (arch.equals(INTERNLM2) && qkvBias) {
+            // InternLM2's bias also puts a bias on wo, which no released checkpoint has.
+            throw j.invalid("bias", "is true (or absent, InternLM2Config's default); only bias=false checkpoints are "
+                    + "supported");
+        }
+        if (arch.equals(LLAMA) && (qkvBias || j.getBool("mlp_bias", false))) {
+            throw j.invalid("attention_bias", "or mlp_bias is true; Llama projections with biases are not supported");
+        }
+        if (arch.equals(QWEN2) && j.getBool("use_sliding_window", false)) {
+            throw j.invalid("use_sliding_window", "is true; sliding-window attention is not supported");
+        }
+        if (arch.equals(PHI3) && j.has("sliding_window") && j.getInt("sliding_window", 0) < maxPositions) {
+            throw j.invalid("sliding_window", j.getInt("sliding_window", 0) + " is shorter than "
+                    + "max_position_embeddings " + maxPositions + "; sliding-window attention is not supported");
+        }
+        RopeScaling scaling = RopeScaling.parse(j, arch, d.scalings(), headDim, maxPositions);
+        return new LlmConfig(arch, hidden, j.getInt("intermediate_size", d.intermediate()),
+                j.getInt("num_hidden_layers", d.layers()), heads, kvHeads, headDim, j.getInt("vocab_size", d.vocab()),
+                j.getDouble("rms_norm_eps", d.eps()), j.getDouble("rope_theta", 10000.0), maxPositions,
+                j.getBool("tie_word_embeddings", false), j.getIntOrList("eos_token_id"), qkvBias, scaling);
+    }
+
+    /**
+     * The sequence length that length-dependent RoPE scaling reads for a call that ends at cache slot
+     * {@code total} (exclusive) with rows left-padded by at least {@code minPad}: InternLM2's and Llama's dynamic
+     * NTK (the InternLM2 modeling file and transformers 4.37, which InternVL pins) take the key/value length,
+     * padding included; Phi-3's longrope and Qwen2's scalings (transformers' RoPE utilities) take the largest
+     * position id + 1. Without padding both are {@code total}.
+     */
+    public long ropeSequenceLength(long total, long minPad) {
+        return architecture.equals(PHI3) || architecture.equals(QWEN2) ? total - minPad : total;
     }
 
     /**
@@ -76,5 +143,15 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
             throw new CheckpointException("config.json: llm_config needs positive num_hidden_layers, vocab_size "
                     + "and intermediate_size");
         }
+    }
+
+    /**
+     * Longest sequence (prompt plus answer) the engine accepts: {@code max_position_embeddings}, times the factor
+     * when linear or dynamic RoPE scaling stretches it (llama3 and longrope configs already state the long context).
+     */
+    public int contextLength() {
+        boolean stretched = ropeScaling.type() == RopeScaling.Type.LINEAR || ropeScaling.type() == RopeScaling.Type.DYNAMIC;
+        return stretched ? (int) Math.min(Integer.MAX_VALUE, (long) Math.floor(maxPositionEmbeddings * ropeScaling.factor()))
+                : maxPositionEmbeddings;
     }
 }

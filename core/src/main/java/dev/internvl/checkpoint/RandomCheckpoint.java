@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Writes an InternVL2-style checkpoint (InternViT-300M-like vision, pixel-shuffle MLP projector, Qwen2 decoder)
- * with random weights and any dimensions, in the real OpenGVLab layout: {@code config.json} plus
+ * Writes an InternVL-style checkpoint (InternViT-300M- or 6B-like vision, pixel-shuffle MLP projector, and a
+ * Qwen2, InternLM2, Phi-3 or Llama decoder) with random weights and any dimensions, in the real OpenGVLab layout: {@code config.json} plus
  * {@code model.safetensors} or shards with {@code model.safetensors.index.json}. Tests use tiny dimensions;
  * the benchmark uses InternVL2-1B's. The weights are random, so the text a model built from them writes is
  * meaningless, but every code path a real checkpoint takes is exercised.
@@ -34,9 +34,27 @@ public final class RandomCheckpoint {
      * @param llmKvHeads key/value heads
      * @param vocabSize vocabulary (must cover the tokenizer used with it)
      * @param tiedHead write no lm_head (the head shares the embedding)
+     * @param llmArchitecture decoder family ({@link LlmConfig#QWEN2}, {@link LlmConfig#INTERNLM2},
+     *     {@link LlmConfig#PHI3}, {@link LlmConfig#LLAMA}), written under that family's names and packing
+     * @param vision6b InternViT-6B style (RMSNorm from the absent norm_type, qk-normalization, no qkv bias) instead
+     *     of InternViT-300M style (LayerNorm, qkv bias)
      */
     public record Dims(int visionHidden, int visionHeads, int visionIntermediate, int visionLayers, int llmHidden,
-            int llmIntermediate, int llmLayers, int llmHeads, int llmKvHeads, int vocabSize, boolean tiedHead) {
+            int llmIntermediate, int llmLayers, int llmHeads, int llmKvHeads, int vocabSize, boolean tiedHead,
+            String llmArchitecture, boolean vision6b) {
+
+        /** Qwen2 with an InternViT-300M-style encoder. */
+        public Dims(int visionHidden, int visionHeads, int visionIntermediate, int visionLayers, int llmHidden,
+                int llmIntermediate, int llmLayers, int llmHeads, int llmKvHeads, int vocabSize, boolean tiedHead) {
+            this(visionHidden, visionHeads, visionIntermediate, visionLayers, llmHidden, llmIntermediate, llmLayers,
+                    llmHeads, llmKvHeads, vocabSize, tiedHead, LlmConfig.QWEN2, false);
+        }
+
+        /** The same dimensions with another decoder family and vision style. */
+        public Dims withFamily(String architecture, boolean sixB, int vocab) {
+            return new Dims(visionHidden, visionHeads, visionIntermediate, visionLayers, llmHidden, llmIntermediate,
+                    llmLayers, llmHeads, llmKvHeads, vocab, tiedHead, architecture, sixB);
+        }
 
         /** InternVL2-1B: InternViT-300M-448px + Qwen2-0.5B-Instruct (vocab with the InternVL tokens). */
         public static Dims internVL2_1B() {
@@ -123,7 +141,12 @@ public final class RandomCheckpoint {
             a.add(l + "ls1", 0.05, 0.1, c);
             a.add(l + "ls2", 0.05, 0.1, c);
             a.add(l + "attn.qkv.weight", 0.05, 0, 3 * c, c);
-            a.add(l + "attn.qkv.bias", 0.02, 0, 3 * c);
+            if (!d.vision6b()) {
+                a.add(l + "attn.qkv.bias", 0.02, 0, 3 * c);
+            } else {
+                a.add(l + "attn.q_norm.weight", 0.1, 1, c);
+                a.add(l + "attn.k_norm.weight", 0.1, 1, c);
+            }
             a.add(l + "attn.proj.weight", 0.05, 0, c, c);
             a.add(l + "attn.proj.bias", 0.02, 0, c);
             a.add(l + "mlp.fc1.weight", 0.05, 0, inter, c);
@@ -131,9 +154,11 @@ public final class RandomCheckpoint {
             a.add(l + "mlp.fc2.weight", 0.05, 0, c, inter);
             a.add(l + "mlp.fc2.bias", 0.02, 0, c);
             a.add(l + "norm1.weight", 0.1, 1, c);
-            a.add(l + "norm1.bias", 0.02, 0, c);
             a.add(l + "norm2.weight", 0.1, 1, c);
-            a.add(l + "norm2.bias", 0.02, 0, c);
+            if (!d.vision6b()) {
+                a.add(l + "norm1.bias", 0.02, 0, c);
+                a.add(l + "norm2.bias", 0.02, 0, c);
+            }
         }
         long in = 4 * c;
         long dm = d.llmHidden();
@@ -151,26 +176,48 @@ public final class RandomCheckpoint {
         long q = d.llmHeads() * hd;
         long kv = d.llmKvHeads() * hd;
         long inter = d.llmIntermediate();
+        String arch = d.llmArchitecture();
+        boolean internLM2 = arch.equals(LlmConfig.INTERNLM2);
         String p = "language_model.model.";
-        a.add(p + "embed_tokens.weight", 0.5, 0, d.vocabSize(), dm);
+        a.add(p + (internLM2 ? "tok_embeddings.weight" : "embed_tokens.weight"), 0.5, 0, d.vocabSize(), dm);
         for (int i = 0; i < d.llmLayers(); i++) {
             String l = p + "layers." + i + ".";
+            if (internLM2) {
+                a.add(l + "attention_norm.weight", 0.1, 1, dm);
+                a.add(l + "attention.wqkv.weight", 0.1, 0, q + 2 * kv, dm); // per KV head [q_0..q_{g-1}, k, v]
+                a.add(l + "attention.wo.weight", 0.1, 0, dm, q);
+                a.add(l + "ffn_norm.weight", 0.1, 1, dm);
+                a.add(l + "feed_forward.w1.weight", 0.1, 0, inter, dm);
+                a.add(l + "feed_forward.w3.weight", 0.1, 0, inter, dm);
+                a.add(l + "feed_forward.w2.weight", 0.1, 0, dm, inter);
+                continue;
+            }
             a.add(l + "input_layernorm.weight", 0.1, 1, dm);
-            a.add(l + "self_attn.q_proj.weight", 0.1, 0, q, dm);
-            a.add(l + "self_attn.q_proj.bias", 0.05, 0, q);
-            a.add(l + "self_attn.k_proj.weight", 0.1, 0, kv, dm);
-            a.add(l + "self_attn.k_proj.bias", 0.05, 0, kv);
-            a.add(l + "self_attn.v_proj.weight", 0.1, 0, kv, dm);
-            a.add(l + "self_attn.v_proj.bias", 0.05, 0, kv);
+            if (arch.equals(LlmConfig.PHI3)) {
+                a.add(l + "self_attn.qkv_proj.weight", 0.1, 0, q + 2 * kv, dm);
+            } else {
+                a.add(l + "self_attn.q_proj.weight", 0.1, 0, q, dm);
+                a.add(l + "self_attn.k_proj.weight", 0.1, 0, kv, dm);
+                a.add(l + "self_attn.v_proj.weight", 0.1, 0, kv, dm);
+                if (arch.equals(LlmConfig.QWEN2)) {
+                    a.add(l + "self_attn.q_proj.bias", 0.05, 0, q);
+                    a.add(l + "self_attn.k_proj.bias", 0.05, 0, kv);
+                    a.add(l + "self_attn.v_proj.bias", 0.05, 0, kv);
+                }
+            }
             a.add(l + "self_attn.o_proj.weight", 0.1, 0, dm, q);
             a.add(l + "post_attention_layernorm.weight", 0.1, 1, dm);
-            a.add(l + "mlp.gate_proj.weight", 0.1, 0, inter, dm);
-            a.add(l + "mlp.up_proj.weight", 0.1, 0, inter, dm);
+            if (arch.equals(LlmConfig.PHI3)) {
+                a.add(l + "mlp.gate_up_proj.weight", 0.1, 0, 2 * inter, dm);
+            } else {
+                a.add(l + "mlp.gate_proj.weight", 0.1, 0, inter, dm);
+                a.add(l + "mlp.up_proj.weight", 0.1, 0, inter, dm);
+            }
             a.add(l + "mlp.down_proj.weight", 0.1, 0, dm, inter);
         }
         a.add(p + "norm.weight", 0.1, 1, dm);
         if (!d.tiedHead()) {
-            a.add("language_model.lm_head.weight", 0.1, 0, d.vocabSize(), dm);
+            a.add(internLM2 ? "language_model.output.weight" : "language_model.lm_head.weight", 0.1, 0, d.vocabSize(), dm);
         }
     }
 
@@ -190,28 +237,84 @@ public final class RandomCheckpoint {
         vision.addProperty("num_hidden_layers", d.visionLayers());
         vision.addProperty("image_size", 448);
         vision.addProperty("patch_size", 14);
-        vision.addProperty("norm_type", "layer_norm");
+        if (d.vision6b()) {
+            // as InternViT-6B-448px-V1-5's config: no norm_type key (RMSNorm is the default), qk-norm, no qkv bias
+            vision.addProperty("qkv_bias", false);
+            vision.addProperty("qk_normalization", true);
+        } else {
+            vision.addProperty("norm_type", "layer_norm");
+            vision.addProperty("qkv_bias", true);
+            vision.addProperty("qk_normalization", false);
+        }
         vision.addProperty("layer_norm_eps", 1e-6);
-        vision.addProperty("qkv_bias", true);
-        vision.addProperty("qk_normalization", false);
         vision.addProperty("hidden_act", "gelu");
         JsonObject llm = new JsonObject();
-        llm.add("architectures", array("Qwen2ForCausalLM"));
-        llm.addProperty("model_type", "qwen2");
+        String arch = d.llmArchitecture();
+        llm.add("architectures", array(arch));
+        llm.addProperty("model_type", switch (arch) {
+            case LlmConfig.INTERNLM2 -> "internlm2";
+            case LlmConfig.PHI3 -> "phi3";
+            case LlmConfig.LLAMA -> "llama";
+            default -> "qwen2";
+        });
         llm.addProperty("hidden_size", d.llmHidden());
         llm.addProperty("intermediate_size", d.llmIntermediate());
         llm.addProperty("num_hidden_layers", d.llmLayers());
         llm.addProperty("num_attention_heads", d.llmHeads());
         llm.addProperty("num_key_value_heads", d.llmKvHeads());
         llm.addProperty("vocab_size", d.vocabSize());
-        llm.addProperty("rope_theta", 1000000.0);
-        llm.addProperty("rms_norm_eps", 1e-6);
-        llm.addProperty("max_position_embeddings", 32768);
         llm.addProperty("hidden_act", "silu");
         llm.addProperty("tie_word_embeddings", d.tiedHead());
-        llm.addProperty("bos_token_id", 151643);
-        llm.addProperty("eos_token_id", 151645);
         llm.addProperty("torch_dtype", torchDtype);
+        switch (arch) {
+            case LlmConfig.INTERNLM2 -> { // internlm2-chat-1_8b / internlm2_5-7b-chat: dynamic NTK, no bias
+                llm.addProperty("bias", false);
+                llm.addProperty("rope_theta", 1000000.0);
+                llm.addProperty("rms_norm_eps", 1e-5);
+                llm.addProperty("max_position_embeddings", 32768);
+                JsonObject rope = new JsonObject();
+                rope.addProperty("type", "dynamic");
+                rope.addProperty("factor", 2.0);
+                llm.add("rope_scaling", rope);
+                llm.addProperty("bos_token_id", 1);
+                llm.addProperty("eos_token_id", 2);
+            }
+            case LlmConfig.PHI3 -> { // Phi-3-mini-128k: su scaling over a 4k original context
+                llm.addProperty("rope_theta", 10000.0);
+                llm.addProperty("rms_norm_eps", 1e-5);
+                llm.addProperty("max_position_embeddings", 131072);
+                llm.addProperty("original_max_position_embeddings", 4096);
+                llm.addProperty("sliding_window", 262144);
+                JsonObject rope = new JsonObject();
+                rope.addProperty("type", "su");
+                JsonArray shortF = new JsonArray();
+                JsonArray longF = new JsonArray();
+                for (int i = 0; i < d.llmHidden() / d.llmHeads() / 2; i++) {
+                    shortF.add(1.0 + 0.05 * i);
+                    longF.add(1.0 + 2.5 * i);
+                }
+                rope.add("short_factor", shortF);
+                rope.add("long_factor", longF);
+                llm.add("rope_scaling", rope);
+                llm.addProperty("bos_token_id", 1);
+                llm.addProperty("eos_token_id", 32000);
+            }
+            case LlmConfig.LLAMA -> { // Yi-34B-like
+                llm.addProperty("rope_theta", 5000000.0);
+                llm.addProperty("rms_norm_eps", 1e-5);
+                llm.addProperty("max_position_embeddings", 4096);
+                llm.addProperty("attention_bias", false);
+                llm.addProperty("bos_token_id", 1);
+                llm.addProperty("eos_token_id", 2);
+            }
+            default -> {
+                llm.addProperty("rope_theta", 1000000.0);
+                llm.addProperty("rms_norm_eps", 1e-6);
+                llm.addProperty("max_position_embeddings", 32768);
+                llm.addProperty("bos_token_id", 151643);
+                llm.addProperty("eos_token_id", 151645);
+            }
+        }
         JsonObject root = new JsonObject();
         root.add("architectures", array("InternVLChatModel"));
         root.addProperty("model_type", "internvl_chat");

@@ -77,7 +77,7 @@ public final class Generator {
         if (prompts.stream().anyMatch(p -> p.length == 0)) {
             throw new IllegalArgumentException("a prompt is empty");
         }
-        int context = decoder.config().maxPositionEmbeddings();
+        int context = decoder.config().contextLength();
         if (longest >= context) {
             throw new IllegalArgumentException("the prompt has " + longest + " tokens; the model's context is "
                     + context + " (use fewer or smaller images, or a shorter history)");

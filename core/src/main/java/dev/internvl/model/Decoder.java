@@ -5,12 +5,14 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.checkpoint.RopeScaling;
 import dev.internvl.torch.TorchKernels;
 
 /**
  * The language model: token embedding (with projected image embeddings scattered into the
- * {@code <IMG_CONTEXT>} rows), decoder layers with RoPE, grouped-query attention over a {@link KvCache} and a
- * SwiGLU MLP, final RMSNorm and the head. Checkpoint names come from the family's {@link DecoderLayout}; the
+ * {@code <IMG_CONTEXT>} rows), decoder layers with RoPE (scaled as the family's {@code rope_scaling} says, see
+ * {@link RopeScaling}), grouped-query attention over a {@link KvCache} and a SwiGLU MLP, final RMSNorm and the
+ * head. Checkpoint names come from the family's {@link DecoderLayout}; the
  * compute is {@code decoder_forward} in {@code decoder.ts.py}.
  */
 public final class Decoder implements AutoCloseable {
@@ -22,6 +24,8 @@ public final class Decoder implements AutoCloseable {
     private final WeightLoader.WeightList weights;
     private final IValue noImage;
     private final boolean tiedHead;
+    /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
+    private final java.util.Map<Long, PtNDArray> ropeTables = new java.util.HashMap<>();
 
     private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, String device,
             WeightLoader.WeightList weights, boolean tiedHead) {
@@ -107,15 +111,30 @@ public final class Decoder implements AutoCloseable {
                     + imageRows + " image embeddings were given");
         }
         long[] padding = new long[b];
+        long minPad = Long.MAX_VALUE;
         for (int r = 0; r < b; r++) {
             padding[r] = pad[r];
+            minPad = Math.min(minPad, pad[r]);
         }
+        long seqLen = cfg.ropeSequenceLength(cache.length() + t, minPad);
+        long key = ropeKey(seqLen);
+        PtNDArray rope = ropeTables.get(key);
+        boolean transientRope = false;
+        if (rope == null) {
+            RopeScaling.Frequencies f = frequencies(seqLen);
+            rope = (PtNDArray) kernels.manager().create(f.invFreq());
+            transientRope = key == Long.MIN_VALUE;
+            if (!transientRope) {
+                ropeTables.put(key, rope);
+            }
+        }
+        double ropeScale = cfg.ropeScaling().attentionFactor();                // longrope's cos/sin multiplier, else 1
         try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
                 PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
                         imageTokenId, padNd, (long) cache.length(), cache.tensors(), weights.value(),
                         (long) cfg.numLayers(), (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(),
-                        cfg.rmsNormEps(), cfg.ropeTheta());
+                        cfg.rmsNormEps(), rope, ropeScale);
                 PtNDArray logits = out.toTensor(kernels.manager())) {
             cache.advance(t);
             float[] all = logits.toFloatArray();
@@ -125,7 +144,29 @@ public final class Decoder implements AutoCloseable {
                 rows[r] = java.util.Arrays.copyOfRange(all, r * v, (r + 1) * v);
             }
             return rows;
+        } finally {
+            if (transientRope) {
+                rope.close();
+            }
         }
+    }
+
+    /**
+     * The rotary frequencies of a call whose RoPE sequence length is {@code seqLen} (see
+     * {@link LlmConfig#ropeSequenceLength}).
+     */
+    public RopeScaling.Frequencies frequencies(long seqLen) {
+        return cfg.ropeScaling().frequencies(cfg.ropeTheta(), cfg.headDim(), cfg.maxPositionEmbeddings(), seqLen);
+    }
+
+    /** Calls with equal keys share their frequencies; {@code Long.MIN_VALUE} means computed for this call only. */
+    private long ropeKey(long seqLen) {
+        RopeScaling s = cfg.ropeScaling();
+        return switch (s.type()) {
+            case DYNAMIC -> seqLen > cfg.maxPositionEmbeddings() ? Long.MIN_VALUE : 0;
+            case LONGROPE -> seqLen > s.originalMaxPositions() ? 1 : 0;
+            default -> 0;
+        };
     }
 
     public LlmConfig config() {
@@ -139,6 +180,8 @@ public final class Decoder implements AutoCloseable {
 
     @Override
     public void close() {
+        ropeTables.values().forEach(PtNDArray::close);
+        ropeTables.clear();
         noImage.close();
         weights.close();
     }

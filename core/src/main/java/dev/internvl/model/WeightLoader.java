@@ -23,7 +23,8 @@ import java.util.Map;
  * is mapped once per element type by libtorch ({@code torch.from_file}, private read-only mapping); a weight is a
  * slice of that mapping, converted only when its stored dtype or device differs from the compute one. So a bf16
  * checkpoint computed in bf16 on CPU is never copied, and larger-than-RAM-twice checkpoints load one tensor at a
- * time.
+ * time. A shard's mapping is dropped when loading moves on to the next shard, and fused weights (q;k;v, gate;up,
+ * InternLM2's regrouped wqkv) release their unfused parts as soon as the fused copy exists.
  */
 final class WeightLoader implements AutoCloseable {
 
@@ -51,6 +52,7 @@ final class WeightLoader implements AutoCloseable {
         int storageDType = torchDType(t);
         int elem = t.dtype().bytes();
         if (t.offset() % elem == 0) {
+            releaseMappingsOtherThan(t.file());
             IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), storageDType), k -> map(t.file(), k, elem));
             return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.torchCode(), device);
         }
@@ -58,6 +60,27 @@ final class WeightLoader implements AutoCloseable {
         try (PtNDArray f32 = readAsFloat32(t)) {
             return kernels.call("convert", f32, (long) dtype.torchCode(), device);
         }
+    }
+
+    /**
+     * Drops the mappings of the shards before this one: weights taken from a shard hold their own reference to the
+     * mapped storage when they are views of it (same dtype and device), and need none when they were converted,
+     * so a shard's mapping goes as soon as loading moves on (checkpoints list a layer's tensors in one shard; a
+     * tensor from a shard already left is simply mapped again).
+     */
+    private void releaseMappingsOtherThan(Path file) {
+        mappings.entrySet().removeIf(e -> {
+            if (e.getKey().file().equals(file)) {
+                return false;
+            }
+            e.getValue().close();
+            return true;
+        });
+    }
+
+    /** How many shard mappings are open (for tests). */
+    int openMappings() {
+        return mappings.size();
     }
 
     private IValue map(Path file, MapKey key, int elem) {
@@ -150,6 +173,18 @@ final class WeightLoader implements AutoCloseable {
                 if (tmp != null) {
                     tmp.close();
                 }
+            }
+            return this;
+        }
+
+        /**
+         * Appends InternLM2's packed {@code wqkv} (weight or bias), regrouped from per-KV-head blocks
+         * {@code [q_0..q_{g-1}, k, v]} into q;k;v rows. The stored tensor is released once regrouped.
+         */
+        WeightList addRegroupedQkv(TensorInfo t, int kvHeads, int groups, int headDim) {
+            try (IValue w = load(t); IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups,
+                    (long) headDim)) {
+                append(regrouped);
             }
             return this;
         }

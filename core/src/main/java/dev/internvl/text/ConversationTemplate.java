@@ -49,6 +49,12 @@ public record ConversationTemplate(
         }
     }
 
+    /** This template with another default system message (e.g. the one a checkpoint's own conversation.py sets). */
+    public ConversationTemplate withDefaultSystemMessage(String message) {
+        return new ConversationTemplate(name, systemTemplate, message, userRole, assistantRole, separatorStyle,
+                separator, extraStopStrings);
+    }
+
     /** The system prompt with {@code systemMessage} filled in. */
     public String systemPrompt(String systemMessage) {
         return systemTemplate.replace(SYSTEM_MESSAGE_FIELD, systemMessage);

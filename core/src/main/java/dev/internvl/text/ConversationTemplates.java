@@ -65,6 +65,30 @@ public final class ConversationTemplates {
         return template;
     }
 
+    /**
+     * The template {@code name} with the default system message of the checkpoint in {@code checkpointDir}: the
+     * checkpoints ship the {@code conversation.py} their code runs, and those of the InternVL-Chat-V1-5 era
+     * (InternVL-Chat-V1-5, Mini-InternVL-Chat-2B/4B-V1-5) set the V1.5 messages
+     * ({@link #V1_5_INTERNLM2_SYSTEM_MESSAGE}, {@link #V1_5_PHI3_SYSTEM_MESSAGE}) where later ones set the InternVL2
+     * message, and {@code internvl2_5} (InternVL2.5, InternVL3) its own. When the folder has no
+     * {@code conversation.py}, or it does not define {@code name} with a plain string literal, the registry's
+     * default applies: the InternVL2-era message, or the internvl2_5 one for {@code internvl2_5}.
+     */
+    public static ConversationTemplate forCheckpoint(java.nio.file.Path checkpointDir, String name) {
+        ConversationTemplate template = get(name);
+        java.nio.file.Path file = checkpointDir.resolve("conversation.py");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return template;
+        }
+        try {
+            String source = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+            return ConversationSource.systemMessage(source, name).map(template::withDefaultSystemMessage)
+                    .orElse(template);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return template;
+        }
+    }
+
     /** The names of all known templates. */
     public static Set<String> names() {
         return TEMPLATES.keySet();

@@ -43,9 +43,14 @@ public final class InternVLTokenizer implements AutoCloseable {
     private final long[] prefixIds;
     private final long[] suffixIds;
     private final OptionalLong padTokenId;
+    /** Non-legacy SentencePiece (Phi-3): the text gets a leading ▁ unless it starts with one of {@link #noPrefixBefore}. */
+    private final boolean prefixesText;
+    private final java.util.List<String> noPrefixBefore;
 
-    private InternVLTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files) {
+    private InternVLTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files, Path dir) {
         this.tokenizer = tokenizer;
+        this.prefixesText = files.prefixesText();
+        this.noPrefixBefore = java.util.List.copyOf(files.allSpecialTokens(dir));
         Map<String, Integer> ids = new HashMap<>(files.vocab());
         Set<Long> special = new HashSet<>();
         for (TokenizerFiles.AddedToken token : files.addedTokens()) {
@@ -102,7 +107,7 @@ public final class InternVLTokenizer implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         }
         try {
-            return new InternVLTokenizer(tokenizer, files);
+            return new InternVLTokenizer(tokenizer, files, checkpointDir);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -111,7 +116,7 @@ public final class InternVLTokenizer implements AutoCloseable {
 
     /** Token ids of {@code text}, with this tokenizer's own special tokens (e.g. BOS) added; never truncated. */
     public long[] encode(String text) {
-        long[] body = tokenizer.encode(text, false, false).getIds();
+        long[] body = tokenizer.encode(prefixed(text), false, false).getIds();
         if (prefixIds.length == 0 && suffixIds.length == 0) {
             return body;
         }
@@ -120,6 +125,23 @@ public final class InternVLTokenizer implements AutoCloseable {
         System.arraycopy(body, 0, ids, prefixIds.length, body.length);
         System.arraycopy(suffixIds, 0, ids, prefixIds.length + body.length, suffixIds.length);
         return ids;
+    }
+
+    /**
+     * The slow {@code LlamaTokenizer(legacy=False)} prepends {@code ▁} to the whole text, then drops it again when the
+     * text starts with one of its {@code all_special_tokens} (a leading added token outside that set keeps a lone
+     * {@code ▁} token before it, as in Python).
+     */
+    private String prefixed(String text) {
+        if (!prefixesText || text.isEmpty()) {
+            return text;
+        }
+        for (String special : noPrefixBefore) {
+            if (!special.isEmpty() && text.startsWith(special)) {
+                return text;
+            }
+        }
+        return "\u2581" + text;
     }
 
     /**

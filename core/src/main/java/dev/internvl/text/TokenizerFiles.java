@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The tokenizer files of a checkpoint folder, read and merged: {@code tokenizer.json} (required), and when present
+ * The tokenizer files of a checkpoint folder, read and merged: {@code tokenizer.json} (or, when a checkpoint ships
+ * only a SentencePiece {@code tokenizer.model}, its conversion by {@link SentencePieceConverter}), and when present
  * {@code tokenizer_config.json} and {@code added_tokens.json}. Added tokens that the two optional files declare and
  * {@code tokenizer.json} lacks are appended to its {@code added_tokens} list, so that the Hugging Face tokenizer
  * built from {@link #mergedJson()} matches them as single tokens.
@@ -46,6 +47,10 @@ final class TokenizerFiles {
     private final Set<Integer> vocabIds;
     /** The flags (lstrip, rstrip, ...) that tokenizer_config.json gives the tokens it declares. */
     private final Map<String, JsonObject> declaredFlags = new HashMap<>();
+    /** Whether the tokenizer was converted from a SentencePiece model (then tokenizer_config.json's flags rule). */
+    private boolean converted;
+    /** Non-legacy SentencePiece conversion: the text itself gets the ▁ prefix (see {@link #prefixesText()}). */
+    private boolean prefixesText;
 
     private TokenizerFiles(Path tokenizerJsonPath, JsonObject tokenizer, Path configPath, JsonObject config,
                            Map<String, Integer> vocab, List<AddedToken> addedTokens) {
@@ -61,15 +66,32 @@ final class TokenizerFiles {
     /** Reads the tokenizer files of {@code dir}; errors name the file that is missing or malformed. */
     static TokenizerFiles read(Path dir) {
         Path tokenizerPath = dir.resolve(TOKENIZER_JSON);
-        if (!Files.isRegularFile(tokenizerPath)) {
-            throw new IllegalArgumentException("Tokenizer file not found: " + tokenizerPath
-                    + " (a Hugging Face tokenizer.json is required; SentencePiece-only checkpoints must be converted first)");
-        }
-        JsonObject tokenizer = readObject(tokenizerPath);
         Path configPath = dir.resolve(TOKENIZER_CONFIG_JSON);
         JsonObject config = Files.isRegularFile(configPath) ? readObject(configPath) : new JsonObject();
-        TokenizerFiles files = parsing(tokenizerPath, () -> new TokenizerFiles(tokenizerPath, tokenizer, configPath, config,
-                readVocab(tokenizerPath, tokenizer), readAddedTokens(tokenizerPath, tokenizer)));
+        JsonObject tokenizer;
+        if (Files.isRegularFile(tokenizerPath)) {
+            tokenizer = readObject(tokenizerPath);
+        } else if (Files.isRegularFile(dir.resolve(SentencePieceConverter.TOKENIZER_MODEL))) {
+            // SentencePiece-only checkpoints (InternVL2-2B, InternLM2, Phi-3): converted as transformers does.
+            tokenizerPath = dir.resolve(SentencePieceConverter.TOKENIZER_MODEL);
+            Path modelPath = tokenizerPath;
+            tokenizer = parsing(configPath, () -> {
+                String cls = config.has("tokenizer_class") ? config.get("tokenizer_class").getAsString() : "";
+                boolean internLM2 = cls.startsWith("InternLM2");
+                boolean legacy = internLM2 || !config.has("legacy") || config.get("legacy").isJsonNull()
+                        || config.get("legacy").getAsBoolean();
+                Boolean prefix = config.has("add_prefix_space") && !config.get("add_prefix_space").isJsonNull()
+                        ? config.get("add_prefix_space").getAsBoolean() : null;
+                return SentencePieceConverter.convert(modelPath, legacy, internLM2, prefix);
+            });
+        } else {
+            throw new IllegalArgumentException("Tokenizer file not found: " + tokenizerPath
+                    + " (a Hugging Face tokenizer.json or a SentencePiece tokenizer.model is required)");
+        }
+        Path sourcePath = tokenizerPath;
+        boolean converted = !sourcePath.getFileName().toString().equals(TOKENIZER_JSON);
+        TokenizerFiles files = parsing(sourcePath, () -> new TokenizerFiles(sourcePath, tokenizer, configPath, config,
+                readVocab(sourcePath, tokenizer), readAddedTokens(sourcePath, tokenizer)));
 
         JsonObject declared = objectOrNull(config, "added_tokens_decoder");
         if (declared != null) {
@@ -97,6 +119,15 @@ final class TokenizerFiles {
             });
         }
         files.addedTokens.sort(Comparator.comparingInt(AddedToken::id));
+        files.converted = converted;
+        files.prefixesText = converted && parsing(configPath, () -> {
+            String cls = config.has("tokenizer_class") ? config.get("tokenizer_class").getAsString() : "";
+            boolean legacy = cls.startsWith("InternLM2") || !config.has("legacy") || config.get("legacy").isJsonNull()
+                    || config.get("legacy").getAsBoolean();
+            boolean prefix = !config.has("add_prefix_space") || config.get("add_prefix_space").isJsonNull()
+                    || config.get("add_prefix_space").getAsBoolean();
+            return !legacy && prefix;
+        });
         return files;
     }
 
@@ -111,10 +142,51 @@ final class TokenizerFiles {
         }
         for (AddedToken token : addedTokens) {
             JsonObject entry = originalByContent.get(token.content());
-            merged.add(entry != null ? entry : newEntry(token));
+            // A converted SentencePiece model has no flags of its own: tokenizer_config.json's (e.g. Phi-3's rstrip
+            // on </s> and on its role tokens) apply, as when transformers builds the tokenizer.
+            boolean configRules = converted && declaredFlags.containsKey(token.content());
+            merged.add(entry != null && !configRules ? entry : newEntry(token));
         }
         tokenizer.add("added_tokens", merged);
         return tokenizer.toString();
+    }
+
+    /**
+     * Whether the text must be prefixed with {@code ▁} before encoding: a SentencePiece model converted for a
+     * non-legacy Llama tokenizer (Phi-3), which prepends it to the whole text rather than to every stretch between
+     * special tokens.
+     */
+    boolean prefixesText() {
+        return prefixesText;
+    }
+
+    /**
+     * The tokens the slow tokenizer counts among {@code all_special_tokens}: bos, eos, unk and pad tokens and the
+     * {@code additional_special_tokens} of tokenizer_config.json and special_tokens_map.json.
+     */
+    java.util.Set<String> allSpecialTokens(Path dir) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (JsonObject source : new JsonObject[] {config, readOptional(dir.resolve("special_tokens_map.json"))}) {
+            for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
+                JsonElement v = source.get(key);
+                if (v != null && v.isJsonPrimitive()) {
+                    out.add(v.getAsString());
+                } else if (v != null && v.isJsonObject() && v.getAsJsonObject().has("content")) {
+                    out.add(v.getAsJsonObject().get("content").getAsString());
+                }
+            }
+            JsonElement extra = source.get("additional_special_tokens");
+            if (extra != null && extra.isJsonArray()) {
+                for (JsonElement e : extra.getAsJsonArray()) {
+                    out.add(e.isJsonObject() ? e.getAsJsonObject().get("content").getAsString() : e.getAsString());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static JsonObject readOptional(Path path) {
+        return Files.isRegularFile(path) ? readObject(path) : new JsonObject();
     }
 
     Path tokenizerJsonPath() {
@@ -166,6 +238,9 @@ final class TokenizerFiles {
             if (existing.content().equals(content)) {
                 if (existing.id() != id) {
                     throw conflict(source, content, id, existing.id());
+                }
+                if (flags != null) {
+                    declaredFlags.putIfAbsent(content, flags);
                 }
                 return;
             }

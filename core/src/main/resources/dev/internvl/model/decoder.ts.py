@@ -1,6 +1,8 @@
-# Decoder (Qwen2 layout; other families map their checkpoints onto it at load time).
+# Decoder (Qwen2 layout; InternLM2, Phi-3 and Llama map their checkpoints onto it at load time).
 # Weights w: [embed, final_norm, head] then 7 per layer:
 #   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
+# RoPE: the caller gives the rotary frequencies of this call, inv_freq [hd/2] fp32, and the cos/sin multiplier
+# (1 except for Phi-3's longrope): the family's rope_scaling is computed on the Java side (RopeScaling).
 # The KV cache is 2 tensors per layer, [B,KV,max_len,hd], written in place at positions [past, past+T).
 def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
               device: str) -> List[Tensor]:
@@ -12,7 +14,7 @@ def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim
 
 def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, pad: Tensor, past: int,
                     cache: List[Tensor], w: List[Tensor], n_layers: int, n_heads: int, n_kv: int, head_dim: int,
-                    eps: float, theta: float) -> Tensor:
+                    eps: float, inv_freq: Tensor, rope_scale: float) -> Tensor:
     # ids [B,T]; image_embeds [M,D] replace, in order, the M positions where ids == image_token;
     # pad [B] = left-padding length of each row. Returns fp32 logits of the last position, [B,V].
     dev = w[0].device
@@ -37,7 +39,7 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
     mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
     positions = torch.reshape(qpos, [1, t]) - torch.reshape(pad, [bsz, 1])     # [B,T] rotary positions
-    rope = self.rope_tables(positions, head_dim, theta, x.dtype)               # cos, sin [B,1,T,hd]
+    rope = self.rope_tables(positions, inv_freq, rope_scale, x.dtype)          # cos, sin [B,1,T,hd]
     for i in range(n_layers):
         b = 3 + 7 * i
         h = self.rms(x, w[b], eps)
@@ -71,13 +73,19 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, c
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
     return torch.linear(o, o_w)                                                # [B,T,D]
 
-def rope_tables(self, positions: Tensor, hd: int, theta: float, dtype: int) -> List[Tensor]:
-    # The reference computes the rotary angles in fp32 and casts cos/sin to the activation dtype.
-    inv_freq = torch.reciprocal(torch.pow(theta, torch.arange(0, hd, 2, dtype=4, device=positions.device).float() / hd))
-    freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv_freq             # [B,T,hd/2]
+def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
+    # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
+    # then casts them to the activation dtype.
+    inv = torch.to(inv_freq, positions.device, 6)                              # [hd/2]
+    freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv                  # [B,T,hd/2]
     emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
-    cos = torch.unsqueeze(torch.to(torch.cos(emb), dtype), 1)                  # [B,1,T,hd] broadcast over heads
-    sin = torch.unsqueeze(torch.to(torch.sin(emb), dtype), 1)
+    cos = torch.cos(emb)
+    sin = torch.sin(emb)
+    if scale != 1.0:
+        cos = cos * scale
+        sin = sin * scale
+    cos = torch.unsqueeze(torch.to(cos, dtype), 1)                             # [B,1,T,hd] broadcast over heads
+    sin = torch.unsqueeze(torch.to(sin, dtype), 1)
     return [cos, sin]
 
 def apply_rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:

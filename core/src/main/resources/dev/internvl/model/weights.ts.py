@@ -25,6 +25,19 @@ def push(self, ws: List[Tensor], t: Tensor) -> int:
 def cat_rows(self, parts: List[Tensor]) -> Tensor:
     return torch.cat(parts, 0)
 
+def regroup_qkv(self, t: Tensor, n_kv: int, g: int, hd: int) -> Tensor:
+    # InternLM2's wqkv (weight [KV*(g+2)*hd, D] or bias [KV*(g+2)*hd]) holds, for each KV head h, the rows
+    # [q_(h*g) .. q_(h*g+g-1), k_h, v_h] of hd rows each. Returns the q;k;v row order of the engine.
+    x = torch.reshape(t, [n_kv, g + 2, hd, -1])                                # [KV,g+2,hd,D]
+    width = x.size(3)
+    q = torch.reshape(torch.narrow(x, 1, 0, g), [n_kv * g * hd, width])        # query heads h*g+j in order
+    k = torch.reshape(torch.narrow(x, 1, g, 1), [n_kv * hd, width])
+    v = torch.reshape(torch.narrow(x, 1, g + 1, 1), [n_kv * hd, width])
+    out = torch.cat([q, k, v], 0)                                              # [(H+2KV)*hd, D]
+    if t.dim() == 1:
+        return torch.reshape(out, [-1])
+    return out
+
 def absent(self) -> Tensor:
     return torch.empty([0])
 

@@ -47,7 +47,7 @@ final class PromptCommand implements Callable<Integer> {
         InternVLConfig cfg = InternVLConfig.read(model.resolve("config.json"));
         String name = template != null ? template : cfg.template().orElseThrow(() ->
                 new IllegalArgumentException(model.resolve("config.json") + ": names no template; pass --template"));
-        ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(ConversationTemplates.get(name))
+        ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(ConversationTemplates.forCheckpoint(model, name))
                 .withImageTokensPerTile(cfg.numImageTokens());
         if (cfg.systemMessage().isPresent()) {
             builder = builder.withConfigSystemMessage(cfg.systemMessage().get());
