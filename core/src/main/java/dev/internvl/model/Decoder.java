@@ -23,23 +23,31 @@ public final class Decoder implements AutoCloseable {
     private final String device;
     private final WeightLoader.WeightList weights;
     private final IValue noImage;
+    private final IValue scales;
+    private final Quantization quantization;
     private final boolean tiedHead;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
     private final java.util.Map<Long, PtNDArray> ropeTables = new java.util.HashMap<>();
 
     private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, String device,
-            WeightLoader.WeightList weights, boolean tiedHead) {
+            WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization) {
         this.kernels = kernels;
         this.cfg = cfg;
         this.dtype = dtype;
         this.device = device;
         this.weights = weights;
         this.tiedHead = tiedHead;
+        this.quantization = quantization;
         this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.torchCode(), device);
+        // quantize_decoder replaces the matrices in the weight list in place and returns their scales
+        this.scales = quantization.enabled()
+                ? kernels.call("quantize_decoder", weights.value(), (long) cfg.numLayers(), (long) quantization.bits(),
+                        (long) quantization.groupSize(), tiedHead)
+                : kernels.call("no_scales", weights.value());
     }
 
     static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
-            String device) {
+            String device, Quantization quantization) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
         DecoderLayout layout = DecoderLayout.of(cfg.architecture());
@@ -50,7 +58,11 @@ public final class Decoder implements AutoCloseable {
         try {
             w.add(ckpt.tensor(layout.embedding(), v, d));
             w.add(ckpt.tensor(layout.finalNorm(), d));
-            w.add(ckpt.tensor(tied ? layout.embedding() : layout.head(), v, d));
+            if (tied) {
+                w.addSameAs(0);
+            } else {
+                w.add(ckpt.tensor(layout.head(), v, d));
+            }
             for (int i = 0; i < cfg.numLayers(); i++) {
                 layout.addLayer(ckpt, cfg, i, w);
             }
@@ -58,7 +70,26 @@ public final class Decoder implements AutoCloseable {
             w.close();
             throw e;
         }
-        return new Decoder(kernels, cfg, dtype, device, w, tied);
+        if (quantization.bits() == 4) {
+            checkGroups(cfg, quantization.groupSize());
+        }
+        try {
+            return new Decoder(kernels, cfg, dtype, device, w, tied, quantization);
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+    }
+
+    /** int4 groups must tile every matrix's input width. */
+    private static void checkGroups(LlmConfig cfg, int group) {
+        long[] widths = {cfg.hiddenSize(), (long) cfg.numHeads() * cfg.headDim(), cfg.intermediateSize()};
+        for (long k : widths) {
+            if (k % group != 0) {
+                throw new IllegalArgumentException("int4 group size " + group + " does not divide the decoder's "
+                        + "matrix width " + k + "; use a group size that does (32, 64, 128 or 256)");
+            }
+        }
     }
 
     /** A cache for {@code batch} sequences of up to {@code capacity} positions. */
@@ -132,8 +163,8 @@ public final class Decoder implements AutoCloseable {
         try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
                 PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
-                        imageTokenId, padNd, (long) cache.length(), cache.tensors(), weights.value(),
-                        (long) cfg.numLayers(), (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(),
+                        imageTokenId, padNd, (long) cache.length(), cache.tensors(), weights.value(), scales,
+                        (long) quantization.groupSize(), (long) cfg.numLayers(), (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(),
                         cfg.rmsNormEps(), rope, ropeScale);
                 PtNDArray logits = out.toTensor(kernels.manager())) {
             cache.advance(t);
@@ -178,10 +209,26 @@ public final class Decoder implements AutoCloseable {
         return tiedHead;
     }
 
+    /** Bytes of the decoder's resident weights and quantization scales (shared storage counted once). */
+    public long weightBytes() {
+        // a tied head shares the embedding's tensor (and its int8 scales), unless int4 gave it its own
+        long skip = tiedHead && quantization.bits() != 4 ? 2 : -1;
+        try (IValue w = kernels.call("tensor_bytes", weights.value(), skip);
+                IValue sc = kernels.call("tensor_bytes", scales, skip)) {
+            return w.toLong() + sc.toLong();
+        }
+    }
+
+    /** The decoder's weight-only quantization. */
+    public Quantization quantization() {
+        return quantization;
+    }
+
     @Override
     public void close() {
         ropeTables.values().forEach(PtNDArray::close);
         ropeTables.clear();
+        scales.close();
         noImage.close();
         weights.close();
     }

@@ -46,7 +46,7 @@ public final class InternVLModel implements AutoCloseable {
                 projector = Projector.load(ckpt, loader, kernels);
             }
             if (options.loadLanguage()) {
-                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), options.device());
+                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), options.device(), options.quantization());
             }
             return new InternVLModel(ckpt, options, kernels, vision, projector, decoder);
         } catch (RuntimeException e) {

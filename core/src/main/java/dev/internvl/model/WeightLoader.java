@@ -189,6 +189,16 @@ final class WeightLoader implements AutoCloseable {
             return this;
         }
 
+        /** Appends the weight already at {@code index} again (a tied head is the embedding itself, not a copy). */
+        WeightList addSameAs(int index) {
+            if (index < 0 || index >= size) {
+                throw new IllegalArgumentException("no weight at index " + index);
+            }
+            kernels.run("push_again", value(), (long) index);
+            size++;
+            return this;
+        }
+
         /** Appends an empty tensor standing for an absent optional weight (a bias the family does not have). */
         WeightList addAbsent() {
             try (IValue e = kernels.call("absent")) {

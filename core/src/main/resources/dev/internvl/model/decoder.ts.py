@@ -3,6 +3,8 @@
 #   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
 # RoPE: the caller gives the rotary frequencies of this call, inv_freq [hd/2] fp32, and the cos/sin multiplier
 # (1 except for Phi-3's longrope): the family's rope_scaling is computed on the Java side (RopeScaling).
+# s: the scales of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see
+# qlinear in weights.ts.py); the embedding may be int8 rows.
 # The KV cache is 2 tensors per layer, [B,KV,max_len,hd], written in place at positions [past, past+T).
 def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
               device: str) -> List[Tensor]:
@@ -13,14 +15,16 @@ def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim
     return cache
 
 def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, pad: Tensor, past: int,
-                    cache: List[Tensor], w: List[Tensor], n_layers: int, n_heads: int, n_kv: int, head_dim: int,
-                    eps: float, inv_freq: Tensor, rope_scale: float) -> Tensor:
+                    cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int, n_layers: int, n_heads: int,
+                    n_kv: int, head_dim: int, eps: float, inv_freq: Tensor, rope_scale: float) -> Tensor:
     # ids [B,T]; image_embeds [M,D] replace, in order, the M positions where ids == image_token;
     # pad [B] = left-padding length of each row. Returns fp32 logits of the last position, [B,V].
     dev = w[0].device
     bsz = ids.size(0)
     t = ids.size(1)
     x = torch.embedding(w[0], ids)                                             # [B,T,D]
+    if s[0].numel() > 0:  # int8 rows and their scales
+        x = torch.to(x, s[0].dtype) * torch.embedding(torch.unsqueeze(s[0], 1), ids)
     if image_embeds.size(0) > 0:
         d = x.size(2)
         where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
@@ -43,20 +47,20 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     for i in range(n_layers):
         b = 3 + 7 * i
         h = self.rms(x, w[b], eps)
-        x = x + self.self_attention(h, w[b + 1], w[b + 2], w[b + 3], rope[0], rope[1], mask,
-                                    cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
+        x = x + self.self_attention(h, w[b + 1], s[b + 1], w[b + 2], w[b + 3], s[b + 3], group, rope[0], rope[1],
+                                    mask, cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
         h = self.rms(x, w[b + 4], eps)
-        x = x + self.mlp(h, w[b + 5], w[b + 6])
+        x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
     x = self.rms(torch.select(x, 1, t - 1), w[1], eps)                         # [B,D] last position
-    return torch.to(torch.linear(x, w[2]), 6)                                  # [B,V] fp32
+    return torch.to(self.qlinear(x, w[2], s[2], torch.empty([0]), group), 6)   # [B,V] fp32
 
-def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, cos: Tensor, sin: Tensor,
-                   mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int, n_heads: int, n_kv: int,
-                   hd: int) -> Tensor:
+def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
+                   group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int,
+                   n_heads: int, n_kv: int, hd: int) -> Tensor:
     bsz = x.size(0)
     t = x.size(1)
     g = n_heads // n_kv
-    qkv = self.linear(x, qkv_w, qkv_b)                                         # [B,T,(H+2KV)*hd]
+    qkv = self.qlinear(x, qkv_w, qkv_s, qkv_b, group)                          # [B,T,(H+2KV)*hd]
     parts = torch.split_with_sizes(qkv, [n_heads * hd, n_kv * hd, n_kv * hd], -1)
     q = torch.transpose(torch.reshape(parts[0], [bsz, t, n_heads, hd]), 1, 2)  # [B,H,T,hd]
     k = torch.transpose(torch.reshape(parts[1], [bsz, t, n_kv, hd]), 1, 2)     # [B,KV,T,hd]
@@ -71,7 +75,7 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_b: Tensor, o_w: Tensor, c
     qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd] grouped queries
     o = torch.scaled_dot_product_attention(qg, keys, values, mask)             # [B,KV,g*T,hd]
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
-    return torch.linear(o, o_w)                                                # [B,T,D]
+    return self.qlinear(o, o_w, o_s, torch.empty([0]), group)                  # [B,T,D]
 
 def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
     # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
@@ -93,6 +97,7 @@ def apply_rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     rotated = torch.cat([torch.neg(torch.narrow(x, -1, half, half)), torch.narrow(x, -1, 0, half)], -1)
     return x * cos + rotated * sin                                             # [B,H,T,hd]
 
-def mlp(self, x: Tensor, gate_up_w: Tensor, down_w: Tensor) -> Tensor:
-    gu = torch.chunk(torch.linear(x, gate_up_w), 2, -1)                        # gate, up [B,T,I]
-    return torch.linear(torch.silu(gu[0]) * gu[1], down_w)                     # [B,T,D]
+def mlp(self, x: Tensor, gate_up_w: Tensor, gate_up_s: Tensor, down_w: Tensor, down_s: Tensor, group: int) -> Tensor:
+    no_bias = torch.empty([0])
+    gu = torch.chunk(self.qlinear(x, gate_up_w, gate_up_s, no_bias, group), 2, -1)  # gate, up [B,T,I]
+    return self.qlinear(torch.silu(gu[0]) * gu[1], down_w, down_s, no_bias, group)  # [B,T,D]

@@ -22,6 +22,10 @@ def push(self, ws: List[Tensor], t: Tensor) -> int:
     ws.append(t)
     return len(ws)
 
+def push_again(self, ws: List[Tensor], index: int) -> int:
+    ws.append(ws[index])
+    return len(ws)
+
 def cat_rows(self, parts: List[Tensor]) -> Tensor:
     return torch.cat(parts, 0)
 
@@ -54,3 +58,93 @@ def linear(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     if bias.numel() == 0:
         return torch.linear(x, weight)
     return torch.linear(x, weight, bias)
+
+# Weight-only quantization. A quantized matrix is stored in the weight list with its scales at the same index of a
+# parallel list (an empty tensor for matrices kept in the compute dtype):
+#   int8: int8 [N,K] with one scale per output row [N] (symmetric, max |w| / 127)
+#   int4: libtorch's packed int4 layout with scale_and_zeros [K/group, N, 2]; w = (q - 8) * scale + zero per group
+def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group: int) -> Tensor:
+    if scales.numel() == 0:
+        return self.linear(x, weight, bias)
+    shape = x.size()
+    x2 = torch.reshape(x, [-1, shape[-1]])                                     # the kernels take 2-D inputs
+    if weight.dtype == 1:  # int8
+        if x.is_cuda:  # libtorch has no CUDA int8 kernel: dequantize on the fly
+            y = torch.linear(x2, torch.to(weight, x.dtype) * torch.unsqueeze(scales, 1))
+        else:
+            y = torch._weight_int8pack_mm(x2, weight, scales)
+    elif x.is_cuda:
+        y = torch._weight_int4pack_mm(x2, weight, group, scales)
+    else:
+        y = torch._weight_int4pack_mm_for_cpu(x2, weight, group, scales)
+    out = shape[:-1]
+    out.append(y.size(1))
+    y = torch.reshape(y, out)
+    if bias.numel() > 0:
+        y = y + bias
+    return y
+
+def quantize_int8(self, w: Tensor) -> List[Tensor]:
+    wf = torch.to(w, 6)
+    scale = torch.clamp(torch.amax(torch.abs(wf), [1]), 1e-8) / 127.0          # [N]
+    q = torch.clamp(torch.round(wf / torch.unsqueeze(scale, 1)), -128.0, 127.0)
+    return [torch.to(q, 1), torch.to(scale, w.dtype)]
+
+def quantize_int4(self, w: Tensor, group: int) -> List[Tensor]:
+    n = w.size(0)
+    k = w.size(1)
+    wf = torch.reshape(torch.to(w, 6), [n, k // group, group])
+    lo = torch.amin(wf, [2], True)                                             # [N,K/g,1]
+    scale = torch.clamp((torch.amax(wf, [2], True) - lo) / 15.0, 1e-6)
+    q = torch.to(torch.reshape(torch.clamp(torch.round((wf - lo) / scale), 0.0, 15.0), [n, k]), 3)
+    zero = lo + scale * 8.0
+    scale_and_zeros = torch.contiguous(torch.transpose(torch.cat([scale, zero], 2), 0, 1))  # [K/g,N,2]
+    if w.is_cuda:
+        nibbles = torch.to(torch.bitwise_or(torch.bitwise_left_shift(torch.slice(q, 1, 0, k, 2), 4),
+                                            torch.slice(q, 1, 1, k, 2)), 0)    # [N,K/2] uint8, high nibble first
+        packed = torch._convert_weight_to_int4pack(nibbles, 8)
+    else:
+        packed = torch._convert_weight_to_int4pack_for_cpu(q, 2)
+    return [packed, torch.to(scale_and_zeros, w.dtype)]
+
+def no_scales(self, w: List[Tensor]) -> List[Tensor]:
+    none = torch.empty([0], dtype=w[1].dtype, device=w[1].device)
+    scales = [none]
+    for i in range(len(w) - 1):
+        scales.append(none)
+    return scales
+
+def quantize_decoder(self, w: List[Tensor], n_layers: int, bits: int, group: int, tied: bool) -> List[Tensor]:
+    # Replaces the decoder's matrices in w, in place, and returns their scales. The embedding becomes int8 rows
+    # (looked up and rescaled per token); the head is int8 (shared with a tied embedding) or int4.
+    scales = self.no_scales(w)
+    head = w[0] if tied else w[2]
+    emb = self.quantize_int8(w[0])
+    w[0] = emb[0]
+    scales[0] = emb[1]
+    if bits == 8 and tied:
+        h = emb
+    elif bits == 8:
+        h = self.quantize_int8(head)
+    else:
+        h = self.quantize_int4(head, group)
+    w[2] = h[0]
+    scales[2] = h[1]
+    for i in range(n_layers):
+        b = 3 + 7 * i
+        for j in [1, 3, 5, 6]:  # qkv, o, gate_up, down
+            if bits == 8:
+                q = self.quantize_int8(w[b + j])
+            else:
+                q = self.quantize_int4(w[b + j], group)
+            w[b + j] = q[0]
+            scales[b + j] = q[1]
+    return scales
+
+def tensor_bytes(self, ws: List[Tensor], skip: int) -> int:
+    # resident bytes of the tensors except index skip (a tied head, which is the embedding's tensor)
+    total = 0
+    for i in range(len(ws)):
+        if i != skip:
+            total = total + ws[i].numel() * ws[i].element_size()
+    return total
