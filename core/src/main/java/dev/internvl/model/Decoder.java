@@ -81,13 +81,24 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
-    /** int4 groups must tile every matrix's input width. */
+    /**
+     * int4 groups must tile every matrix's input width, and libtorch's packing needs output rows in multiples of 16
+     * (the head's vocabulary rows are padded instead).
+     */
     private static void checkGroups(LlmConfig cfg, int group) {
         long[] widths = {cfg.hiddenSize(), (long) cfg.numHeads() * cfg.headDim(), cfg.intermediateSize()};
         for (long k : widths) {
             if (k % group != 0) {
                 throw new IllegalArgumentException("int4 group size " + group + " does not divide the decoder's "
                         + "matrix width " + k + "; use a group size that does (32, 64, 128 or 256)");
+            }
+        }
+        long[] rows = {(long) (cfg.numHeads() + 2 * cfg.numKvHeads()) * cfg.headDim(), cfg.hiddenSize(),
+                2L * cfg.intermediateSize()};
+        for (long n : rows) {
+            if (n % 16 != 0) {
+                throw new IllegalArgumentException("int4 needs decoder matrices with a multiple of 16 rows; this "
+                        + "model has " + n + " (use int8)");
             }
         }
     }

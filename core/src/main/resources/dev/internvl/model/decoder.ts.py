@@ -52,7 +52,8 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
         h = self.rms(x, w[b + 4], eps)
         x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
     x = self.rms(torch.select(x, 1, t - 1), w[1], eps)                         # [B,D] last position
-    return torch.to(self.qlinear(x, w[2], s[2], torch.empty([0]), group), 6)   # [B,V] fp32
+    logits = self.qlinear(x, w[2], s[2], torch.empty([0]), group)             # [B,V'] (int4 pads V to 16)
+    return torch.to(torch.narrow(logits, 1, 0, w[0].size(0)), 6)              # [B,V] fp32
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
                    group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int,

@@ -126,7 +126,11 @@ def quantize_decoder(self, w: List[Tensor], n_layers: int, bits: int, group: int
         h = emb
     elif bits == 8:
         h = self.quantize_int8(head)
-    else:
+    else:  # the int4 packing needs a multiple of 16 rows: zero rows pad the vocabulary (their logits are dropped)
+        rows = head.size(0)
+        padded = (rows + 15) // 16 * 16
+        if padded != rows:
+            head = torch.cat([head, torch.zeros([padded - rows, head.size(1)], dtype=head.dtype, device=head.device)], 0)
         h = self.quantize_int4(head, group)
     w[2] = h[0]
     scales[2] = h[1]

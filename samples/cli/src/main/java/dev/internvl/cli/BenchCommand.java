@@ -11,6 +11,7 @@ import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.model.KvCache;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.model.Quantization;
 import dev.internvl.model.VisionEmbeddings;
 import dev.internvl.torch.MemoryBandwidth;
 import dev.internvl.torch.TorchKernels;
@@ -44,10 +45,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "bf16", description = "Compute dtype: bf16, fp16, fp32.")
     String dtype;
 
-    @Option(names = "--quantization", defaultValue = "none", description = "Only 'none' in this version.")
+    @Option(names = "--quantization", defaultValue = "none", description = "none, int8, int4 or int4:GROUP.")
     String quantization;
 
-    @Option(names = "--batch", defaultValue = "1", description = "Only 1 in this version.")
+    @Option(names = "--batch", defaultValue = "1", description = "Sequences decoded together (same prompt each).")
     int batch;
 
     @Option(names = "--tiles", defaultValue = "1", description = "Image tiles in the prompt (0 for text only).")
@@ -64,9 +65,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!quantization.equals("none") || batch != 1) {
-            throw new IllegalArgumentException("this version benchmarks --quantization none at --batch 1");
+        if (batch < 1 || batch > 64) {
+            throw new IllegalArgumentException("--batch must be 1..64");
         }
+        Quantization quant = Quantization.parse(quantization);
         if (tiles < 0 || textTokens < 1 || newTokens < 1) {
             throw new IllegalArgumentException("--tiles must be >= 0, --text-tokens and --new-tokens >= 1");
         }
@@ -77,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
             bandwidth = MemoryBandwidth.measure(probe, 1L << 30, 5);
         }
         long loadStart = System.nanoTime();
-        try (InternVLModel m = InternVLModel.load(dir, ModelOptions.defaults().withDtype(computeDType))) {
+        try (InternVLModel m = InternVLModel.load(dir,
+                ModelOptions.defaults().withDtype(computeDType).withQuantization(quant))) {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             Decoder decoder = m.decoder();
             int vocab = m.config().llm().vocabSize();
@@ -89,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             JsonObject o = new JsonObject();
             o.addProperty("dims", model != null ? dir.toString() : dims);
             o.addProperty("dtype", computeDType.toString());
-            o.addProperty("quantization", quantization);
+            o.addProperty("quantization", quant.toString());
             o.addProperty("batch", batch);
             o.addProperty("tiles", tiles);
             o.addProperty("prompt_tokens", prompt.length);
@@ -99,16 +102,19 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prefill_ms", round(t.prefillMs));
             o.addProperty("ttft_ms", round(t.visionMs + t.prefillMs));
             o.addProperty("decode_ms_per_token", round(t.decodeMs / (newTokens - 1)));
-            o.addProperty("decode_tokens_per_s", round((newTokens - 1) / (t.decodeMs / 1000)));
-            double perToken = decodeBytesPerToken(m.checkpoint(), computeDType);
+            o.addProperty("decode_tokens_per_s", round(batch * (newTokens - 1) / (t.decodeMs / 1000)));
+            double perToken = decodeBytesPerToken(m.checkpoint(), decoder, computeDType);
             double rooflineMs = perToken / bandwidth * 1000;
             o.addProperty("read_bandwidth_gbs", round(bandwidth / 1e9));
             o.addProperty("decode_bytes_per_token_mb", round(perToken / 1e6));
             o.addProperty("roofline_ms_per_token", round(rooflineMs));
             o.addProperty("decode_fraction_of_roofline", round(rooflineMs / (t.decodeMs / (newTokens - 1))));
             o.addProperty("peak_rss_mb", round(peakRssMb()));
-            o.addProperty("weights_mb", round(weightBytes(m.checkpoint(), null, computeDType) / 1e6));
-            o.addProperty("llm_weights_mb", round(weightBytes(m.checkpoint(), "language_model.", computeDType) / 1e6));
+            long llmBytes = decoder.weightBytes();
+            long visionBytes = weightBytes(m.checkpoint(), "vision_model.", computeDType)
+                    + weightBytes(m.checkpoint(), "mlp1.", computeDType);
+            o.addProperty("weights_mb", round((llmBytes + visionBytes) / 1e6));
+            o.addProperty("llm_weights_mb", round(llmBytes / 1e6));
             o.addProperty("cpus", Runtime.getRuntime().availableProcessors());
             System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
         }
@@ -121,15 +127,30 @@ final class BenchCommand implements Callable<Integer> {
     /** Vision + prefill (time to the first token's logits), then {@code steps - 1} greedy decode steps. */
     private Timing run(InternVLModel m, Decoder decoder, long[] prompt, float[] pixels, int steps) {
         long t0 = System.nanoTime();
-        VisionEmbeddings images = tiles > 0 ? m.encodeImages(pixels, tiles) : null;
+        // each sequence of the batch stands for a request with its own image
+        float[] all = pixels;
+        if (batch > 1 && tiles > 0) {
+            all = new float[pixels.length * batch];
+            for (int r = 0; r < batch; r++) {
+                System.arraycopy(pixels, 0, all, r * pixels.length, pixels.length);
+            }
+        }
+        VisionEmbeddings images = tiles > 0 ? m.encodeImages(all, tiles * batch) : null;
         long t1 = System.nanoTime();
-        try (KvCache cache = decoder.newCache(1, prompt.length + steps)) {
-            float[] logits = decoder.forward(new long[][] {prompt}, new int[1], images, IMG_CONTEXT, cache)[0];
-            long next = argmax(logits);
+        long[][] prompts = new long[batch][];
+        java.util.Arrays.fill(prompts, prompt);
+        try (KvCache cache = decoder.newCache(batch, prompt.length + steps)) {
+            float[][] logits = decoder.forward(prompts, new int[batch], images, IMG_CONTEXT, cache);
+            long[][] next = new long[batch][1];
+            for (int r = 0; r < batch; r++) {
+                next[r][0] = argmax(logits[r]);
+            }
             long t2 = System.nanoTime();
             for (int i = 1; i < steps; i++) {
-                logits = decoder.forward(new long[][] {{next}}, new int[1], null, IMG_CONTEXT, cache)[0];
-                next = argmax(logits);
+                logits = decoder.forward(next, new int[batch], null, IMG_CONTEXT, cache);
+                for (int r = 0; r < batch; r++) {
+                    next[r][0] = argmax(logits[r]);
+                }
             }
             long t3 = System.nanoTime();
             return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
@@ -184,12 +205,19 @@ final class BenchCommand implements Callable<Integer> {
                 .mapToLong(TensorInfo::numel).sum() * bytes;
     }
 
-    /** Bytes a decode step reads: every decoder weight once, except an untied embedding (one row per token). */
-    static double decodeBytesPerToken(Checkpoint ckpt, ComputeDType dtype) {
-        long all = weightBytes(ckpt, "language_model.", dtype);
-        boolean untied = ckpt.has("language_model.lm_head.weight");
-        long embedding = untied ? weightBytes(ckpt, "language_model.model.embed_tokens.", dtype) : 0;
-        return all - embedding;
+    /**
+     * Bytes a decode step reads: every resident decoder weight once, except an embedding the head does not share
+     * (only one row of it is read per token).
+     */
+    static double decodeBytesPerToken(Checkpoint ckpt, Decoder decoder, ComputeDType dtype) {
+        long all = decoder.weightBytes();
+        boolean shared = !ckpt.has("language_model.lm_head.weight") && decoder.quantization().bits() != 4;
+        if (shared) {
+            return all;
+        }
+        long embedRows = ckpt.tensor("language_model.model.embed_tokens.weight").numel();
+        int bytes = decoder.quantization().enabled() ? 1 : dtype == ComputeDType.FP32 ? 4 : 2;
+        return all - embedRows * bytes;
     }
 
     static double peakRssMb() {

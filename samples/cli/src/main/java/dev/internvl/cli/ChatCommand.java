@@ -9,6 +9,7 @@ import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.model.Quantization;
 import dev.internvl.text.ChatTurn;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -57,6 +58,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
     String device;
 
+    @Option(names = "--quantization", defaultValue = "none",
+            description = "Decoder weights: none, int8, int4 or int4:GROUP (quantized at load).")
+    String quantization;
+
     @Parameters(arity = "0..1", paramLabel = "QUESTION", description = "The question.")
     String question;
 
@@ -69,7 +74,8 @@ final class ChatCommand implements Callable<Integer> {
         GenerationOptions gen = GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build();
         EngineOptions options = EngineOptions.defaults()
-                .withModel(ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).withDevice(device))
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).withDevice(device)
+                        .withQuantization(Quantization.parse(quantization)))
                 .withSystemMessage(system).withGeneration(gen);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InternVL engine = InternVL.load(model, options)) {

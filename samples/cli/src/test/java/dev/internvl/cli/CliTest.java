@@ -195,6 +195,27 @@ class CliTest {
         assertTrue(o.get("decode_tokens_per_s").getAsDouble() > 0);
     }
 
+    @Test
+    void benchAndChatRunQuantized() {
+        Run none = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "3", "--json");
+        Run int8 = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "3", "--json",
+                "--quantization", "int8", "--batch", "2");
+        Run int4 = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "3", "--json",
+                "--quantization", "int4:32");
+        assertEquals(0, int8.status(), int8.err());
+        assertEquals(0, int4.status(), int4.err());
+        double base = JsonParser.parseString(none.out()).getAsJsonObject().get("llm_weights_mb").getAsDouble();
+        JsonObject q8 = JsonParser.parseString(int8.out()).getAsJsonObject();
+        assertEquals("int8", q8.get("quantization").getAsString());
+        assertEquals(2, q8.get("batch").getAsInt());
+        assertTrue(q8.get("llm_weights_mb").getAsDouble() < base * 0.6);
+        assertEquals("int4:32", JsonParser.parseString(int4.out()).getAsJsonObject().get("quantization").getAsString());
+        Run chat = cli("chat", "--model", tiny.toString(), "--quantization", "int8", "--max-new-tokens", "3", "Hi");
+        assertEquals(0, chat.status(), chat.err());
+        assertOneLineError(cli("chat", "--model", tiny.toString(), "--quantization", "int4:64", "Hi"),
+                "group size 64");
+    }
+
     static void assertOneLineError(Run r, String... parts) {
         assertEquals(1, r.status());
         String err = r.err().strip();
