@@ -20,7 +20,7 @@ public final class Decoder implements AutoCloseable {
     private final TorchKernels kernels;
     private final LlmConfig cfg;
     private final ComputeDType dtype;
-    private final String device;
+    private final DeviceMap devices;
     private final WeightLoader.WeightList weights;
     private final IValue noImage;
     private final IValue scales;
@@ -29,16 +29,17 @@ public final class Decoder implements AutoCloseable {
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
     private final java.util.Map<Long, PtNDArray> ropeTables = new java.util.HashMap<>();
 
-    private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, String device,
+    private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, DeviceMap devices,
             WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization) {
         this.kernels = kernels;
         this.cfg = cfg;
         this.dtype = dtype;
-        this.device = device;
+        this.devices = devices;
         this.weights = weights;
         this.tiedHead = tiedHead;
         this.quantization = quantization;
-        this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.torchCode(), device);
+        this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.torchCode(),
+                devices.embedding());
         // quantize_decoder replaces the matrices in the weight list in place and returns their scales
         this.scales = quantization.enabled()
                 ? kernels.call("quantize_decoder", weights.value(), (long) cfg.numLayers(), (long) quantization.bits(),
@@ -47,24 +48,25 @@ public final class Decoder implements AutoCloseable {
     }
 
     static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
-            String device, Quantization quantization) {
+            DeviceMap devices, Quantization quantization) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
         DecoderLayout layout = DecoderLayout.of(cfg.architecture());
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
         WeightLoader.WeightList w = loader.newList();
-        boolean tied = !ckpt.has(layout.head());
+        // a head tied to the embedding is the embedding's own tensor, unless the device map puts them apart
+        boolean shared = !ckpt.has(layout.head()) && devices.embedding().equals(devices.head());
         try {
-            w.add(ckpt.tensor(layout.embedding(), v, d));
-            w.add(ckpt.tensor(layout.finalNorm(), d));
-            if (tied) {
+            w.onDevice(devices.embedding()).add(ckpt.tensor(layout.embedding(), v, d));
+            w.onDevice(devices.head()).add(ckpt.tensor(layout.finalNorm(), d));
+            if (shared) {
                 w.addSameAs(0);
             } else {
-                w.add(ckpt.tensor(layout.head(), v, d));
+                w.add(ckpt.tensor(ckpt.has(layout.head()) ? layout.head() : layout.embedding(), v, d));
             }
             for (int i = 0; i < cfg.numLayers(); i++) {
-                layout.addLayer(ckpt, cfg, i, w);
+                layout.addLayer(ckpt, cfg, i, w.onDevice(devices.layer(i)));
             }
         } catch (RuntimeException e) {
             w.close();
@@ -74,7 +76,7 @@ public final class Decoder implements AutoCloseable {
             checkGroups(cfg, quantization.groupSize());
         }
         try {
-            return new Decoder(kernels, cfg, dtype, device, w, tied, quantization);
+            return new Decoder(kernels, cfg, dtype, devices, w, shared, quantization);
         } catch (RuntimeException e) {
             w.close();
             throw e;
@@ -105,8 +107,12 @@ public final class Decoder implements AutoCloseable {
 
     /** A cache for {@code batch} sequences of up to {@code capacity} positions. */
     public KvCache newCache(int batch, int capacity) {
-        IValue t = kernels.call("new_cache", (long) batch, (long) cfg.numLayers(), (long) cfg.numKvHeads(),
-                (long) capacity, (long) cfg.headDim(), (long) dtype.torchCode(), device);
+        String[] layerDevices = new String[cfg.numLayers()];
+        for (int i = 0; i < layerDevices.length; i++) {
+            layerDevices[i] = devices.layer(i);
+        }
+        IValue t = kernels.call("new_cache", (long) batch, (long) cfg.numKvHeads(), (long) capacity,
+                (long) cfg.headDim(), (long) dtype.torchCode(), String.join(",", layerDevices));
         return new KvCache(t, batch, capacity);
     }
 
@@ -228,6 +234,11 @@ public final class Decoder implements AutoCloseable {
                 IValue sc = kernels.call("tensor_bytes", scales, skip)) {
             return w.toLong() + sc.toLong();
         }
+    }
+
+    /** Where the embedding, each layer and the head live. */
+    public DeviceMap devices() {
+        return devices;
     }
 
     /** The decoder's weight-only quantization. */

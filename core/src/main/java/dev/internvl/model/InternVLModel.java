@@ -41,12 +41,13 @@ public final class InternVLModel implements AutoCloseable {
         Projector projector = null;
         Decoder decoder = null;
         try (WeightLoader loader = new WeightLoader(kernels, options.dtype(), options.device())) {
+            DeviceMap map = options.resolveDeviceMap(ckpt.config().llm().numLayers(), cudaDevices(options));
             if (options.loadVision()) {
-                vision = VisionEncoder.load(ckpt, loader, kernels, options.dtype());
-                projector = Projector.load(ckpt, loader, kernels);
+                vision = VisionEncoder.load(ckpt, loader, kernels, options.dtype(), map.vision());
+                projector = Projector.load(ckpt, loader, kernels, map.projector());
             }
             if (options.loadLanguage()) {
-                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), options.device(), options.quantization());
+                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), map, options.quantization());
             }
             return new InternVLModel(ckpt, options, kernels, vision, projector, decoder);
         } catch (RuntimeException e) {
@@ -55,6 +56,14 @@ public final class InternVLModel implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** CUDA devices libtorch sees, asked only when the device map is {@code auto}. */
+    private static int cudaDevices(ModelOptions options) {
+        if (options.deviceMap() == null || !options.deviceMap().strip().equals("auto")) {
+            return 0;
+        }
+        return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
     }
 
     /** Tiles (float32 [tiles,3,S,S], normalized) to the embeddings of their {@code <IMG_CONTEXT>} rows. */

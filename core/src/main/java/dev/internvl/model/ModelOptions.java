@@ -8,9 +8,11 @@ package dev.internvl.model;
  * @param loadVision   load the vision encoder and projector
  * @param loadLanguage load the decoder
  * @param quantization weight-only quantization of the decoder (none by default)
+ * @param deviceMap    null to put everything on {@code device}; {@code auto} for the reference split over all
+ *                     CUDA devices; or an explicit map by module prefix (see {@link DeviceMap#parse})
  */
 public record ModelOptions(ComputeDType dtype, String device, boolean loadVision, boolean loadLanguage,
-        Quantization quantization) {
+        Quantization quantization, String deviceMap) {
 
     public ModelOptions {
         if (dtype == null) {
@@ -29,28 +31,51 @@ public record ModelOptions(ComputeDType dtype, String device, boolean loadVision
 
     /** The whole model in bf16 on the CPU. */
     public static ModelOptions defaults() {
-        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE);
+        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE, null);
     }
 
     public ModelOptions withDtype(ComputeDType d) {
-        return new ModelOptions(d, device, loadVision, loadLanguage, quantization);
+        return new ModelOptions(d, device, loadVision, loadLanguage, quantization, deviceMap);
     }
 
     public ModelOptions withDevice(String d) {
-        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization);
+        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization, deviceMap);
     }
 
     /** Only the vision encoder and projector (what the parity CLI's {@code vision} command needs). */
     public ModelOptions visionOnly() {
-        return new ModelOptions(dtype, device, true, false, quantization);
+        return new ModelOptions(dtype, device, true, false, quantization, deviceMap);
     }
 
     /** Only the decoder. */
     public ModelOptions languageOnly() {
-        return new ModelOptions(dtype, device, false, true, quantization);
+        return new ModelOptions(dtype, device, false, true, quantization, deviceMap);
     }
 
     public ModelOptions withQuantization(Quantization q) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, q);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, q, deviceMap);
+    }
+
+    /** Places the model's parts by {@code spec} ({@code auto} or a prefix map); null for one device. */
+    public ModelOptions withDeviceMap(String spec) {
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, spec);
+    }
+
+    /** The placement of every part for a decoder of {@code numLayers} layers. */
+    public DeviceMap resolveDeviceMap(int numLayers, int cudaDevices) {
+        if (deviceMap == null || deviceMap.isBlank()) {
+            return DeviceMap.single(device, numLayers);
+        }
+        if (deviceMap.strip().equals("auto")) {
+            if (cudaDevices == 0) {
+                return DeviceMap.single(device, numLayers);
+            }
+            java.util.List<String> gpus = new java.util.ArrayList<>();
+            for (int i = 0; i < cudaDevices; i++) {
+                gpus.add("cuda:" + i);
+            }
+            return DeviceMap.auto(numLayers, gpus);
+        }
+        return DeviceMap.parse(deviceMap, numLayers);
     }
 }

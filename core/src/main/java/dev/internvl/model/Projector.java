@@ -26,11 +26,11 @@ public final class Projector implements AutoCloseable {
         this.weights = weights;
     }
 
-    static Projector load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels) {
+    static Projector load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, String device) {
         InternVLConfig cfg = ckpt.config();
         long in = (long) cfg.vision().hiddenSize() * cfg.shuffleFactor() * cfg.shuffleFactor();
         long d = cfg.llm().hiddenSize();
-        WeightLoader.WeightList w = loader.newList();
+        WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
             w.add(ckpt.tensor("mlp1.0.weight", in)).add(ckpt.tensor("mlp1.0.bias", in))
                     .add(ckpt.tensor("mlp1.1.weight", d, in)).add(ckpt.tensor("mlp1.1.bias", d))

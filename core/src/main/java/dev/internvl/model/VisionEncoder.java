@@ -35,14 +35,15 @@ public final class VisionEncoder implements AutoCloseable {
         this.weights = weights;
     }
 
-    static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype) {
+    static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
+            String device) {
         InternVLConfig config = ckpt.config();
         VisionConfig v = config.vision();
         long c = v.hiddenSize();
         long p = v.patchSize();
         long positions = 1 + (long) (v.imageSize() / v.patchSize()) * (v.imageSize() / v.patchSize());
         int layers = config.visionLayersToRun();
-        WeightLoader.WeightList w = loader.newList();
+        WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
             w.add(ckpt.tensor(P + "embeddings.patch_embedding.weight", c, 3, p, p))
                     .add(ckpt.tensor(P + "embeddings.patch_embedding.bias", c))

@@ -47,8 +47,13 @@ final class WeightLoader implements AutoCloseable {
         return new WeightList();
     }
 
-    /** Loads {@code t} as a tensor of the compute dtype on the device; the caller closes it. */
+    /** Loads {@code t} as a tensor of the compute dtype on the loader's device; the caller closes it. */
     IValue load(TensorInfo t) {
+        return load(t, device);
+    }
+
+    /** Loads {@code t} as a tensor of the compute dtype on {@code device}; the caller closes it. */
+    IValue load(TensorInfo t, String device) {
         int storageDType = torchDType(t);
         int elem = t.dtype().bytes();
         if (t.offset() % elem == 0) {
@@ -144,10 +149,17 @@ final class WeightLoader implements AutoCloseable {
 
         private IValue list; // created with the first weight
         private int size;
+        private String target = device;
+
+        /** Places the weights added from now on on {@code device} (a device map's part). */
+        WeightList onDevice(String device) {
+            this.target = device;
+            return this;
+        }
 
         /** Appends checkpoint tensor {@code t}. */
         WeightList add(TensorInfo t) {
-            try (IValue w = load(t)) {
+            try (IValue w = load(t, target)) {
                 append(w);
             }
             return this;
@@ -158,7 +170,7 @@ final class WeightLoader implements AutoCloseable {
             IValue tmp = null;
             try {
                 for (TensorInfo p : parts) {
-                    try (IValue w = load(p)) {
+                    try (IValue w = load(p, target)) {
                         if (tmp == null) {
                             tmp = kernels.call("list_of", w);
                         } else {
@@ -182,7 +194,7 @@ final class WeightLoader implements AutoCloseable {
          * {@code [q_0..q_{g-1}, k, v]} into q;k;v rows. The stored tensor is released once regrouped.
          */
         WeightList addRegroupedQkv(TensorInfo t, int kvHeads, int groups, int headDim) {
-            try (IValue w = load(t); IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups,
+            try (IValue w = load(t, target); IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups,
                     (long) headDim)) {
                 append(regrouped);
             }

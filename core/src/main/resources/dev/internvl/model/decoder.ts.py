@@ -6,12 +6,16 @@
 # s: the scales of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see
 # qlinear in weights.ts.py); the embedding may be int8 rows.
 # The KV cache is 2 tensors per layer, [B,KV,max_len,hd], written in place at positions [past, past+T).
-def new_cache(self, batch: int, n_layers: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
-              device: str) -> List[Tensor]:
+def new_cache(self, batch: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
+              layer_devices: str) -> List[Tensor]:
+    # keys and values of layer i live on that layer's device (layer_devices: comma-separated, one per layer)
+    devices = layer_devices.split(",")
     shape = [batch, n_kv, max_len, head_dim]
-    cache = [torch.zeros(shape, dtype=dtype, device=torch.device(device))]
-    for i in range(2 * n_layers - 1):
-        cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(device)))
+    cache = [torch.zeros(shape, dtype=dtype, device=torch.device(devices[0]))]
+    cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(devices[0])))
+    for i in range(1, len(devices)):
+        cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(devices[i])))
+        cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(devices[i])))
     return cache
 
 def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, pad: Tensor, past: int,
@@ -19,7 +23,9 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
                     n_kv: int, head_dim: int, eps: float, inv_freq: Tensor, rope_scale: float) -> Tensor:
     # ids [B,T]; image_embeds [M,D] replace, in order, the M positions where ids == image_token;
     # pad [B] = left-padding length of each row. Returns fp32 logits of the last position, [B,V].
-    dev = w[0].device
+    dev = w[0].device                                                          # the embedding's device
+    ids = torch.to(ids, dev)
+    pad = torch.to(pad, dev)
     bsz = ids.size(0)
     t = ids.size(1)
     x = torch.embedding(w[0], ids)                                             # [B,T,D]
@@ -28,7 +34,7 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     if image_embeds.size(0) > 0:
         d = x.size(2)
         where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
-        flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, x.dtype))
+        flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, dev, x.dtype))
         x = torch.reshape(flat, [bsz, t, d])
     total = past + t
     qpos = torch.arange(past, total, dtype=4, device=dev)                      # [T] absolute slots
@@ -46,14 +52,18 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     rope = self.rope_tables(positions, inv_freq, rope_scale, x.dtype)          # cos, sin [B,1,T,hd]
     for i in range(n_layers):
         b = 3 + 7 * i
+        if x.device != w[b].device:  # a device-map boundary: the hidden state, mask and rotary tables follow
+            x = torch.to(x, w[b].device)
+            mask = torch.to(mask, w[b].device)
+            rope = [torch.to(rope[0], w[b].device), torch.to(rope[1], w[b].device)]
         h = self.rms(x, w[b], eps)
         x = x + self.self_attention(h, w[b + 1], s[b + 1], w[b + 2], w[b + 3], s[b + 3], group, rope[0], rope[1],
                                     mask, cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
         h = self.rms(x, w[b + 4], eps)
         x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
-    x = self.rms(torch.select(x, 1, t - 1), w[1], eps)                         # [B,D] last position
+    x = self.rms(torch.to(torch.select(x, 1, t - 1), w[1].device), w[1], eps)  # [B,D] last position
     logits = self.qlinear(x, w[2], s[2], torch.empty([0]), group)             # [B,V'] (int4 pads V to 16)
-    return torch.to(torch.narrow(logits, 1, 0, w[0].size(0)), 6)              # [B,V] fp32
+    return torch.to(torch.narrow(logits, 1, 0, w[0].size(0)), torch.device("cpu"), 6)  # [B,V] fp32 on the CPU
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
                    group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int,

@@ -1,7 +1,7 @@
 # Projector: pixel shuffle folds each fold x fold block of ViT patches into one token, then mlp1 =
 # LayerNorm(eps 1e-5) -> Linear -> GELU -> Linear. Weights w: [ln_w, ln_b, fc1_w, fc1_b, fc2_w, fc2_b].
 def project(self, vit: Tensor, w: List[Tensor], grid: int, fold: int, v2: bool) -> Tensor:
-    x = self.pixel_shuffle(vit, grid, fold, v2)                                # [N,g/k,g/k,C*k*k]
+    x = self.pixel_shuffle(torch.to(vit, w[0].device), grid, fold, v2)                                # [N,g/k,g/k,C*k*k]
     n = x.size(0)
     x = torch.reshape(x, [n, x.size(1) * x.size(2), x.size(3)])                # [N,256,4C]
     x = torch.layer_norm(x, [x.size(-1)], w[0], w[1], 1e-5)

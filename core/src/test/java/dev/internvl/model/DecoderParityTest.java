@@ -90,6 +90,21 @@ class DecoderParityTest {
     }
 
     @Test
+    void anExplicitCpuDeviceMapGivesTheSameLogits() {
+        ModelOptions mapped = ModelOptions.defaults().withDtype(ComputeDType.FP32).languageOnly()
+                .withDeviceMap("language_model.model.layers.0=cpu, language_model.model.layers.1=cpu, *=cpu");
+        try (InternVLModel m = InternVLModel.load(dir, mapped); KvCache cache = m.decoder().newCache(1, 8)) {
+            assertEquals(java.util.List.of("cpu"), m.decoder().devices().devices());
+            float[] logits = m.decoder().forward(new long[][] {ids("seq_len7")}, new int[1], null, -1, cache)[0];
+            assertTrue(maxAbsDiff(logits, floats("llm/seq_len7__last_logits.bin")) <= 1e-4);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> InternVLModel.load(dir, ModelOptions.defaults().languageOnly()
+                        .withDeviceMap("language_model.model.layers.0-5=cpu,*=cpu")));
+        assertTrue(e.getMessage().contains("outside 0-1"), e.getMessage());
+    }
+
+    @Test
     void cachedDecodingEqualsRerunningTheWholePrefix() {
         Decoder decoder = model.decoder();
         long[] seq = {17, 4000, 256, 3, 1999, 77, 2048, 5, 9, 4095};

@@ -58,6 +58,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
     String device;
 
+    @Option(names = "--device-map", description = "auto (reference split over all GPUs) or prefix=device,... "
+            + "e.g. vision_model=cuda:0,language_model.model.layers.0-11=cuda:1,*=cuda:0")
+    String deviceMap;
+
     @Option(names = "--quantization", defaultValue = "none",
             description = "Decoder weights: none, int8, int4 or int4:GROUP (quantized at load).")
     String quantization;
@@ -75,7 +79,7 @@ final class ChatCommand implements Callable<Integer> {
                 .topP(topP).seed(seed).build();
         EngineOptions options = EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).withDevice(device)
-                        .withQuantization(Quantization.parse(quantization)))
+                        .withQuantization(Quantization.parse(quantization)).withDeviceMap(deviceMap))
                 .withSystemMessage(system).withGeneration(gen);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InternVL engine = InternVL.load(model, options)) {
