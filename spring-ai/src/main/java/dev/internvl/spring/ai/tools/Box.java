@@ -84,8 +84,8 @@ public record Box(
         return "[x1=" + x1 + ", y1=" + y1 + ", x2=" + x2 + ", y2=" + y2 + "]";
     }
 
-    /** Half to even, 3 decimals. */
+    /** Half to even, 3 decimals, of the shortest decimal that reads back as {@code v} (as the CLI rounds). */
     static double round(double v) {
-        return new BigDecimal(v).setScale(3, RoundingMode.HALF_EVEN).doubleValue();
+        return BigDecimal.valueOf(v).setScale(3, RoundingMode.HALF_EVEN).doubleValue();
     }
 }

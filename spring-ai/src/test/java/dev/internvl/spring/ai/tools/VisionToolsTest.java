@@ -147,6 +147,17 @@ class VisionToolsTest {
     }
 
     @Test
+    void pixelsAreRoundedHalfToEvenTo3DecimalsAsTheCliWritesThem() {
+        // 0.3125 / 1000 * 8 = 0.0025 and 0.4375 / 1000 * 8 = 0.0035: ties, to the even neighbour
+        Box box = Box.of("x", BoundingBox.fromModel(0.3125, 0.4375, 1000, 1000, 8, 8), 8, 8);
+        assertThat(box.x1()).isEqualTo(0.002);
+        assertThat(box.y1()).isEqualTo(0.004);
+        assertThat(box.x2()).isEqualTo(8.0);
+        assertThat(box.raw()).containsExactly(0.3125, 0.4375, 1000.0, 1000.0);
+        assertThat(Box.round(103.76099999999999)).isEqualTo(103.761);
+    }
+
+    @Test
     void locateAllDetectsEveryInstanceClampsAndLabels() {
         String id = store.put(blank(200, 100)).id();
         backend.answer("Here they are:\n```\n<ref>car</ref><box>[[0, 0, 100, 100], [500, 500, 1000, 1000]]</box>\n"
