@@ -11,22 +11,41 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.ai.model.SpringAIModelProperties;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 
 /**
  * Loads the InternVL checkpoint named by {@code spring.ai.internvl.model.path} once, at start-up, and closes it with
- * the context. Active when {@code spring.ai.model.chat} is {@code internvl} or absent.
+ * the context. Active when {@code spring.ai.model.chat} is {@code internvl} or absent, or when
+ * {@code spring.ai.internvl.tools.enabled} is set to true (the vision tools for a planner of another provider).
  */
 @AutoConfiguration
 @ConditionalOnClass(InternVL.class)
-@ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InternVLChatModel.PROVIDER,
-        matchIfMissing = true)
+@Conditional(InternVLAutoConfiguration.EngineWanted.class)
 @EnableConfigurationProperties(InternVLProperties.class)
 public class InternVLAutoConfiguration {
+
+    /** InternVL is the chat model (selected, or nothing selected), or its vision tools are asked for explicitly. */
+    static class EngineWanted extends AnyNestedCondition {
+
+        EngineWanted() {
+            super(ConfigurationPhase.PARSE_CONFIGURATION);
+        }
+
+        @ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InternVLChatModel.PROVIDER,
+                matchIfMissing = true)
+        static class ChatModel {
+        }
+
+        @ConditionalOnProperty(name = InternVLToolsProperties.PREFIX + ".enabled", havingValue = "true")
+        static class Tools {
+        }
+    }
 
     static final String MODEL_PATH = InternVLProperties.PREFIX + ".model.path";
 

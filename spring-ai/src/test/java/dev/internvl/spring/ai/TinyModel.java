@@ -15,15 +15,15 @@ import javax.imageio.ImageIO;
  * A tiny random-weight InternVL2 checkpoint (bf16, two shards, Hermes-2 template) with the real InternVL2-1B
  * tokenizer of the core module's test resources, and small test pictures.
  */
-final class TinyModel {
+public final class TinyModel {
 
     /** The tokenizer files, relative to this module's folder (the tests' working directory). */
-    static final Path TOKENIZER = Path.of("../core/src/test/resources/tokenizers/internvl2-qwen2");
+    public static final Path TOKENIZER = Path.of("../core/src/test/resources/tokenizers/internvl2-qwen2");
 
     private TinyModel() {
     }
 
-    static Path write(Path dir) {
+    public static Path write(Path dir) {
         try {
             RandomCheckpoint.write(dir, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 20261121L, 2, "Hermes-2");
             for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
@@ -36,7 +36,7 @@ final class TinyModel {
     }
 
     /** A {@code w}×{@code h} PNG: a gradient with a coloured square that depends on {@code seed}. */
-    static byte[] png(int w, int h, int seed) {
+    public static byte[] png(int w, int h, int seed) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {

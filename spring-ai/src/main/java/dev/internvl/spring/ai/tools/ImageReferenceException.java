@@ -1,0 +1,19 @@
+package dev.internvl.spring.ai.tools;
+
+/**
+ * An image reference a tool cannot use: an unknown or evicted id, a malformed, oversized or non-image
+ * {@code data:} URI, or data that does not decode. The message says what was wrong and what to pass instead; tool
+ * callbacks hand it back to the model as the tool's error result.
+ */
+public class ImageReferenceException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    public ImageReferenceException(String message) {
+        super(message);
+    }
+
+    public ImageReferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

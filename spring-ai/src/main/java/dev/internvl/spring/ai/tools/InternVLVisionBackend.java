@@ -1,0 +1,88 @@
+package dev.internvl.spring.ai.tools;
+
+import dev.internvl.ChatRequest;
+import dev.internvl.InternVL;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.grounding.BoundingBox;
+import dev.internvl.grounding.GroundingResult;
+import dev.internvl.grounding.OcrResult;
+import dev.internvl.grounding.VisionTaskOptions;
+import dev.internvl.grounding.VisionTasks;
+import dev.internvl.image.RgbImage;
+import dev.internvl.text.InternVLTokens;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@link VisionBackend} on an in-process {@link InternVL} engine: {@link VisionTasks} with the given
+ * {@link VisionTaskOptions} (tiles, generation; greedy decoding of up to 1024 tokens by default). As thread-safe as
+ * the engine, which runs one generation at a time.
+ */
+public final class InternVLVisionBackend implements VisionBackend {
+
+    private final InternVL engine;
+    private final VisionTaskOptions options;
+
+    public InternVLVisionBackend(InternVL engine) {
+        this(engine, VisionTaskOptions.defaults());
+    }
+
+    public InternVLVisionBackend(InternVL engine, VisionTaskOptions options) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.options = options == null ? VisionTaskOptions.defaults() : options;
+    }
+
+    @Override
+    public GroundingResult locate(RgbImage image, String phrase) {
+        return VisionTasks.ground(engine, image, phrase, options);
+    }
+
+    @Override
+    public GroundingResult detectAll(RgbImage image, String category) {
+        return VisionTasks.detectAll(engine, image, category, options);
+    }
+
+    @Override
+    public OcrResult readText(RgbImage image) {
+        return VisionTasks.ocr(engine, image, options);
+    }
+
+    @Override
+    public OcrResult readKeyValues(RgbImage image) {
+        return VisionTasks.ocrKeyValues(engine, image, options);
+    }
+
+    @Override
+    public String ask(RgbImage image, String question) {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(question, "question");
+        for (String marker : List.of(InternVLTokens.IMAGE_PLACEHOLDER, InternVLTokens.IMG_START,
+                InternVLTokens.IMG_END, InternVLTokens.IMG_CONTEXT)) {
+            if (question.contains(marker)) {
+                throw new IllegalArgumentException("the question must not contain " + marker
+                        + ": the image is placed by the engine");
+            }
+        }
+        GenerationOptions base = options.generation() != null ? options.generation() : GenerationOptions.defaults();
+        ChatRequest request = ChatRequest.builder(question).image(image).maxTiles(options.maxTiles())
+                .thumbnail(options.thumbnail())
+                .generation(base.skipSpecialTokens() ? base : base.toBuilder().skipSpecialTokens(true).build())
+                .build();
+        return engine.chat(request).text();
+    }
+
+    @Override
+    public String askAboutRegion(RgbImage image, String question, BoundingBox region) {
+        return VisionTasks.askAboutRegion(engine, image, question, region, options);
+    }
+
+    /** The engine answering. */
+    public InternVL engine() {
+        return engine;
+    }
+
+    /** The options of every task. */
+    public VisionTaskOptions options() {
+        return options;
+    }
+}
