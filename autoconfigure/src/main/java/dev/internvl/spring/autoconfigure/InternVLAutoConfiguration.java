@@ -2,7 +2,9 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
+import dev.internvl.model.DeviceMap;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.model.Quantization;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.text.ConversationTemplates;
 import java.nio.file.Files;
@@ -100,6 +102,24 @@ public class InternVLAutoConfiguration {
         } catch (IllegalArgumentException e) {
             throw new InternVLConfigurationException(prefix + "device", prefix + "device=" + p.getDevice()
                     + ": not a device InternVL can run on; use cpu, cuda, cuda:N or mps", e);
+        }
+        try {
+            model = model.withQuantization(Quantization.parse(p.getQuantization()));
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(prefix + "quantization", prefix + "quantization="
+                    + p.getQuantization() + ": " + e.getMessage(), e);
+        }
+        if (p.getDeviceMap() != null && !p.getDeviceMap().isBlank()) {
+            String spec = p.getDeviceMap().strip();
+            if (!spec.equals("auto")) {
+                try {
+                    DeviceMap.parse(spec, 1_000); // syntax and device names; layer ranges are checked at load
+                } catch (IllegalArgumentException e) {
+                    throw new InternVLConfigurationException(prefix + "device-map", prefix + "device-map=" + spec
+                            + ": " + e.getMessage(), e);
+                }
+            }
+            model = model.withDeviceMap(spec);
         }
         checkTiles(prefix + "min-tiles", p.getMinTiles());
         checkTiles(prefix + "max-tiles", p.getMaxTiles());

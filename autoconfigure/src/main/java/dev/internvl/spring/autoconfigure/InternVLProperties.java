@@ -27,6 +27,20 @@ public class InternVLProperties {
     private String device = "cpu";
 
     /**
+     * Weight-only quantization of the decoder, applied at load: none, int8 (per-row scales; about half the decoder's
+     * memory), int4 (groups of 64 input columns; about a quarter) or int4:GROUP with GROUP 32, 64, 128 or 256. The
+     * vision encoder stays 16-bit.
+     */
+    private String quantization = "none";
+
+    /**
+     * Placement of the model's parts over several devices: 'auto' for the reference split over all CUDA devices
+     * (vision, embedding, head and last layer on the first), or prefix=device entries such as
+     * 'vision_model=cuda:0,language_model.model.layers.0-11=cuda:1,*=cuda:0'. Empty: everything on 'device'.
+     */
+    private String deviceMap;
+
+    /**
      * Conversation template name overriding the checkpoint's config.json 'template' (e.g. Hermes-2, internlm2-chat,
      * phi3-chat, internvl2_5).
      */
@@ -74,6 +88,22 @@ public class InternVLProperties {
 
     public void setDevice(String device) {
         this.device = device;
+    }
+
+    public String getQuantization() {
+        return quantization;
+    }
+
+    public void setQuantization(String quantization) {
+        this.quantization = quantization;
+    }
+
+    public String getDeviceMap() {
+        return deviceMap;
+    }
+
+    public void setDeviceMap(String deviceMap) {
+        this.deviceMap = deviceMap;
     }
 
     public String getTemplate() {

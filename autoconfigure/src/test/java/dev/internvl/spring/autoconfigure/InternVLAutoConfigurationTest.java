@@ -123,6 +123,7 @@ class InternVLAutoConfigurationTest {
     @Test
     void propertiesReachTheEngineAndTheChatModel() {
         withModel().withPropertyValues("spring.ai.internvl.model.id=my-vlm", "spring.ai.internvl.dtype=fp32",
+                "spring.ai.internvl.quantization=int8", "spring.ai.internvl.device-map=*=cpu",
                 "spring.ai.internvl.max-tiles=2", "spring.ai.internvl.min-tiles=1", "spring.ai.internvl.thumbnail=false",
                 "spring.ai.internvl.template=internvl2_5", "spring.ai.internvl.system-message=Be brief.",
                 "spring.ai.internvl.chat.options.temperature=0.5", "spring.ai.internvl.chat.options.top-p=0.9",
@@ -131,6 +132,8 @@ class InternVLAutoConfigurationTest {
                 "spring.ai.internvl.chat.options.stop=END,STOP").run(context -> {
                     InternVL engine = context.getBean(InternVL.class);
                     assertThat(engine.model().options().dtype().toString()).isEqualTo("fp32");
+                    assertThat(engine.model().decoder().quantization().toString()).isEqualTo("int8");
+                    assertThat(engine.model().decoder().devices().devices()).containsExactly("cpu");
                     assertThat(engine.preprocessOptions().maxTiles()).isEqualTo(2);
                     assertThat(engine.preprocessOptions().useThumbnail()).isFalse();
                     assertThat(engine.template().name()).isEqualTo("internvl2_5");
@@ -193,6 +196,10 @@ class InternVLAutoConfigurationTest {
                         "spring.ai.internvl.max-tiles=2"));
         withModel().withPropertyValues("spring.ai.internvl.device=tpu")
                 .run(context -> assertFailure(context, "spring.ai.internvl.device=tpu", "cuda:N"));
+        withModel().withPropertyValues("spring.ai.internvl.quantization=int3")
+                .run(context -> assertFailure(context, "spring.ai.internvl.quantization=int3", "int8"));
+        withModel().withPropertyValues("spring.ai.internvl.device-map=vision_model=gpu0,*=cpu")
+                .run(context -> assertFailure(context, "spring.ai.internvl.device-map", "gpu0"));
         withModel().withPropertyValues("spring.ai.internvl.template=llama-3")
                 .run(context -> assertFailure(context, "spring.ai.internvl.template=llama-3", "Hermes-2"));
         withModel().withPropertyValues("spring.ai.internvl.chat.options.top-p=1.5")
