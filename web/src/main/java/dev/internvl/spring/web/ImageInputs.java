@@ -151,6 +151,7 @@ final class ImageInputs {
 
     /** Decodes {@code image}, refusing images of more pixels than allowed before their pixels are decoded. */
     RgbImage decode(EncodedImage image, String param) {
+        checkImage(image, param);
         try {
             return ImageDecoder.decode(image.bytes(), param, settings.maxImagePixels());
         } catch (IllegalArgumentException e) {
