@@ -82,6 +82,22 @@ await assert.rejects(client.chat.completions.create({ model, messages: question(
   return true;
 });
 
+// a client that goes away mid-stream: the server stops generating (OpenAiClientTest checks its observation)
+const controller = new AbortController();
+const long = await client.chat.completions.create(
+  { model, messages: question(), max_tokens: 5000, stream: true }, { signal: controller.signal });
+let received = 0;
+try {
+  for await (const chunk of long) {
+    if (++received === 3) {
+      controller.abort(); // the client's stream then ends (quietly, or with APIUserAbortError)
+    }
+  }
+} catch (e) {
+  assert.ok(e instanceof OpenAI.APIUserAbortError, String(e));
+}
+assert.ok(received < 10, `the aborted stream stopped early (${received} chunks)`);
+
 // grounding (multipart through the real server) and OCR (JSON), on the model
 const root = baseURL.replace(/\/v1$/, '');
 const form = new FormData();

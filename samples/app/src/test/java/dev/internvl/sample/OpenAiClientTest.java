@@ -13,12 +13,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -51,6 +61,29 @@ class OpenAiClientTest {
         registry.add("spring.ai.internvl.web.max-request-size", () -> "256KB");
     }
 
+    /** Collects the chat model observations that have ended. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class Observations {
+        static final BlockingQueue<ChatModelObservationContext> STOPPED = new LinkedBlockingQueue<>();
+
+        @Bean
+        ObservationRegistry observationRegistry() {
+            ObservationRegistry registry = ObservationRegistry.create();
+            registry.observationConfig().observationHandler(new ObservationHandler<ChatModelObservationContext>() {
+                @Override
+                public boolean supportsContext(Observation.Context context) {
+                    return context instanceof ChatModelObservationContext;
+                }
+
+                @Override
+                public void onStop(ChatModelObservationContext context) {
+                    STOPPED.add(context);
+                }
+            });
+            return registry;
+        }
+    }
+
     @LocalServerPort
     int port;
 
@@ -68,6 +101,16 @@ class OpenAiClientTest {
         assertThat(summary.get("streamed").getAsString()).isEqualTo(summary.get("answer").getAsString());
         assertThat(summary.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isEqualTo(6);
         assertThat(summary.getAsJsonObject("grounding").get("width").getAsInt()).isEqualTo(64);
+        // the stream the client aborted after 3 chunks: the engine stopped long before its 5000 tokens
+        List<ChatModelObservationContext> cancelled = new ArrayList<>();
+        for (ChatModelObservationContext c; (c = Observations.STOPPED.poll(0, TimeUnit.SECONDS)) != null; ) {
+            if (c.getResponse() != null
+                    && "CANCELLED".equals(c.getResponse().getResult().getMetadata().getFinishReason())) {
+                cancelled.add(c);
+            }
+        }
+        assertThat(cancelled).hasSize(1);
+        assertThat(cancelled.get(0).getResponse().getMetadata().getUsage().getCompletionTokens()).isLessThan(100);
     }
 
     HttpResponse<String> postChunked(String path, String contentType, byte[] body) throws Exception {

@@ -284,6 +284,13 @@ class ChatCompletionsEndpointTest {
     }
 
     @Test
+    void aPromptLongerThanTheContextIs400() throws Exception {
+        String text = "hello ".repeat(33_000);
+        assertError(chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}"), 400,
+                "the model's context is 32768");
+    }
+
+    @Test
     void tooManyImagesIs400() throws Exception {
         String image = dataUrl(png(32, 32, 0));
         JsonObject e = assertError(chat(request("", image, image, image)), 400,
