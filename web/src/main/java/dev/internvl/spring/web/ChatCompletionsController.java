@@ -83,11 +83,21 @@ public class ChatCompletionsController extends ApiController {
 
     private void stream(Prompt prompt, boolean includeUsage, String id, long now, HttpServletResponse response)
             throws IOException {
-        try (Stream<ChatResponse> chunks = chatModel.stream(prompt).toStream(1)) {
+        Stream<ChatResponse> chunks = chatModel.stream(prompt).toStream(1);
+        // Closing the stream cancels the generation: only for a client that went away. A stream that has ended is
+        // left alone, so that its end is not reported as a cancellation.
+        boolean ended = false;
+        try {
             Iterator<ChatResponse> it = chunks.iterator();
             // The first signal: the request's errors (an image that does not decode, an option out of range, a
             // prompt longer than the context) arrive here, before anything is sent, and become 4xx JSON errors.
-            boolean more = it.hasNext();
+            boolean more;
+            try {
+                more = it.hasNext();
+            } catch (RuntimeException e) {
+                ended = true;
+                throw e;
+            }
             response.setStatus(200);
             response.setContentType("text/event-stream");
             response.setCharacterEncoding("UTF-8");
@@ -116,7 +126,9 @@ public class ChatCompletionsController extends ApiController {
                         }
                         more = it.hasNext();
                     }
+                    ended = true;
                 } catch (RuntimeException e) {
+                    ended = true;
                     send(out, ApiErrors.body(ApiErrors.resolve(e)));
                     return;
                 }
@@ -130,8 +142,11 @@ public class ChatCompletionsController extends ApiController {
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (IOException e) {
-                // the client went away; closing the stream cancels the generation
                 logger.debug("Chat completion stream " + id + " ended by the client: " + e);
+            }
+        } finally {
+            if (!ended) {
+                chunks.close();
             }
         }
     }
