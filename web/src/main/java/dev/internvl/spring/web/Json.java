@@ -53,7 +53,7 @@ final class Json {
         JsonElement e;
         try (JsonReader reader = new JsonReader(new InputStreamReader(new ByteArrayInputStream(body),
                 StandardCharsets.UTF_8))) {
-            reader.setStrictness(Strictness.LEGACY_STRICT);
+            reader.setStrictness(Strictness.STRICT);
             e = JsonParser.parseReader(reader);
             if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
                 throw ApiException.badRequest(null, "The request body holds more than one JSON value");
@@ -67,9 +67,12 @@ final class Json {
         return e.getAsJsonObject();
     }
 
+    /** Gson's message without its advice to the programmer: what is wrong, and where. */
     private static String message(Exception ex) {
         Throwable t = ex.getCause() != null ? ex.getCause() : ex;
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String m = t.getMessage() == null ? "malformed JSON" : t.getMessage().lines().findFirst().orElse("");
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .strip();
     }
 
     /** True when {@code o} has {@code name} with a value other than null. */

@@ -211,6 +211,10 @@ class ChatCompletionsEndpointTest {
     @Test
     void malformedBodiesAre400() throws Exception {
         assertError(chat("{\"messages\":"), 400, "not valid JSON");
+        assertError(chat("{messages: [{'role': 'user', 'content': 'Hi'}]}"), 400, "not valid JSON"); // strict JSON
+        JsonObject twoValues = assertError(chat("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]} {}"),
+                400, "not valid JSON: malformed JSON at line 1 column");
+        assertThat(twoValues.get("message").getAsString()).doesNotContain("setStrictness").doesNotContain("http");
         assertError(chat("[1,2]"), 400, "must be a JSON object");
         assertError(chat(""), 400, "empty");
         assertError(chat("{}"), 400, "'messages' is required");
