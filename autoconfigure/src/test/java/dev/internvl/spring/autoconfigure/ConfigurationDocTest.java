@@ -50,7 +50,7 @@ class ConfigurationDocTest {
         return out;
     }
 
-    /** The model first, then the engine settings, the chat defaults, and properties of other prefixes. */
+    /** The model first, then the engine settings, the chat defaults, the HTTP endpoints, other prefixes. */
     static int rank(String name) {
         if (name.equals("spring.ai.internvl.model.path")) {
             return 0;
@@ -61,7 +61,10 @@ class ConfigurationDocTest {
         if (name.startsWith("spring.ai.internvl.chat.")) {
             return 3;
         }
-        return name.startsWith("spring.ai.internvl.") ? 2 : 4;
+        if (name.startsWith("spring.ai.internvl.web.")) {
+            return 4;
+        }
+        return name.startsWith("spring.ai.internvl.") ? 2 : 5;
     }
 
     static String render(JsonElement value) {

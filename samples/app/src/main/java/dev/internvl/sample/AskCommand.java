@@ -17,7 +17,8 @@ import org.springframework.util.MimeType;
 
 /**
  * The command line: {@code IMAGE QUESTION...}. Streams the answer to standard output; problems go to standard error
- * with exit status 1 (2 for a usage error). Without arguments it prints the usage and does nothing else.
+ * with exit status 1 (2 for a usage error). Without arguments it does nothing: the application serves its web page
+ * and endpoints instead ({@link SampleApplication#main}).
  */
 @Component
 public class AskCommand implements ApplicationRunner, ExitCodeGenerator {
@@ -48,7 +49,6 @@ public class AskCommand implements ApplicationRunner, ExitCodeGenerator {
     public void run(ApplicationArguments args) {
         List<String> words = args.getNonOptionArgs();
         if (words.isEmpty()) {
-            err.println(USAGE);
             return;
         }
         if (words.size() < 2) {

@@ -1,29 +1,61 @@
 package dev.internvl.sample;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.boot.DefaultApplicationArguments;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Answers a question about an image with a local InternVL checkpoint, through Spring AI:
+ * The sample application, in two modes.
+ *
+ * <p>With an image and a question it answers through Spring AI's {@code ChatClient} and exits:
  *
  * <pre>
  * java -jar internvl-sample-app.jar --spring.ai.internvl.model.path=/models/InternVL2-1B photo.jpg "Describe the image."
+ * </pre>
+ *
+ * <p>Without them it serves a web page at {@code http://localhost:8080/} to find things in an image and read its
+ * text, and the InternVL HTTP endpoints under {@code /v1} (OpenAI-compatible chat completions, grounding, OCR):
+ *
+ * <pre>
+ * java -jar internvl-sample-app.jar --spring.ai.internvl.model.path=/models/InternVL2-1B
  * </pre>
  */
 @SpringBootApplication
 public class SampleApplication {
 
+    private static final Log logger = LogFactory.getLog(SampleApplication.class);
+
     public static void main(String[] args) {
         // Everything is local: keep DJL from looking for the network (natives come from the bundled jar).
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        System.exit(SpringApplication.exit(SpringApplication.run(SampleApplication.class, args)));
+        if (new DefaultApplicationArguments(args).getNonOptionArgs().isEmpty()) {
+            SpringApplication.run(SampleApplication.class, args); // serves until stopped
+            return;
+        }
+        SpringApplication command = new SpringApplicationBuilder(SampleApplication.class)
+                .web(WebApplicationType.NONE).build();
+        System.exit(SpringApplication.exit(command.run(args)));
     }
 
     @Bean
     ChatClient chatClient(ChatModel chatModel) {
         return ChatClient.create(chatModel);
+    }
+
+    /** Says where the page is once the server listens. */
+    @Bean
+    ApplicationListener<WebServerInitializedEvent> pageAddress() {
+        return event -> logger.info("Open http://localhost:" + event.getWebServer().getPort()
+                + "/ to find things in images and read their text; OpenAI-compatible API at http://localhost:"
+                + event.getWebServer().getPort() + "/v1");
     }
 }

@@ -174,6 +174,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                 return;
             }
             dev.internvl.ChatResponse answer = null;
+            boolean ended = false;
             try {
                 ChatRequest chatRequest = toChatRequest(request);
                 if (cancelled.get()) {
@@ -193,6 +194,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                     }
                 });
                 if (answer.finishReason() != FinishReason.CANCELLED && !cancelled.get()) {
+                    // the whole answer goes out: a cancel from here on (a subscriber that cancels when it sees the
+                    // end) does not make the generation a cancelled one
+                    ended = true;
                     sink.next(response(id, "", answer.finishReason(), answer.promptTokens(),
                             answer.completionTokens()));
                     sink.complete();
@@ -202,9 +206,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             } finally {
                 state.set(DONE);
                 if (cancelled.get()) {
-                    if (answer != null) {
-                        context.setResponse(response(id, answer.text(), FinishReason.CANCELLED, answer.promptTokens(),
-                                answer.completionTokens()));
+                    if (answer != null && (!ended || context.getResponse() == null)) {
+                        context.setResponse(response(id, answer.text(), ended ? answer.finishReason()
+                                : FinishReason.CANCELLED, answer.promptTokens(), answer.completionTokens()));
                     }
                     stopObservation();
                 }

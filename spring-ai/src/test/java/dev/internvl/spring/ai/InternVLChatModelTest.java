@@ -219,6 +219,57 @@ class InternVLChatModelTest {
     }
 
     @Test
+    void aCancelOnCompletionIsNotACancellation() throws InterruptedException {
+        BlockingQueue<ChatModelObservationContext> stopped = new LinkedBlockingQueue<>();
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new ObservationHandler<ChatModelObservationContext>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof ChatModelObservationContext;
+            }
+
+            @Override
+            public void onStop(ChatModelObservationContext context) {
+                stopped.add(context);
+            }
+        });
+        InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        // as a blocking iterator closed after the end does: cancel() from onComplete, on the generating thread
+        observed.stream(ask("Describe.", InternVLChatOptions.builder().maxTokens(3).build()))
+                .subscribe(new reactor.core.CoreSubscriber<ChatResponse>() {
+                    private org.reactivestreams.Subscription subscription;
+
+                    @Override
+                    public void onSubscribe(org.reactivestreams.Subscription s) {
+                        subscription = s;
+                        s.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(ChatResponse r) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        subscription.cancel();
+                        done.countDown();
+                    }
+                });
+        assertThat(done.await(1, TimeUnit.MINUTES)).isTrue();
+        ChatModelObservationContext context = stopped.poll(1, TimeUnit.MINUTES);
+        assertThat(context).isNotNull();
+        assertThat(context.getResponse().getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
+        assertThat(context.getResponse().getMetadata().getUsage().getCompletionTokens()).isEqualTo(3);
+        assertThat(stopped.poll(200, TimeUnit.MILLISECONDS)).as("stopped once").isNull();
+    }
+
+    @Test
     void concurrentCallsAndStreamsAllSucceed() throws Exception {
         Prompt prompt = ask("Describe the image.", InternVLChatOptions.builder().maxTokens(6).build());
         String expected = model.call(prompt).getResult().getOutput().getText();

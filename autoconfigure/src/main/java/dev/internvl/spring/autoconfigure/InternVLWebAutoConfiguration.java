@@ -1,0 +1,144 @@
+package dev.internvl.spring.autoconfigure;
+
+import dev.internvl.InternVL;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.grounding.VisionTaskOptions;
+import dev.internvl.spring.ai.InternVLChatModel;
+import dev.internvl.spring.web.ApiPaths;
+import dev.internvl.spring.web.ApiSettings;
+import dev.internvl.spring.web.ChatCompletionsController;
+import dev.internvl.spring.web.GroundingController;
+import dev.internvl.spring.web.InternVLApiFilter;
+import dev.internvl.spring.web.OcrController;
+import dev.internvl.spring.web.VisionService;
+import java.nio.file.Path;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.servlet.DispatcherServlet;
+
+/**
+ * The InternVL HTTP endpoints in a Spring MVC application that has the internvl-spring-web module: OpenAI-compatible
+ * {@code /v1/chat/completions} and {@code /v1/models} on the InternVL chat model, {@code /v1/grounding} and
+ * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (API key, body size). Turned off with
+ * {@code spring.ai.internvl.web.enabled=false}, one endpoint with {@code spring.ai.internvl.web.<endpoint>.enabled}.
+ * An application's own {@link VisionService} or {@link ApiSettings} bean replaces the default one.
+ */
+@AutoConfiguration(after = {InternVLAutoConfiguration.class, InternVLChatAutoConfiguration.class})
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({DispatcherServlet.class, ChatCompletionsController.class, DispatcherServletPath.class})
+@ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX, name = "enabled", havingValue = "true",
+        matchIfMissing = true)
+@EnableConfigurationProperties(InternVLWebProperties.class)
+public class InternVLWebAutoConfiguration {
+
+    static final String PREFIX = InternVLWebProperties.PREFIX + ".";
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ApiSettings internVLApiSettings(InternVLWebProperties p) {
+        positive("max-request-size", p.getMaxRequestSize().toBytes());
+        positive("max-images", p.getMaxImages());
+        positive("max-phrases", p.getMaxPhrases());
+        positive("max-image-pixels", p.getMaxImagePixels());
+        positive("remote-images.max-size", p.getRemoteImages().getMaxSize().toBytes());
+        if (p.getRemoteImages().getTimeout().isNegative() || p.getRemoteImages().getTimeout().isZero()) {
+            throw new InternVLConfigurationException(PREFIX + "remote-images.timeout", PREFIX
+                    + "remote-images.timeout=" + p.getRemoteImages().getTimeout() + " must be positive");
+        }
+        return ApiSettings.builder()
+                .apiKey(p.getApiKey())
+                .maxRequestBytes(p.getMaxRequestSize().toBytes())
+                .maxImages(p.getMaxImages())
+                .maxPhrases(p.getMaxPhrases())
+                .maxImagePixels(p.getMaxImagePixels())
+                .allowedImageHosts(p.getRemoteImages().getAllowedHosts())
+                .imageFetchTimeout(p.getRemoteImages().getTimeout())
+                .maxImageFetchBytes(p.getRemoteImages().getMaxSize().toBytes())
+                .build();
+    }
+
+    private static void positive(String property, long value) {
+        if (value <= 0) {
+            throw new InternVLConfigurationException(PREFIX + property, PREFIX + property + "=" + value
+                    + " must be positive");
+        }
+    }
+
+    @Bean
+    @ConditionalOnBean(InternVLChatModel.class)
+    @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".chat", name = "enabled", havingValue = "true",
+            matchIfMissing = true)
+    public ChatCompletionsController internVLChatCompletionsController(InternVLChatModel chatModel,
+            ApiSettings settings) {
+        return new ChatCompletionsController(chatModel, settings);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(InternVL.class)
+    public VisionService internVLVisionService(InternVL engine, InternVLWebProperties p) {
+        VisionTaskOptions options = VisionTaskOptions.defaults();
+        if (p.getVisionMaxTokens() != null) {
+            positive("vision-max-tokens", p.getVisionMaxTokens());
+            options = options.withGeneration(GenerationOptions.builder().maxNewTokens(p.getVisionMaxTokens()).build());
+        }
+        return VisionService.of(engine, options);
+    }
+
+    @Bean
+    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".grounding", name = "enabled",
+            havingValue = "true", matchIfMissing = true)
+    public GroundingController internVLGroundingController(VisionService vision, InternVL engine,
+            InternVLProperties properties, ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings) {
+        return new GroundingController(vision, modelId(engine, properties, chatModel), settings);
+    }
+
+    @Bean
+    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".ocr", name = "enabled", havingValue = "true",
+            matchIfMissing = true)
+    public OcrController internVLOcrController(VisionService vision, InternVL engine, InternVLProperties properties,
+            ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings) {
+        return new OcrController(vision, modelId(engine, properties, chatModel), settings);
+    }
+
+    /** The chat model's id, so that every endpoint names the model alike; else the configured id or folder name. */
+    static String modelId(InternVL engine, InternVLProperties properties, ObjectProvider<InternVLChatModel> chat) {
+        InternVLChatModel chatModel = chat.getIfUnique();
+        if (chatModel != null) {
+            return chatModel.getModelId();
+        }
+        if (properties.getModel().getId() != null) {
+            return properties.getModel().getId();
+        }
+        Path name = engine.model().checkpoint().dir().toAbsolutePath().normalize().getFileName();
+        return name != null ? name.toString() : "internvl";
+    }
+
+    /** The API key and body limit for every endpoint path, under the DispatcherServlet's path. */
+    @Bean
+    @ConditionalOnMissingBean(name = "internVLApiFilter")
+    public FilterRegistrationBean<InternVLApiFilter> internVLApiFilter(ApiSettings settings,
+            ObjectProvider<DispatcherServletPath> servletPath) {
+        FilterRegistrationBean<InternVLApiFilter> registration = new FilterRegistrationBean<>(
+                new InternVLApiFilter(settings));
+        DispatcherServletPath path = servletPath.getIfAvailable();
+        for (String p : ApiPaths.ALL) {
+            registration.addUrlPatterns(path == null ? p : path.getRelativePath(p));
+        }
+        registration.setName("internVLApiFilter");
+        // after security filters (-100), before other request wrappers (up to 0)
+        registration.setOrder(-50);
+        return registration;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.internvl.spring.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The HTTP endpoints of InternVL (module internvl-spring-web): OpenAI-compatible chat completions and models,
+ * grounding and OCR, their limits and their access key.
+ */
+@ConfigurationProperties(InternVLWebProperties.PREFIX)
+public class InternVLWebProperties {
+
+    public static final String PREFIX = "spring.ai.internvl.web";
+
+    /**
+     * Whether to serve the InternVL HTTP endpoints under /v1 when internvl-spring-web and Spring MVC are on the class
+     * path.
+     */
+    private boolean enabled = true;
+
+    /**
+     * Bearer token every request to the endpoints must send ('Authorization: Bearer <key>'). Unset: no
+     * authentication.
+     */
+    private String apiKey;
+
+    /**
+     * Largest request body, JSON or multipart, whether or not it declares its length; larger ones are answered with
+     * 413.
+     */
+    private DataSize maxRequestSize = DataSize.ofMegabytes(20);
+
+    /**
+     * Most images in one chat completion request.
+     */
+    private int maxImages = 4;
+
+    /**
+     * Most phrases in one grounding request (each is one model answer).
+     */
+    private int maxPhrases = 8;
+
+    /**
+     * Largest image in pixels (width x height), checked from its header before it is decoded.
+     */
+    private long maxImagePixels = 64_000_000;
+
+    /**
+     * Most tokens generated for one grounding phrase or one OCR answer (greedy decoding). 1024 when unset.
+     */
+    private Integer visionMaxTokens;
+
+    private final Chat chat = new Chat();
+
+    private final Grounding grounding = new Grounding();
+
+    private final Ocr ocr = new Ocr();
+
+    private final RemoteImages remoteImages = new RemoteImages();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public String getApiKey() {
+        return apiKey;
+    }
+
+    public void setApiKey(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    public DataSize getMaxRequestSize() {
+        return maxRequestSize;
+    }
+
+    public void setMaxRequestSize(DataSize maxRequestSize) {
+        this.maxRequestSize = maxRequestSize;
+    }
+
+    public int getMaxImages() {
+        return maxImages;
+    }
+
+    public void setMaxImages(int maxImages) {
+        this.maxImages = maxImages;
+    }
+
+    public int getMaxPhrases() {
+        return maxPhrases;
+    }
+
+    public void setMaxPhrases(int maxPhrases) {
+        this.maxPhrases = maxPhrases;
+    }
+
+    public long getMaxImagePixels() {
+        return maxImagePixels;
+    }
+
+    public void setMaxImagePixels(long maxImagePixels) {
+        this.maxImagePixels = maxImagePixels;
+    }
+
+    public Integer getVisionMaxTokens() {
+        return visionMaxTokens;
+    }
+
+    public void setVisionMaxTokens(Integer visionMaxTokens) {
+        this.visionMaxTokens = visionMaxTokens;
+    }
+
+    public Chat getChat() {
+        return chat;
+    }
+
+    public Grounding getGrounding() {
+        return grounding;
+    }
+
+    public Ocr getOcr() {
+        return ocr;
+    }
+
+    public RemoteImages getRemoteImages() {
+        return remoteImages;
+    }
+
+    /** POST /v1/chat/completions and GET /v1/models. */
+    public static class Chat {
+
+        /**
+         * Whether to serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** POST /v1/grounding. */
+    public static class Grounding {
+
+        /**
+         * Whether to serve POST /v1/grounding (image and phrases in, boxes out).
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** POST /v1/ocr. */
+    public static class Ocr {
+
+        /**
+         * Whether to serve POST /v1/ocr (image in, text out).
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** http(s) image URLs in requests. */
+    public static class RemoteImages {
+
+        /**
+         * Hosts whose http(s) image URLs the endpoints fetch ('*.example.org' for its subdomains). Empty: only data:
+         * URLs and base64 images are accepted.
+         */
+        private List<String> allowedHosts = new ArrayList<>();
+
+        /**
+         * Time limit of fetching one image, from connecting to the last byte.
+         */
+        private Duration timeout = Duration.ofSeconds(10);
+
+        /**
+         * Largest image fetched.
+         */
+        private DataSize maxSize = DataSize.ofMegabytes(10);
+
+        public List<String> getAllowedHosts() {
+            return allowedHosts;
+        }
+
+        public void setAllowedHosts(List<String> allowedHosts) {
+            this.allowedHosts = allowedHosts;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public DataSize getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(DataSize maxSize) {
+            this.maxSize = maxSize;
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.internvl.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.internvl.grounding.GroundingResult;
+import dev.internvl.grounding.OcrResult;
+import dev.internvl.image.RgbImage;
+import dev.internvl.spring.web.ApiPaths;
+import dev.internvl.spring.web.ApiSettings;
+import dev.internvl.spring.web.ChatCompletionsController;
+import dev.internvl.spring.web.GroundingController;
+import dev.internvl.spring.web.InternVLApiFilter;
+import dev.internvl.spring.web.OcrController;
+import dev.internvl.spring.web.VisionService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import dev.internvl.InternVL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Which endpoints appear in which applications, for which properties, with which settings. */
+class InternVLWebAutoConfigurationTest {
+
+    @TempDir
+    static Path tmp;
+
+    static Path checkpoint;
+
+    /** One engine for all contexts here (loading is what takes time); the contexts do not close it. */
+    static InternVL engine;
+
+    @BeforeAll
+    static void writeCheckpoint() {
+        checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
+        engine = InternVL.load(checkpoint);
+    }
+
+    @AfterAll
+    static void closeEngine() {
+        engine.close();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SharedEngine {
+        @Bean(destroyMethod = "")
+        InternVL internVL() {
+            return engine;
+        }
+    }
+
+    static final AutoConfigurations AUTO = AutoConfigurations.of(InternVLAutoConfiguration.class,
+            InternVLChatAutoConfiguration.class, InternVLWebAutoConfiguration.class,
+            DispatcherServletAutoConfiguration.class);
+
+    final WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(AUTO)
+            .withUserConfiguration(SharedEngine.class);
+
+    static List<String> urlPatterns(AssertableWebApplicationContext context) {
+        @SuppressWarnings("unchecked")
+        FilterRegistrationBean<InternVLApiFilter> r = context.getBean("internVLApiFilter",
+                FilterRegistrationBean.class);
+        return List.copyOf(r.getUrlPatterns());
+    }
+
+    @Test
+    void aServletWebApplicationGetsEveryEndpointBehindTheFilter() {
+        web.run(context -> {
+            assertThat(context).hasSingleBean(ChatCompletionsController.class)
+                    .hasSingleBean(GroundingController.class).hasSingleBean(OcrController.class)
+                    .hasSingleBean(VisionService.class).hasSingleBean(ApiSettings.class);
+            assertThat(urlPatterns(context)).containsExactlyElementsOf(ApiPaths.ALL);
+            ApiSettings s = context.getBean(ApiSettings.class);
+            assertThat(s.apiKey()).isNull();
+            assertThat(s.maxRequestBytes()).isEqualTo(20L * 1024 * 1024);
+            assertThat(s.maxImages()).isEqualTo(4);
+            assertThat(s.allowedImageHosts()).isEmpty();
+        });
+    }
+
+    @Test
+    void theFilterFollowsTheDispatcherServletPath() {
+        web.withPropertyValues("spring.mvc.servlet.path=/api").run(context -> assertThat(urlPatterns(context))
+                .contains("/api/v1/chat/completions", "/api/v1/models/*", "/api/v1/ocr"));
+    }
+
+    @Test
+    void applicationsThatAreNotServletWebApplicationsGetNone() {
+        new ApplicationContextRunner().withConfiguration(AUTO).withUserConfiguration(SharedEngine.class)
+                .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
+                        .doesNotHaveBean(InternVLApiFilter.class).doesNotHaveBean("internVLApiFilter"));
+    }
+
+    @Test
+    void withoutTheWebModuleThereIsNothing() {
+        web.withClassLoader(new FilteredClassLoader(ChatCompletionsController.class))
+                .run(context -> assertThat(context).doesNotHaveBean("internVLApiFilter")
+                        .doesNotHaveBean("internVLChatCompletionsController"));
+    }
+
+    @Test
+    void theEndpointsCanBeTurnedOffTogetherOrOneByOne() {
+        web.withPropertyValues("spring.ai.internvl.web.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
+                        .doesNotHaveBean(GroundingController.class).doesNotHaveBean("internVLApiFilter"));
+        web.withPropertyValues("spring.ai.internvl.web.chat.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
+                        .hasSingleBean(GroundingController.class).hasSingleBean(OcrController.class));
+        web.withPropertyValues("spring.ai.internvl.web.grounding.enabled=false",
+                "spring.ai.internvl.web.ocr.enabled=false")
+                .run(context -> assertThat(context).hasSingleBean(ChatCompletionsController.class)
+                        .doesNotHaveBean(GroundingController.class).doesNotHaveBean(OcrController.class));
+    }
+
+    @Test
+    void loadingTheConfiguredCheckpointServesItUnderItsFolderName() {
+        new WebApplicationContextRunner().withConfiguration(AUTO)
+                .withPropertyValues("spring.ai.internvl.model.path=" + checkpoint).run(context -> {
+                    assertThat(context).hasSingleBean(ChatCompletionsController.class)
+                            .hasSingleBean(GroundingController.class);
+                    assertThat(context.getBean(dev.internvl.spring.ai.InternVLChatModel.class).getModelId())
+                            .isEqualTo("tiny-internvl");
+                });
+    }
+
+    @Test
+    void withoutTheModelThereAreNoEndpoints() {
+        new WebApplicationContextRunner().withConfiguration(AUTO).withPropertyValues("spring.ai.model.chat=none")
+                .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
+                        .doesNotHaveBean(GroundingController.class).doesNotHaveBean(VisionService.class));
+    }
+
+    @Test
+    void propertiesBecomeTheSettings() {
+        web.withPropertyValues("spring.ai.internvl.web.api-key=k3y", "spring.ai.internvl.web.max-request-size=2MB",
+                "spring.ai.internvl.web.max-images=2", "spring.ai.internvl.web.max-phrases=3",
+                "spring.ai.internvl.web.max-image-pixels=1000000",
+                "spring.ai.internvl.web.remote-images.allowed-hosts=images.example.org,*.cdn.example.org",
+                "spring.ai.internvl.web.remote-images.timeout=3s",
+                "spring.ai.internvl.web.remote-images.max-size=1MB").run(context -> {
+                    ApiSettings s = context.getBean(ApiSettings.class);
+                    assertThat(s.apiKey()).isEqualTo("k3y");
+                    assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
+                    assertThat(s.maxImages()).isEqualTo(2);
+                    assertThat(s.maxPhrases()).isEqualTo(3);
+                    assertThat(s.maxImagePixels()).isEqualTo(1_000_000);
+                    assertThat(s.allowedImageHosts()).containsExactly("images.example.org", "*.cdn.example.org");
+                    assertThat(s.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(s.maxImageFetchBytes()).isEqualTo(1024 * 1024);
+                });
+    }
+
+    @Test
+    void invalidLimitsStopTheStartNamingTheProperty() {
+        web.withPropertyValues("spring.ai.internvl.web.max-images=0").run(context -> assertFailure(context, "spring.ai.internvl.web.max-images=0", "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.remote-images.timeout=0s").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.remote-images.timeout",
+                        "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.vision-max-tokens=-1").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.vision-max-tokens",
+                        "must be positive"));
+    }
+
+    static void assertFailure(AssertableWebApplicationContext context, String property, String detail) {
+        assertThat(context).hasFailed();
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertThat(messages.toString()).contains(property).contains(detail);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnVision {
+        static final VisionService VISION = new VisionService() {
+            @Override
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+                return GroundingResult.empty("none");
+            }
+
+            @Override
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+                return OcrResult.of("none");
+            }
+        };
+
+        @Bean
+        VisionService myVision() {
+            return VISION;
+        }
+    }
+
+    @Test
+    void anApplicationsVisionServiceIsUsed() {
+        web.withUserConfiguration(OwnVision.class).run(context -> {
+            assertThat(context).hasSingleBean(VisionService.class).hasSingleBean(GroundingController.class);
+            assertThat(context.getBean(VisionService.class)).isSameAs(OwnVision.VISION);
+        });
+    }
+
+}

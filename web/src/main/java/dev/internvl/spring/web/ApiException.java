@@ -1,0 +1,77 @@
+package dev.internvl.spring.web;
+
+/**
+ * A request the endpoints refuse, with the HTTP status and the OpenAI-style error it is answered with:
+ * {@code {"error":{"message":...,"type":...,"param":...,"code":...}}}. The message is meant for the client: it
+ * says what is wrong with the request, never how the server failed.
+ */
+public class ApiException extends RuntimeException {
+
+    /** Error type of requests that are wrong ({@code invalid_request_error}, as OpenAI's API names it). */
+    public static final String INVALID_REQUEST = "invalid_request_error";
+
+    /** Error type of failures on the server's side. */
+    public static final String SERVER_ERROR = "server_error";
+
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+
+    public ApiException(int status, String type, String param, String code, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+    }
+
+    /** 400: the request is malformed or asks for something the model cannot do. */
+    public static ApiException badRequest(String param, String message) {
+        return new ApiException(400, INVALID_REQUEST, param, null, message);
+    }
+
+    /** 400 with an error code. */
+    public static ApiException badRequest(String param, String code, String message) {
+        return new ApiException(400, INVALID_REQUEST, param, code, message);
+    }
+
+    /** 401: no or a wrong bearer token. */
+    public static ApiException unauthorized(String message) {
+        return new ApiException(401, INVALID_REQUEST, null, "invalid_api_key", message);
+    }
+
+    /** 404: a model this server does not serve. */
+    public static ApiException modelNotFound(String requested, String served) {
+        return new ApiException(404, INVALID_REQUEST, "model", "model_not_found", "The model '" + requested
+                + "' does not exist on this server; it serves '" + served + "'");
+    }
+
+    /** 413: the request body is larger than allowed. */
+    public static ApiException tooLarge(long limit) {
+        return new ApiException(413, INVALID_REQUEST, null, "request_too_large", "The request body is larger than "
+                + limit + " bytes, the limit of this server");
+    }
+
+    /** 415: a body that is neither JSON nor multipart form data. */
+    public static ApiException unsupportedMediaType(String contentType, String accepted) {
+        return new ApiException(415, INVALID_REQUEST, null, "unsupported_media_type", "Content-Type '"
+                + contentType + "' is not supported here; send " + accepted);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.internvl.spring.web;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Limits and access control of the InternVL endpoints. Spring Boot fills it from {@code spring.ai.internvl.web.*};
+ * applications without Boot build it with {@link #builder()}.
+ *
+ * @param apiKey              bearer token every request must present, or null for none
+ * @param maxRequestBytes     largest request body, JSON or multipart, with or without a Content-Length
+ * @param maxImages           most images in one chat completion request
+ * @param maxPhrases          most phrases in one grounding request
+ * @param maxImagePixels      largest image, in pixels (width × height), checked before its pixels are decoded
+ * @param allowedImageHosts   host names whose http(s) image URLs are fetched ({@code *.example.org} for its
+ *                            subdomains); empty: only {@code data:} URLs and base64 are accepted
+ * @param imageFetchTimeout   time limit of fetching one remote image, connection to last byte
+ * @param maxImageFetchBytes  largest remote image
+ */
+public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
+        List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes) {
+
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
+    public static final int DEFAULT_MAX_IMAGES = 4;
+    public static final int DEFAULT_MAX_PHRASES = 8;
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 64L * 1000 * 1000;
+    public static final Duration DEFAULT_IMAGE_FETCH_TIMEOUT = Duration.ofSeconds(10);
+    public static final long DEFAULT_MAX_IMAGE_FETCH_BYTES = 10L * 1024 * 1024;
+
+    public ApiSettings {
+        if (apiKey != null && apiKey.isBlank()) {
+            apiKey = null;
+        }
+        positive("maxRequestBytes", maxRequestBytes);
+        positive("maxImages", maxImages);
+        positive("maxPhrases", maxPhrases);
+        positive("maxImagePixels", maxImagePixels);
+        positive("maxImageFetchBytes", maxImageFetchBytes);
+        Objects.requireNonNull(imageFetchTimeout, "imageFetchTimeout");
+        if (imageFetchTimeout.isNegative() || imageFetchTimeout.isZero()) {
+            throw new IllegalArgumentException("imageFetchTimeout must be positive, got " + imageFetchTimeout);
+        }
+        allowedImageHosts = allowedImageHosts == null ? List.of() : allowedImageHosts.stream()
+                .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+    }
+
+    private static void positive(String name, long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /** No API key, 20 MiB bodies, 4 images, 8 phrases, 64 megapixels, no remote images. */
+    public static ApiSettings defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().apiKey(apiKey).maxRequestBytes(maxRequestBytes).maxImages(maxImages)
+                .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
+                .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes);
+    }
+
+    /** Whether http(s) image URLs to {@code host} may be fetched. */
+    public boolean allowsImageHost(String host) {
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        for (String allowed : allowedImageHosts) {
+            if (allowed.startsWith("*.") ? h.endsWith(allowed.substring(1)) : h.equals(allowed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Everything but the API key, which is shown as set or not. */
+    @Override
+    public String toString() {
+        return "ApiSettings[apiKey=" + (apiKey == null ? "none" : "(set)") + ", maxRequestBytes=" + maxRequestBytes
+                + ", maxImages=" + maxImages + ", maxPhrases=" + maxPhrases + ", maxImagePixels=" + maxImagePixels
+                + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
+                + ", maxImageFetchBytes=" + maxImageFetchBytes + "]";
+    }
+
+    /** Builder of {@link ApiSettings}, starting from the defaults. */
+    public static final class Builder {
+        private String apiKey;
+        private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private int maxImages = DEFAULT_MAX_IMAGES;
+        private int maxPhrases = DEFAULT_MAX_PHRASES;
+        private long maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS;
+        private List<String> allowedImageHosts = List.of();
+        private Duration imageFetchTimeout = DEFAULT_IMAGE_FETCH_TIMEOUT;
+        private long maxImageFetchBytes = DEFAULT_MAX_IMAGE_FETCH_BYTES;
+
+        private Builder() {
+        }
+
+        public Builder apiKey(String v) {
+            apiKey = v;
+            return this;
+        }
+
+        public Builder maxRequestBytes(long v) {
+            maxRequestBytes = v;
+            return this;
+        }
+
+        public Builder maxImages(int v) {
+            maxImages = v;
+            return this;
+        }
+
+        public Builder maxPhrases(int v) {
+            maxPhrases = v;
+            return this;
+        }
+
+        public Builder maxImagePixels(long v) {
+            maxImagePixels = v;
+            return this;
+        }
+
+        public Builder allowedImageHosts(List<String> v) {
+            allowedImageHosts = v;
+            return this;
+        }
+
+        public Builder imageFetchTimeout(Duration v) {
+            imageFetchTimeout = v;
+            return this;
+        }
+
+        public Builder maxImageFetchBytes(long v) {
+            maxImageFetchBytes = v;
+            return this;
+        }
+
+        public ApiSettings build() {
+            return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
+                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.internvl.spring.web;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import dev.internvl.spring.ai.InternVLChatModel;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.ai.chat.metadata.Usage;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * OpenAI-compatible chat completions ({@code POST /v1/chat/completions}, plain or streamed as server-sent events)
+ * and model listing ({@code GET /v1/models}) on an {@link InternVLChatModel}, for the official OpenAI client
+ * libraries and the tools built on them.
+ *
+ * <p>A streamed request is checked, its images decoded and the generation started before the response begins:
+ * until the first token, errors are plain JSON errors with a 4xx status; after it, an error ends the stream with a
+ * {@code data: {"error":...}} event. A client that disconnects stops the generation before its next token.
+ */
+@RestController
+public class ChatCompletionsController extends ApiController {
+
+    private static final Log logger = LogFactory.getLog(ChatCompletionsController.class);
+
+    private final InternVLChatModel chatModel;
+    private final ImageInputs images;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    public ChatCompletionsController(InternVLChatModel chatModel, ApiSettings settings) {
+        super(Objects.requireNonNull(settings, "settings"));
+        this.chatModel = Objects.requireNonNull(chatModel, "chatModel");
+        this.images = new ImageInputs(settings);
+    }
+
+    @PostMapping(ApiPaths.CHAT_COMPLETIONS)
+    public void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!isJson(request.getContentType())) {
+            throw ApiException.unsupportedMediaType(request.getContentType(), "application/json");
+        }
+        JsonObject body = Json.parseObject(body(request));
+        ChatCompletionRequest r = ChatCompletionRequest.parse(body, chatModel.getModelId(), images, settings);
+        Prompt prompt = new Prompt(r.messages(), r.options());
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long now = System.currentTimeMillis() / 1000;
+        if (r.stream()) {
+            stream(prompt, r.includeUsage(), id, now, response);
+            return;
+        }
+        ChatResponse answer = chatModel.call(prompt);
+        JsonObject message = new JsonObject();
+        message.addProperty("role", "assistant");
+        message.addProperty("content", answer.getResult().getOutput().getText());
+        message.add("refusal", JsonNull.INSTANCE);
+        JsonObject choice = new JsonObject();
+        choice.addProperty("index", 0);
+        choice.add("message", message);
+        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.addProperty("finish_reason", finishReason(answer));
+        JsonObject out = envelope(id, "chat.completion", now);
+        JsonArray choices = new JsonArray();
+        choices.add(choice);
+        out.add("choices", choices);
+        out.add("usage", usage(answer.getMetadata().getUsage()));
+        Json.write(response, 200, out);
+    }
+
+    private void stream(Prompt prompt, boolean includeUsage, String id, long now, HttpServletResponse response)
+            throws IOException {
+        Stream<ChatResponse> chunks = chatModel.stream(prompt).toStream(1);
+        // Closing the stream cancels the generation: only for a client that went away. A stream that has ended is
+        // left alone, so that its end is not reported as a cancellation.
+        boolean ended = false;
+        try {
+            Iterator<ChatResponse> it = chunks.iterator();
+            // The first signal: the request's errors (an image that does not decode, an option out of range, a
+            // prompt longer than the context) arrive here, before anything is sent, and become 4xx JSON errors.
+            boolean more;
+            try {
+                more = it.hasNext();
+            } catch (RuntimeException e) {
+                ended = true;
+                throw e;
+            }
+            response.setStatus(200);
+            response.setContentType("text/event-stream");
+            response.setCharacterEncoding("UTF-8");
+            response.setHeader("Cache-Control", "no-cache");
+            response.setHeader("X-Accel-Buffering", "no");
+            OutputStream out = response.getOutputStream();
+            try {
+                JsonObject role = new JsonObject();
+                role.addProperty("role", "assistant");
+                role.addProperty("content", "");
+                send(out, chunk(id, now, role, null));
+                String finish = null;
+                Usage usage = null;
+                try {
+                    while (more) {
+                        ChatResponse c = it.next();
+                        String text = c.getResult() == null ? null : c.getResult().getOutput().getText();
+                        if (text != null && !text.isEmpty()) {
+                            JsonObject delta = new JsonObject();
+                            delta.addProperty("content", text);
+                            send(out, chunk(id, now, delta, null));
+                        }
+                        if (c.getResult() != null && c.getResult().getMetadata().getFinishReason() != null) {
+                            finish = finishReason(c);
+                            usage = c.getMetadata().getUsage();
+                        }
+                        more = it.hasNext();
+                    }
+                    ended = true;
+                } catch (RuntimeException e) {
+                    ended = true;
+                    send(out, ApiErrors.body(ApiErrors.resolve(e)));
+                    return;
+                }
+                send(out, chunk(id, now, new JsonObject(), finish == null ? "stop" : finish));
+                if (includeUsage) {
+                    JsonObject last = envelope(id, "chat.completion.chunk", now);
+                    last.add("choices", new JsonArray());
+                    last.add("usage", usage(usage));
+                    send(out, last);
+                }
+                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                logger.debug("Chat completion stream " + id + " ended by the client: " + e);
+            }
+        } finally {
+            if (!ended) {
+                chunks.close();
+            }
+        }
+    }
+
+    private static void send(OutputStream out, JsonElement event) throws IOException {
+        out.write(("data: " + Json.toJson(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private JsonObject chunk(String id, long now, JsonObject delta, String finishReason) {
+        JsonObject choice = new JsonObject();
+        choice.addProperty("index", 0);
+        choice.add("delta", delta);
+        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.addProperty("finish_reason", finishReason);
+        JsonObject out = envelope(id, "chat.completion.chunk", now);
+        JsonArray choices = new JsonArray();
+        choices.add(choice);
+        out.add("choices", choices);
+        return out;
+    }
+
+    private JsonObject envelope(String id, String object, long now) {
+        JsonObject out = new JsonObject();
+        out.addProperty("id", id);
+        out.addProperty("object", object);
+        out.addProperty("created", now);
+        out.addProperty("model", chatModel.getModelId());
+        out.add("system_fingerprint", JsonNull.INSTANCE);
+        return out;
+    }
+
+    /** {@code stop} or {@code length}, as OpenAI names them. */
+    private static String finishReason(ChatResponse r) {
+        String reason = r.getResult() == null ? null : r.getResult().getMetadata().getFinishReason();
+        return reason != null && reason.toUpperCase(Locale.ROOT).equals("LENGTH") ? "length" : "stop";
+    }
+
+    private static JsonObject usage(Usage usage) {
+        int prompt = usage == null || usage.getPromptTokens() == null ? 0 : usage.getPromptTokens();
+        int completion = usage == null || usage.getCompletionTokens() == null ? 0 : usage.getCompletionTokens();
+        JsonObject out = new JsonObject();
+        out.addProperty("prompt_tokens", prompt);
+        out.addProperty("completion_tokens", completion);
+        out.addProperty("total_tokens", prompt + completion);
+        return out;
+    }
+
+    @GetMapping(ApiPaths.MODELS)
+    public void models(HttpServletResponse response) throws IOException {
+        JsonObject out = new JsonObject();
+        out.addProperty("object", "list");
+        JsonArray data = new JsonArray();
+        data.add(model());
+        out.add("data", data);
+        Json.write(response, 200, out);
+    }
+
+    @GetMapping(ApiPaths.MODELS + "/{*id}")
+    public void model(@PathVariable("id") String id, HttpServletResponse response) throws IOException {
+        String requested = id.startsWith("/") ? id.substring(1) : id;
+        if (!requested.equals(chatModel.getModelId())) {
+            throw ApiException.modelNotFound(requested, chatModel.getModelId());
+        }
+        Json.write(response, 200, model());
+    }
+
+    private JsonObject model() {
+        JsonObject m = new JsonObject();
+        m.addProperty("id", chatModel.getModelId());
+        m.addProperty("object", "model");
+        m.addProperty("created", created);
+        m.addProperty("owned_by", InternVLChatModel.PROVIDER);
+        return m;
+    }
+}

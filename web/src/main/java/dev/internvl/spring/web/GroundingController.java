@@ -1,0 +1,55 @@
+package dev.internvl.spring.web;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.internvl.grounding.GroundingPrompts;
+import dev.internvl.image.RgbImage;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /v1/grounding}: where phrases are in an image. One image and one or more phrases in, for each phrase
+ * the boxes the model found, in pixels of the image as sent, with the model's 0-1000 numbers and its raw answer.
+ * JSON ({@code {"image": base64 or data: URL, "phrase": "..."}}) or multipart form data (an {@code image} file and
+ * {@code phrase} fields). {@code all=true} asks for every instance instead of one region.
+ */
+@RestController
+public class GroundingController extends ApiController {
+
+    private final VisionService vision;
+    private final String modelId;
+    private final ImageInputs images;
+
+    public GroundingController(VisionService vision, String modelId, ApiSettings settings) {
+        super(Objects.requireNonNull(settings, "settings"));
+        this.vision = Objects.requireNonNull(vision, "vision");
+        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        this.images = new ImageInputs(settings);
+    }
+
+    @PostMapping(ApiPaths.GROUNDING)
+    public void ground(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        VisionRequest r = VisionRequest.read(request, MultipartBody.isMultipart(request.getContentType())
+                ? new byte[0] : body(request), images);
+        checkModel(r.model(), modelId);
+        List<String> phrases = r.phrases(settings.maxPhrases());
+        for (String phrase : phrases) {
+            GroundingPrompts.locate(phrase); // refuses phrases holding InternVL's markers before any model work
+        }
+        boolean all = r.flag("all");
+        Integer maxTiles = r.maxTiles();
+        RgbImage image = images.decode(r.image(), "image");
+        JsonObject out = VisionJson.envelope(modelId, image);
+        JsonArray results = new JsonArray();
+        for (String phrase : phrases) {
+            results.add(VisionJson.grounding(phrase, vision.ground(image, phrase, all, maxTiles)));
+        }
+        out.add("results", results);
+        Json.write(response, 200, out);
+    }
+}

@@ -1,0 +1,340 @@
+package dev.internvl.spring.web;
+
+import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.RgbImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.springframework.util.MimeType;
+
+/**
+ * Where request images come from: {@code data:} URLs, bare base64, uploaded bytes, and http(s) URLs of the hosts
+ * {@link ApiSettings#allowedImageHosts()} lists (fetched with a time limit and a size cap, redirects followed only
+ * to allowed hosts). Nothing else is read: no {@code file:} URLs, no other schemes.
+ */
+final class ImageInputs {
+
+    /** Redirects followed at most, each to an allowed host. */
+    static final int MAX_REDIRECTS = 3;
+
+    /** An image as it arrived, before decoding. */
+    record EncodedImage(byte[] bytes, MimeType type, String name) {
+    }
+
+    private final ApiSettings settings;
+    private volatile HttpClient client;
+
+    ImageInputs(ApiSettings settings) {
+        this.settings = settings;
+    }
+
+    /** An {@code image_url}: a {@code data:} URL, or an http(s) URL of an allowed host. */
+    EncodedImage fromUrl(String url, String param) {
+        if (url == null || url.isBlank()) {
+            throw ApiException.badRequest(param, "'" + param + "' is empty; send a data: URL with the image");
+        }
+        String lower = url.strip().toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:")) {
+            return fromDataUrl(url.strip(), param);
+        }
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            return fetch(url.strip(), param);
+        }
+        throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "' must be a data: URL "
+                + "(data:image/png;base64,...)" + (settings.allowedImageHosts().isEmpty() ? ""
+                : " or an http(s) URL of an allowed host") + ", got '" + abbreviate(url) + "'");
+    }
+
+    /** An image field of the grounding and OCR endpoints: a {@code data:} URL, an http(s) URL, or bare base64. */
+    EncodedImage fromField(String value, String param) {
+        String lower = value.strip().toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:") || lower.startsWith("http://") || lower.startsWith("https://")) {
+            return fromUrl(value, param);
+        }
+        return new EncodedImage(base64(value, param), new MimeType("image", "*"), param);
+    }
+
+    EncodedImage fromDataUrl(String url, String param) {
+        int comma = url.indexOf(',');
+        if (comma < 0) {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param
+                    + "' is a data: URL without a comma; use data:image/png;base64,<data>");
+        }
+        String header = url.substring(5, comma).strip();
+        String[] fields = header.split(";");
+        boolean base64 = fields.length > 1 && fields[fields.length - 1].strip().equalsIgnoreCase("base64");
+        if (!base64) {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param
+                    + "' is a data: URL that is not base64-encoded; use data:image/png;base64,<data>");
+        }
+        String mediaType = fields[0].strip().toLowerCase(Locale.ROOT);
+        MimeType type;
+        if (mediaType.isEmpty() || mediaType.equals("application/octet-stream")) {
+            type = new MimeType("image", "*");
+        } else if (mediaType.startsWith("image/") && mediaType.length() > 6) {
+            type = new MimeType("image", mediaType.substring(6));
+        } else {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "' has media type '"
+                    + mediaType + "'; only images are read (image/jpeg, image/png, image/gif, image/bmp, image/webp)");
+        }
+        return new EncodedImage(base64(url.substring(comma + 1), param), type, param);
+    }
+
+    private static byte[] base64(String data, String param) {
+        StringBuilder clean = new StringBuilder(data.length());
+        for (int i = 0; i < data.length(); i++) {
+            char c = data.charAt(i);
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                clean.append(c);
+            }
+        }
+        try {
+            String s = clean.toString();
+            return (s.indexOf('-') >= 0 || s.indexOf('_') >= 0 ? Base64.getUrlDecoder() : Base64.getDecoder())
+                    .decode(s);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(param, "invalid_image", "'" + param + "' is not valid base64: "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks that the data is an image of an allowed size from its header, before anything decodes its pixels.
+     * Damage further in is left to the decoder to report.
+     */
+    void checkImage(EncodedImage image, String param) {
+        if (image.bytes().length == 0) {
+            throw ApiException.badRequest(param, "invalid_image", "'" + param + "' is empty (0 bytes), not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(image.bytes()))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw ApiException.badRequest(param, "invalid_image", "'" + param + "': unsupported or unrecognized "
+                        + "image format (supported: JPEG, PNG, GIF, BMP, WebP)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > settings.maxImagePixels()) {
+                    throw tooManyPixels(param, reader.getWidth(0), reader.getHeight(0));
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ApiException api) {
+                throw api;
+            }
+            // unreadable header: the decoder says what is wrong
+        }
+    }
+
+    /** Decodes {@code image}, refusing images of more pixels than allowed before their pixels are decoded. */
+    RgbImage decode(EncodedImage image, String param) {
+        checkImage(image, param);
+        try {
+            return ImageDecoder.decode(image.bytes(), param, settings.maxImagePixels());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
+        }
+    }
+
+    private ApiException tooManyPixels(String param, int w, int h) {
+        return ApiException.badRequest(param, "image_too_large", "'" + param + "' is " + w + "x" + h + " pixels, "
+                + "more than the " + settings.maxImagePixels() + " pixels this server accepts");
+    }
+
+    private EncodedImage fetch(String url, String param) {
+        if (settings.allowedImageHosts().isEmpty()) {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "': this server does not fetch "
+                    + "image URLs; send the image as a data: URL (data:image/png;base64,...)");
+        }
+        URI uri = parse(url, param);
+        long deadline = System.nanoTime() + settings.imageFetchTimeout().toNanos();
+        for (int hop = 0; ; hop++) {
+            checkHost(uri, param);
+            HttpResponse<byte[]> response = send(uri, param, deadline);
+            int status = response.statusCode();
+            if (status >= 300 && status < 400 && response.headers().firstValue("Location").isPresent()) {
+                if (hop == MAX_REDIRECTS) {
+                    throw fetchFailed(param, url, "more than " + MAX_REDIRECTS + " redirects");
+                }
+                uri = parse(uri.resolve(response.headers().firstValue("Location").get()).toString(), param);
+                continue;
+            }
+            if (status != 200) {
+                throw fetchFailed(param, url, "HTTP status " + status);
+            }
+            String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+            MimeType mime = type.startsWith("image/") && !type.contains(",")
+                    ? MimeType.valueOf(type.split(";")[0].strip()) : new MimeType("image", "*");
+            return new EncodedImage(response.body(), mime, param);
+        }
+    }
+
+    private static URI parse(String url, String param) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "' must be an http(s) URL "
+                        + "with a host, got '" + abbreviate(url) + "'");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "' is not a valid URL: "
+                    + e.getMessage());
+        }
+    }
+
+    private void checkHost(URI uri, String param) {
+        if (!settings.allowsImageHost(uri.getHost())) {
+            throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "': images from host '"
+                    + uri.getHost() + "' are not fetched by this server; send the image as a data: URL");
+        }
+    }
+
+    private HttpResponse<byte[]> send(URI uri, String param, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw fetchFailed(param, uri.toString(), "timed out");
+        }
+        HttpRequest request = HttpRequest.newBuilder(uri).GET()
+                .timeout(java.time.Duration.ofNanos(left))
+                .header("Accept", "image/*")
+                .build();
+        CompletableFuture<HttpResponse<byte[]>> future = client().sendAsync(request,
+                info -> new CappedBody(settings.maxImageFetchBytes(),
+                        info.headers().firstValueAsLong("Content-Length").orElse(-1)));
+        try {
+            return future.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw fetchFailed(param, uri.toString(), "timed out after " + settings.imageFetchTimeout().toMillis()
+                    + " ms");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw fetchFailed(param, uri.toString(), "interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TooLarge) {
+                throw ApiException.badRequest(param, "image_too_large", "'" + param + "': the image at '"
+                        + abbreviate(uri.toString()) + "' is larger than " + settings.maxImageFetchBytes()
+                        + " bytes, the limit of this server");
+            }
+            throw fetchFailed(param, uri.toString(), cause instanceof java.net.http.HttpTimeoutException
+                    ? "timed out" : cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+        }
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                if (client == null) {
+                    client = HttpClient.newBuilder()
+                            .connectTimeout(settings.imageFetchTimeout())
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .build();
+                }
+                c = client;
+            }
+        }
+        return c;
+    }
+
+    private static ApiException fetchFailed(String param, String url, String why) {
+        return ApiException.badRequest(param, "image_fetch_failed", "'" + param + "': could not fetch '"
+                + abbreviate(url) + "': " + why);
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    /** The body's bytes, failing with {@link TooLarge} as soon as they pass the cap. */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final long cap;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        CappedBody(long cap, long declaredLength) {
+            this.cap = cap;
+            if (declaredLength > cap) {
+                result.completeExceptionally(new TooLarge());
+            }
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (result.isDone()) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                if (out.size() + (long) b.remaining() > cap) {
+                    result.completeExceptionally(new TooLarge());
+                    subscription.cancel();
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                out.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(out.toByteArray());
+        }
+    }
+
+    /** The remote image passed the size cap. */
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("too large", null);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.internvl.spring.web;
+
+import com.google.gson.JsonObject;
+import dev.internvl.image.RgbImage;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /v1/ocr}: the text of an image, as text and non-blank lines, with {@code key_values=true} also its
+ * {@code key: value} fields. JSON ({@code {"image": base64 or data: URL}}) or multipart form data (an {@code image}
+ * file).
+ */
+@RestController
+public class OcrController extends ApiController {
+
+    private final VisionService vision;
+    private final String modelId;
+    private final ImageInputs images;
+
+    public OcrController(VisionService vision, String modelId, ApiSettings settings) {
+        super(Objects.requireNonNull(settings, "settings"));
+        this.vision = Objects.requireNonNull(vision, "vision");
+        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        this.images = new ImageInputs(settings);
+    }
+
+    @PostMapping(ApiPaths.OCR)
+    public void ocr(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        VisionRequest r = VisionRequest.read(request, MultipartBody.isMultipart(request.getContentType())
+                ? new byte[0] : body(request), images);
+        checkModel(r.model(), modelId);
+        boolean keyValues = r.flag("key_values");
+        Integer maxTiles = r.maxTiles();
+        RgbImage image = images.decode(r.image(), "image");
+        JsonObject out = VisionJson.envelope(modelId, image);
+        VisionJson.ocr(out, vision.ocr(image, keyValues, maxTiles), keyValues);
+        Json.write(response, 200, out);
+    }
+}

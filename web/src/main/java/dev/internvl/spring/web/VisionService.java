@@ -1,0 +1,58 @@
+package dev.internvl.spring.web;
+
+import dev.internvl.InternVL;
+import dev.internvl.grounding.GroundingResult;
+import dev.internvl.grounding.OcrResult;
+import dev.internvl.grounding.VisionTaskOptions;
+import dev.internvl.grounding.VisionTasks;
+import dev.internvl.image.RgbImage;
+import java.util.Objects;
+
+/**
+ * What the grounding and OCR endpoints ask the model: {@link VisionTasks} on an engine ({@link #of(InternVL)}).
+ * An application may supply its own, e.g. one with other generation settings, or a test double that returns fixed
+ * model text read by {@link dev.internvl.grounding.GroundingParser}.
+ */
+public interface VisionService {
+
+    /**
+     * Where {@code phrase} is in {@code image}: one region ({@link VisionTasks#ground}), or every instance when
+     * {@code all} ({@link VisionTasks#detectAll}). Boxes are in pixels of {@code image}.
+     *
+     * @param maxTiles tiles per image at most, or null for the engine's setting
+     */
+    GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles);
+
+    /**
+     * The text of {@code image} ({@link VisionTasks#ocr}), or its {@code key: value} fields when {@code keyValues}
+     * ({@link VisionTasks#ocrKeyValues}).
+     *
+     * @param maxTiles tiles per image at most, or null for the engine's setting
+     */
+    OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles);
+
+    /** {@link VisionTasks} on {@code engine}, greedy decoding of up to 1024 tokens. */
+    static VisionService of(InternVL engine) {
+        return of(engine, VisionTaskOptions.defaults());
+    }
+
+    /** {@link VisionTasks} on {@code engine} with {@code options} (their tiles are overridden per request). */
+    static VisionService of(InternVL engine, VisionTaskOptions options) {
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(options, "options");
+        return new VisionService() {
+            @Override
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+                VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
+                return all ? VisionTasks.detectAll(engine, image, phrase, o) : VisionTasks.ground(engine, image,
+                        phrase, o);
+            }
+
+            @Override
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+                VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
+                return keyValues ? VisionTasks.ocrKeyValues(engine, image, o) : VisionTasks.ocr(engine, image, o);
+            }
+        };
+    }
+}
