@@ -1,5 +1,6 @@
 package dev.internvl;
 
+import dev.internvl.testing.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -34,7 +35,7 @@ class InternVLEndToEndTest {
 
     @BeforeAll
     static void load() {
-        TinyCheckpoint.write(dir);
+        TinyModel.write(dir);
         fp32 = InternVL.load(dir, EngineOptions.defaults().withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withGeneration(GREEDY_12));
         bf16 = InternVL.load(dir, EngineOptions.defaults().withGeneration(GREEDY_12));

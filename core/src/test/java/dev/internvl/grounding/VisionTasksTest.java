@@ -1,5 +1,6 @@
 package dev.internvl.grounding;
 
+import dev.internvl.testing.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -10,7 +11,6 @@ import dev.internvl.ChatRequest;
 import dev.internvl.ChatResponse;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.TinyCheckpoint;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
@@ -36,7 +36,7 @@ class VisionTasksTest {
 
     @BeforeAll
     static void load() {
-        TinyCheckpoint.write(dir);
+        TinyModel.write(dir);
         engine = InternVL.load(dir, EngineOptions.defaults().withModel(ModelOptions.defaults()
                 .withDtype(ComputeDType.FP32)));
     }

@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.internvl.grounding.GroundingResult;

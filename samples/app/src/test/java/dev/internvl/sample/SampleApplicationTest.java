@@ -1,5 +1,6 @@
 package dev.internvl.sample;
 
+import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.internvl.spring.ai.InternVLChatModel;

@@ -1,5 +1,6 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;

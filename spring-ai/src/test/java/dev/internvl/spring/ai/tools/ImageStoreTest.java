@@ -1,11 +1,11 @@
 package dev.internvl.spring.ai.tools;
 
+import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
-import dev.internvl.spring.ai.TinyModel;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai.tools;
 
+import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.internvl.InternVL;
@@ -12,7 +13,6 @@ import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.grounding.VisionTasks;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
-import dev.internvl.spring.ai.TinyModel;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -1,10 +1,11 @@
-package dev.internvl.spring.autoconfigure;
+package dev.internvl.testing;
 
 import dev.internvl.checkpoint.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,22 +13,26 @@ import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /**
- * A tiny random-weight InternVL2 checkpoint (bf16, two shards, Hermes-2 template) with the real InternVL2-1B
- * tokenizer of the core module's test resources, and small test pictures.
+ * The test fixture every module shares (through core's test-jar): a tiny random-weight InternVL2 checkpoint in the
+ * OpenGVLab layout (bf16 weights in two shards with an index, config.json naming Hermes-2) with the real
+ * InternVL2-1B (Qwen2) tokenizer from core's test resources, and small test pictures.
  */
-final class TinyModel {
-
-    /** The tokenizer files, relative to this module's folder (the tests' working directory). */
-    static final Path TOKENIZER = Path.of("../core/src/test/resources/tokenizers/internvl2-qwen2");
+public final class TinyModel {
 
     private TinyModel() {
     }
 
-    static Path write(Path dir) {
+    /** Writes the checkpoint into {@code dir} and returns it. */
+    public static Path write(Path dir) {
         try {
             RandomCheckpoint.write(dir, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 20261121L, 2, "Hermes-2");
             for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
-                Files.copy(TOKENIZER.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                try (InputStream in = TinyModel.class.getResourceAsStream("/tokenizers/internvl2-qwen2/" + f)) {
+                    if (in == null) {
+                        throw new IllegalStateException("test resource tokenizers/internvl2-qwen2/" + f + " is missing");
+                    }
+                    Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             return dir;
         } catch (IOException e) {
@@ -36,7 +41,7 @@ final class TinyModel {
     }
 
     /** A {@code w}×{@code h} PNG: a gradient with a coloured square that depends on {@code seed}. */
-    static byte[] png(int w, int h, int seed) {
+    public static byte[] png(int w, int h, int seed) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
