@@ -1,5 +1,6 @@
 package dev.internvl.cli;
 
+import com.google.gson.JsonObject;
 import dev.internvl.InternVL;
 import dev.internvl.grounding.OcrPrompts;
 import dev.internvl.grounding.OcrResult;
@@ -37,7 +38,7 @@ final class OcrCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InternVL engine = InternVL.load(args.model, args.engineOptions())) {
             OcrResult r = VisionTasks.ocrWith(engine, image, q, args.taskOptions());
-            out.println(GroundingJson.toJson(GroundingJson.ocr(r, keyValues)));
+            out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.ocr(new JsonObject(), r, keyValues)));
         }
         return 0;
     }

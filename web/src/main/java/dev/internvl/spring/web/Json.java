@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -165,19 +164,5 @@ final class Json {
             throw ApiException.badRequest(param, "'" + param + "' must be an array");
         }
         return e.getAsJsonArray();
-    }
-
-    /** A pixel coordinate: rounded half to even to 3 decimals, without a fraction when integral. */
-    static JsonPrimitive pixel(double v) {
-        BigDecimal d = BigDecimal.valueOf(v).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros();
-        return d.scale() <= 0 ? new JsonPrimitive(d.longValue()) : new JsonPrimitive(d);
-    }
-
-    /** A number as the model wrote it: without a fraction when integral. */
-    static JsonPrimitive number(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return new JsonPrimitive((long) v);
-        }
-        return new JsonPrimitive(BigDecimal.valueOf(v));
     }
 }
