@@ -27,9 +27,9 @@ public class InternVLProperties {
     private String device = "cpu";
 
     /**
-     * Weight-only quantization of the decoder, applied at load: none, int8 (per-row scales; about half the decoder's
-     * memory), int4 (groups of 64 input columns; about a quarter) or int4:GROUP with GROUP 32, 64, 128 or 256. The
-     * vision encoder stays 16-bit.
+     * Weight-only quantization of the decoder, applied at load: none, int8 (per-row scales; half the decoder's
+     * memory), int4 (groups of 64 input columns; about 40 % of it, the embedding staying int8 for lookups) or
+     * int4:GROUP with GROUP 32, 64, 128 or 256. The vision encoder stays 16-bit.
      */
     private String quantization = "none";
 
