@@ -236,13 +236,13 @@ final class SentencePieceConverter {
         }
         JsonObject tp = type("TemplateProcessing");
         JsonArray single = new JsonArray();
-        single.add(specialItem(bos, 0));
-        single.add(sequenceItem("A", 0));
+        single.add(templateItem("SpecialToken", bos, 0));
+        single.add(templateItem("Sequence", "A", 0));
         JsonArray pair = new JsonArray();
-        pair.add(specialItem(bos, 0));
-        pair.add(sequenceItem("A", 0));
-        pair.add(specialItem(bos, 1));
-        pair.add(sequenceItem("B", 1));
+        pair.add(templateItem("SpecialToken", bos, 0));
+        pair.add(templateItem("Sequence", "A", 0));
+        pair.add(templateItem("SpecialToken", bos, 1));
+        pair.add(templateItem("Sequence", "B", 1));
         tp.add("single", single);
         tp.add("pair", pair);
         JsonObject specials = new JsonObject();
@@ -259,21 +259,13 @@ final class SentencePieceConverter {
         return tp;
     }
 
-    private static JsonObject specialItem(String id, int typeId) {
+    /** A template-processing item: {@code {"SpecialToken"|"Sequence": {"id": id, "type_id": typeId}}}. */
+    private static JsonObject templateItem(String kind, String id, int typeId) {
         JsonObject inner = new JsonObject();
         inner.addProperty("id", id);
         inner.addProperty("type_id", typeId);
         JsonObject o = new JsonObject();
-        o.add("SpecialToken", inner);
-        return o;
-    }
-
-    private static JsonObject sequenceItem(String id, int typeId) {
-        JsonObject inner = new JsonObject();
-        inner.addProperty("id", id);
-        inner.addProperty("type_id", typeId);
-        JsonObject o = new JsonObject();
-        o.add("Sequence", inner);
+        o.add(kind, inner);
         return o;
     }
 
