@@ -2,13 +2,14 @@ package dev.internvl;
 
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.generate.BatchScheduler;
+import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.PreprocessOptions;
 import dev.internvl.image.PreprocessedImage;
 import dev.internvl.model.InternVLModel;
-import dev.internvl.model.VisionEmbeddings;
 import dev.internvl.text.ChatPrompt;
 import dev.internvl.text.ChatPromptBuilder;
 import dev.internvl.text.ChatTurn;
@@ -22,15 +23,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An InternVL chat model loaded in-process: the engine's entry point. A request travels
  * images → {@link ImagePreprocessor} (Pillow-exact tiles) → prompt ({@link ChatPromptBuilder}, the reference
  * chat() rules) → {@link InternVLTokenizer} → vision encoder and projector → {@link Generator} over the decoder.
  *
- * <p>Thread-safe: preprocessing runs on the caller's thread; model work is serialized by a fair lock, so
- * concurrent callers are queued in arrival order and never share a KV cache.
+ * <p>Thread-safe: preprocessing and tokenization run on the caller's thread; model work runs on the
+ * {@link BatchScheduler}'s worker, which decodes concurrent requests together (continuous batching: each request
+ * joins the running batch between steps and leaves it when done) and queues the ones beyond the batch size in
+ * arrival order.
  */
 public final class InternVL implements AutoCloseable {
 
@@ -40,12 +42,12 @@ public final class InternVL implements AutoCloseable {
     private final ChatPromptBuilder prompts;
     private final PreprocessOptions preprocess;
     private final GenerationOptions defaults;
-    private final Generator generator;
+    private final BatchScheduler scheduler;
     private final long imageContextId;
-    private final ReentrantLock lock = new ReentrantLock(true);
 
     private InternVL(InternVLModel model, InternVLTokenizer tokenizer, ConversationTemplate template,
-            ChatPromptBuilder prompts, PreprocessOptions preprocess, GenerationOptions defaults) {
+            ChatPromptBuilder prompts, PreprocessOptions preprocess, GenerationOptions defaults,
+            BatchingOptions batching) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -58,7 +60,7 @@ public final class InternVL implements AutoCloseable {
         model.checkpoint().generationEosIds().stream().map(Integer::longValue).filter(id -> id < vocab)
                 .forEach(stops::add);
         long pad = tokenizer.padTokenId().orElse(stops.iterator().next());
-        this.generator = new Generator(model.decoder(), tokenizer, imageContextId, pad, stops, List.of());
+        this.scheduler = new BatchScheduler(model, tokenizer, imageContextId, pad, stops, batching);
     }
 
     /** Loads the checkpoint in {@code dir} with default options (bf16, CPU). */
@@ -100,7 +102,7 @@ public final class InternVL implements AutoCloseable {
                 throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
                         + " tokens but the model's vocabulary is " + vocab);
             }
-            return new InternVL(model, tokenizer, template, builder, pre, options.generation());
+            return new InternVL(model, tokenizer, template, builder, pre, options.generation(), options.batching());
         } catch (RuntimeException e) {
             if (model != null) {
                 model.close();
@@ -131,7 +133,7 @@ public final class InternVL implements AutoCloseable {
         ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
         long[] ids = tokenizer.encode(prompt.text());
         GenerationOptions options = request.generation() != null ? request.generation() : defaults;
-        Generator.Result r = run(List.of(ids), images, options, listener).get(0);
+        Generator.Result r = submit(ids, images, options, listener).await();
         List<ChatTurn> history = new ArrayList<>(request.history());
         history.add(prompt.answered(r.text()));
         return new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
@@ -140,10 +142,11 @@ public final class InternVL implements AutoCloseable {
 
     /**
      * The reference batch_chat(): independent questions, each with at most one image and no history, decoded
-     * together in one left-padded batch.
+     * together. Each question joins the running batch as its own sequence (no left padding), so it gets the answer
+     * it gets alone.
      */
     public List<ChatResponse> batchChat(List<ChatRequest> requests, GenerationOptions options) {
-        List<PreprocessedImage> images = new ArrayList<>();
+        List<List<PreprocessedImage>> images = new ArrayList<>();
         List<long[]> ids = new ArrayList<>();
         List<ChatPrompt> built = new ArrayList<>();
         for (ChatRequest req : requests) {
@@ -152,15 +155,24 @@ public final class InternVL implements AutoCloseable {
                         + "and no history");
             }
             List<PreprocessedImage> mine = preprocess(req);
-            images.addAll(mine);
+            images.add(mine);
             ChatPrompt p = prompts.chat(List.of(), req.question(), mine.stream().map(PreprocessedImage::numTiles).toList());
             built.add(p);
             ids.add(tokenizer.encode(p.text()));
         }
-        List<Generator.Result> results = run(ids, images, options != null ? options : defaults, Generator.SILENT);
+        GenerationOptions o = options != null ? options : defaults;
+        List<BatchScheduler.Submission> submitted = new ArrayList<>();
+        try {
+            for (int i = 0; i < ids.size(); i++) {
+                submitted.add(submit(ids.get(i), images.get(i), o, Generator.SILENT));
+            }
+        } catch (RuntimeException e) {
+            submitted.forEach(BatchScheduler.Submission::cancel);
+            throw e;
+        }
         List<ChatResponse> out = new ArrayList<>();
-        for (int i = 0; i < results.size(); i++) {
-            Generator.Result r = results.get(i);
+        for (int i = 0; i < submitted.size(); i++) {
+            Generator.Result r = submitted.get(i).await();
             out.add(new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.tokenIds(), List.of(built.get(i).answered(r.text()))));
         }
@@ -177,29 +189,16 @@ public final class InternVL implements AutoCloseable {
         return request.images().stream().map(p::preprocess).toList();
     }
 
-    private List<Generator.Result> run(List<long[]> ids, List<PreprocessedImage> images, GenerationOptions options,
+    private BatchScheduler.Submission submit(long[] ids, List<PreprocessedImage> images, GenerationOptions options,
             Generator.Listener listener) {
-        int context = model.config().llm().contextLength();
-        int longest = ids.stream().mapToInt(p -> p.length).max().orElse(0);
-        if (longest >= context) { // checked before the (expensive) vision encoding
-            throw new IllegalArgumentException("the prompt has " + longest + " tokens; the model's context is "
-                    + context + " (use fewer images, fewer tiles per image, or a shorter history)");
-        }
         int totalTiles = images.stream().mapToInt(PreprocessedImage::numTiles).sum();
-        float[] pixels = concatPixels(images, totalTiles);
-        lock.lock();
-        try {
-            VisionEmbeddings embeddings = totalTiles == 0 ? null : model.encodeImages(pixels, totalTiles);
-            try {
-                return generator.generate(ids, embeddings, options, listener);
-            } finally {
-                if (embeddings != null) {
-                    embeddings.close();
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
+        float[] pixels = totalTiles == 0 ? null : concatPixels(images, totalTiles);
+        return scheduler.submit(ids, pixels, totalTiles, options, listener);
+    }
+
+    /** How many requests are running and waiting now. */
+    public BatchScheduler.Load load() {
+        return scheduler.load();
     }
 
     private float[] concatPixels(List<PreprocessedImage> images, int totalTiles) {
@@ -245,12 +244,8 @@ public final class InternVL implements AutoCloseable {
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            model.close();
-            tokenizer.close();
-        } finally {
-            lock.unlock();
-        }
+        scheduler.close(); // running requests end as cancelled, waiting ones fail
+        model.close();
+        tokenizer.close();
     }
 }

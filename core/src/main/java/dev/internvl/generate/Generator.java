@@ -6,7 +6,6 @@ import dev.internvl.model.VisionEmbeddings;
 import dev.internvl.text.InternVLTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -22,6 +21,10 @@ public final class Generator {
     public interface Listener {
         /** New text of row {@code row}; the concatenation of a row's deltas equals its final answer. */
         void onText(int row, String delta);
+
+        /** Every sampled token of row {@code row}, the stop token included, right after its text. */
+        default void onToken(int row, long tokenId) {
+        }
 
         /** Polled before every step; true ends all rows with {@link FinishReason#CANCELLED}. */
         default boolean cancelled() {
@@ -91,19 +94,9 @@ public final class Generator {
             Arrays.fill(ids[r], 0, pad[r], padId);
             System.arraycopy(p, 0, ids[r], pad[r], p.length);
         }
-        Set<Long> stops = new HashSet<>(stopIds);
-        stops.addAll(options.stopTokenIds());
-        List<String> stopText = new ArrayList<>(stopStrings);
-        options.stopStrings().stream().filter(s -> !stopText.contains(s)).forEach(stopText::add);
-
-        Sampler[] samplers = new Sampler[b];
-        TextStream[] texts = new TextStream[b];
-        long[][] generated = new long[b][maxNew];
-        int[] count = new int[b];
-        FinishReason[] finish = new FinishReason[b];
+        Sequence[] seqs = new Sequence[b];
         for (int r = 0; r < b; r++) {
-            samplers[r] = new Sampler(options);
-            texts[r] = new TextStream(tokenizer.newStreamDecoder(options.skipSpecialTokens()), stopText);
+            seqs[r] = new Sequence(prompts.get(r).length, maxNew, options, tokenizer, stopIds, stopStrings);
         }
         try (KvCache cache = decoder.newCache(b, longest + maxNew)) {
             float[][] logits = decoder.forward(ids, pad, images, imageTokenId, cache);
@@ -111,34 +104,22 @@ public final class Generator {
             while (active > 0) {
                 if (listener.cancelled()) {
                     for (int r = 0; r < b; r++) {
-                        if (finish[r] == null) {
-                            finish[r] = FinishReason.CANCELLED;
-                        }
+                        int row = r;
+                        seqs[r].cancel(delta -> listener.onText(row, delta));
                     }
                     break;
                 }
                 long[][] next = new long[b][1];
                 for (int r = 0; r < b; r++) {
                     next[r][0] = padId;
-                    if (finish[r] != null) {
+                    if (seqs[r].finished()) {
                         continue;
                     }
-                    long id = samplers[r].next(logits[r], generated[r], count[r]);
-                    generated[r][count[r]++] = id;
-                    next[r][0] = id;
-                    if (stops.contains(id)) {
-                        finish[r] = FinishReason.STOP;
-                    } else {
-                        emit(listener, r, texts[r].push(id));
-                        if (texts[r].stopped()) {
-                            finish[r] = FinishReason.STOP;
-                        } else if (count[r] == maxNew) {
-                            finish[r] = FinishReason.LENGTH;
-                        }
-                    }
-                    if (finish[r] != null) {
+                    int row = r;
+                    next[r][0] = seqs[r].accept(logits[r], delta -> listener.onText(row, delta));
+                    listener.onToken(r, next[r][0]);
+                    if (seqs[r].finished()) {
                         active--;
-                        emit(listener, r, texts[r].finish());
                     }
                 }
                 if (active > 0) {
@@ -147,21 +128,9 @@ public final class Generator {
             }
         }
         List<Result> results = new ArrayList<>(b);
-        for (int r = 0; r < b; r++) {
-            if (finish[r] == FinishReason.CANCELLED) {
-                emit(listener, r, texts[r].finish());
-            }
-            int n = count[r];
-            boolean stoppedOnId = n > 0 && stops.contains(generated[r][n - 1]);
-            long[] tokens = Arrays.copyOf(generated[r], stoppedOnId ? n - 1 : n);
-            results.add(new Result(texts[r].text(), tokens, finish[r], prompts.get(r).length, n));
+        for (Sequence seq : seqs) {
+            results.add(seq.result());
         }
         return results;
-    }
-
-    private static void emit(Listener listener, int row, String delta) {
-        if (!delta.isEmpty()) {
-            listener.onText(row, delta);
-        }
     }
 }

@@ -27,7 +27,7 @@ public final class Decoder implements AutoCloseable {
     private final Quantization quantization;
     private final boolean tiedHead;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
-    private final java.util.Map<Long, PtNDArray> ropeTables = new java.util.HashMap<>();
+    private final java.util.Map<Long, float[]> ropeTables = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, DeviceMap devices,
             WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization) {
@@ -107,18 +107,36 @@ public final class Decoder implements AutoCloseable {
 
     /** A cache for {@code batch} sequences of up to {@code capacity} positions. */
     public KvCache newCache(int batch, int capacity) {
-        String[] layerDevices = new String[cfg.numLayers()];
-        for (int i = 0; i < layerDevices.length; i++) {
-            layerDevices[i] = devices.layer(i);
-        }
         IValue t = kernels.call("new_cache", (long) batch, (long) cfg.numKvHeads(), (long) capacity,
-                (long) cfg.headDim(), (long) dtype.torchCode(), String.join(",", layerDevices));
+                (long) cfg.headDim(), (long) dtype.torchCode(), layerDevices());
         return new KvCache(t, batch, capacity);
     }
 
     /**
-     * Runs {@code ids} (left-padded rows of equal length) after what {@code cache} already holds and returns the
-     * fp32 logits of each row's last position.
+     * Makes {@code cache} hold at least {@code batch} sequences of {@code capacity} positions, keeping what it
+     * holds (the tensors are reallocated and copied only when it must grow).
+     */
+    public void ensureCapacity(KvCache cache, int batch, int capacity) {
+        if (batch <= cache.batch() && capacity <= cache.capacity()) {
+            return;
+        }
+        int b = Math.max(batch, cache.batch());
+        int c = Math.max(capacity, cache.capacity());
+        cache.replace(kernels.call("grow_cache", cache.tensors(), (long) b, (long) c), b, c);
+    }
+
+    private String layerDevices() {
+        String[] layerDevices = new String[cfg.numLayers()];
+        for (int i = 0; i < layerDevices.length; i++) {
+            layerDevices[i] = devices.layer(i);
+        }
+        return String.join(",", layerDevices);
+    }
+
+    /**
+     * Runs {@code ids} (left-padded rows of equal length, one per cache row) after what {@code cache} holds and
+     * returns the fp32 logits of each row's last position. The rows share one RoPE regime, computed as the
+     * reference does for a padded batch.
      *
      * @param ids    [B][T] token ids
      * @param pad    left padding of each row (0 when unpadded), fixed for the life of the cache
@@ -128,21 +146,62 @@ public final class Decoder implements AutoCloseable {
      */
     public float[][] forward(long[][] ids, int[] pad, VisionEmbeddings images, long imageTokenId, KvCache cache) {
         int b = ids.length;
-        int t = ids[0].length;
         if (b != cache.batch() || pad.length != b) {
             throw new IllegalArgumentException("batch of " + b + " rows does not match the cache (" + cache.batch()
                     + ") or the padding (" + pad.length + ")");
         }
-        if (cache.length() + t > cache.capacity()) {
-            throw new IllegalArgumentException("sequence of " + (cache.length() + t)
-                    + " positions exceeds the KV cache capacity " + cache.capacity());
+        long minPad = java.util.Arrays.stream(pad).min().orElse(0);
+        long seqLen = cfg.ropeSequenceLength(cache.length() + ids[0].length, minPad);
+        long[] seqLens = new long[b];
+        java.util.Arrays.fill(seqLens, seqLen);
+        boolean[] live = new boolean[b];
+        java.util.Arrays.fill(live, true);
+        return run(ids, pad, images, imageTokenId, cache, 0, live, seqLens);
+    }
+
+    /**
+     * Continues cache rows {@code firstRow..firstRow+B-1}, each from its own length (continuous batching). Live rows
+     * advance by T; the others are placeholders (their tokens write scratch at their current length, which a later
+     * call overwrites, and they do not advance). Each row gets the RoPE regime it would get alone.
+     *
+     * @param ids  [B][T] token ids, unpadded
+     * @param live which rows take part
+     * @return logits [B][V] (a placeholder row's logits are meaningless)
+     */
+    public float[][] forwardRows(long[][] ids, VisionEmbeddings images, long imageTokenId, KvCache cache,
+            int firstRow, boolean[] live) {
+        int b = ids.length;
+        if (firstRow < 0 || firstRow + b > cache.batch() || live.length != b) {
+            throw new IllegalArgumentException("rows " + firstRow + ".." + (firstRow + b - 1)
+                    + " are not all in the cache's " + cache.batch() + " rows, or live has " + live.length);
         }
+        long[] seqLens = new long[b];
+        for (int r = 0; r < b; r++) {
+            seqLens[r] = cfg.ropeSequenceLength(cache.length(firstRow + r) + ids[r].length, 0);
+        }
+        return run(ids, new int[b], images, imageTokenId, cache, firstRow, live, seqLens);
+    }
+
+    private float[][] run(long[][] ids, int[] pad, VisionEmbeddings images, long imageTokenId, KvCache cache,
+            int firstRow, boolean[] live, long[] seqLens) {
+        int b = ids.length;
+        int t = ids[0].length;
         long[] flat = new long[b * t];
+        long[] start = new long[b];
+        long[] padding = new long[b];
+        int total = 0;
         long imageSlots = 0;
         for (int r = 0; r < b; r++) {
             if (ids[r].length != t) {
                 throw new IllegalArgumentException("rows must have equal length (left-pad them)");
             }
+            start[r] = cache.length(firstRow + r);
+            padding[r] = pad[r];
+            if (start[r] + t > cache.capacity()) {
+                throw new IllegalArgumentException("sequence of " + (start[r] + t)
+                        + " positions exceeds the KV cache capacity " + cache.capacity());
+            }
+            total = (int) Math.max(total, start[r] + t);
             for (int c = 0; c < t; c++) {
                 long id = ids[r][c];
                 if (id < 0 || id >= cfg.vocabSize()) {
@@ -158,33 +217,29 @@ public final class Decoder implements AutoCloseable {
             throw new IllegalArgumentException("the prompt has " + imageSlots + " <IMG_CONTEXT> positions but "
                     + imageRows + " image embeddings were given");
         }
-        long[] padding = new long[b];
-        long minPad = Long.MAX_VALUE;
+        int half = cfg.headDim() / 2;
+        float[] invFreq = new float[b * half];
+        float[] ropeScale = new float[b];
         for (int r = 0; r < b; r++) {
-            padding[r] = pad[r];
-            minPad = Math.min(minPad, pad[r]);
+            System.arraycopy(inverseFrequencies(seqLens[r]), 0, invFreq, r * half, half);
+            ropeScale[r] = (float) cfg.ropeScaling().attentionFactor(); // longrope's cos/sin multiplier, else 1
         }
-        long seqLen = cfg.ropeSequenceLength(cache.length() + t, minPad);
-        long key = ropeKey(seqLen);
-        PtNDArray rope = ropeTables.get(key);
-        boolean transientRope = false;
-        if (rope == null) {
-            RopeScaling.Frequencies f = frequencies(seqLen);
-            rope = (PtNDArray) kernels.manager().create(f.invFreq());
-            transientRope = key == Long.MIN_VALUE;
-            if (!transientRope) {
-                ropeTables.put(key, rope);
-            }
-        }
-        double ropeScale = cfg.ropeScaling().attentionFactor();                // longrope's cos/sin multiplier, else 1
         try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
+                PtNDArray startNd = (PtNDArray) kernels.manager().create(start);
                 PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
+                PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq, new Shape(b, half));
+                PtNDArray scaleNd = (PtNDArray) kernels.manager().create(ropeScale);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
-                        imageTokenId, padNd, (long) cache.length(), cache.tensors(), weights.value(), scales,
-                        (long) quantization.groupSize(), (long) cfg.numLayers(), (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(),
-                        cfg.rmsNormEps(), rope, ropeScale);
+                        imageTokenId, startNd, padNd, (long) firstRow, (long) total, cache.tensors(),
+                        weights.value(), scales, (long) quantization.groupSize(), (long) cfg.numLayers(),
+                        (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(), cfg.rmsNormEps(),
+                        freqNd, scaleNd);
                 PtNDArray logits = out.toTensor(kernels.manager())) {
-            cache.advance(t);
+            for (int r = 0; r < b; r++) {
+                if (live[r]) {
+                    cache.advance(firstRow + r, t);
+                }
+            }
             float[] all = logits.toFloatArray();
             int v = all.length / b;
             float[][] rows = new float[b][];
@@ -192,11 +247,20 @@ public final class Decoder implements AutoCloseable {
                 rows[r] = java.util.Arrays.copyOfRange(all, r * v, (r + 1) * v);
             }
             return rows;
-        } finally {
-            if (transientRope) {
-                rope.close();
+        }
+    }
+
+    /** The inverse rotary frequencies for a RoPE sequence length; shared by calls in the same regime. */
+    private float[] inverseFrequencies(long seqLen) {
+        long key = ropeKey(seqLen);
+        float[] f = ropeTables.get(key);
+        if (f == null) {
+            f = frequencies(seqLen).invFreq();
+            if (key != Long.MIN_VALUE) {
+                ropeTables.put(key, f);
             }
         }
+        return f;
     }
 
     /**
@@ -248,7 +312,6 @@ public final class Decoder implements AutoCloseable {
 
     @Override
     public void close() {
-        ropeTables.values().forEach(PtNDArray::close);
         ropeTables.clear();
         scales.close();
         noImage.close();

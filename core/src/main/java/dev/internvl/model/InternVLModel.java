@@ -74,6 +74,25 @@ public final class InternVLModel implements AutoCloseable {
         }
     }
 
+    /** The embeddings of several encodings, in order, as one (the parts stay open). */
+    public VisionEmbeddings concat(java.util.List<VisionEmbeddings> parts) {
+        try (IValue list = kernels.call("list_of", parts.get(0).value())) {
+            for (VisionEmbeddings p : parts.subList(1, parts.size())) {
+                kernels.run("push", list, p.value());
+            }
+            return new VisionEmbeddings(kernels.call("cat_rows", list),
+                    parts.stream().mapToInt(VisionEmbeddings::rows).sum());
+        }
+    }
+
+    /** Rows {@code from..from+rows-1} of {@code embeddings} (a view; it must not outlive them). */
+    public VisionEmbeddings slice(VisionEmbeddings embeddings, int from, int rows) {
+        if (from < 0 || rows < 0 || from + rows > embeddings.rows()) {
+            throw new IllegalArgumentException("rows " + from + "+" + rows + " outside " + embeddings.rows());
+        }
+        return new VisionEmbeddings(kernels.call("narrow_rows", embeddings.value(), (long) from, (long) rows), rows);
+    }
+
     /** Copies a tensor produced by the engine to Java as float32 (converting from bf16/fp16 inside libtorch). */
     public float[] toFloats(IValue tensor) {
         try (IValue f32 = kernels.call("convert", tensor, 6L, "cpu"); PtNDArray nd = f32.toTensor(kernels.manager())) {

@@ -1,11 +1,12 @@
 # Decoder (Qwen2 layout; InternLM2, Phi-3 and Llama map their checkpoints onto it at load time).
 # Weights w: [embed, final_norm, head] then 7 per layer:
 #   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
-# RoPE: the caller gives the rotary frequencies of this call, inv_freq [hd/2] fp32, and the cos/sin multiplier
+# RoPE: the caller gives each row's rotary frequencies, inv_freq [B,hd/2] fp32, and cos/sin multiplier [B]
 # (1 except for Phi-3's longrope): the family's rope_scaling is computed on the Java side (RopeScaling).
 # s: the scales of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see
 # qlinear in weights.ts.py); the embedding may be int8 rows.
-# The KV cache is 2 tensors per layer, [B,KV,max_len,hd], written in place at positions [past, past+T).
+# The KV cache is 2 tensors per layer, [S,KV,capacity,hd] for S sequence slots; a call continues the B slots
+# first_row..first_row+B-1, each from its own length (continuous batching: sequences of different lengths share a step).
 def new_cache(self, batch: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
               layer_devices: str) -> List[Tensor]:
     # keys and values of layer i live on that layer's device (layer_devices: comma-separated, one per layer)
@@ -18,14 +19,29 @@ def new_cache(self, batch: int, n_kv: int, max_len: int, head_dim: int, dtype: i
         cache.append(torch.zeros(shape, dtype=dtype, device=torch.device(devices[i])))
     return cache
 
-def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, pad: Tensor, past: int,
-                    cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int, n_layers: int, n_heads: int,
-                    n_kv: int, head_dim: int, eps: float, inv_freq: Tensor, rope_scale: float) -> Tensor:
-    # ids [B,T]; image_embeds [M,D] replace, in order, the M positions where ids == image_token;
-    # pad [B] = left-padding length of each row. Returns fp32 logits of the last position, [B,V].
+def grow_cache(self, cache: List[Tensor], batch: int, max_len: int) -> List[Tensor]:
+    # a larger cache ([batch,KV,max_len,hd], each at least the old size) holding the old one's contents
+    grown = [self.grown(cache[0], batch, max_len)]
+    for i in range(1, len(cache)):
+        grown.append(self.grown(cache[i], batch, max_len))
+    return grown
+
+def grown(self, old: Tensor, batch: int, max_len: int) -> Tensor:
+    new = torch.zeros([batch, old.size(1), max_len, old.size(3)], dtype=old.dtype, device=old.device)
+    torch.copy_(torch.narrow(torch.narrow(new, 0, 0, old.size(0)), 2, 0, old.size(2)), old)
+    return new
+
+def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, start: Tensor, pad: Tensor,
+                    first_row: int, total: int, cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int,
+                    n_layers: int, n_heads: int, n_kv: int, head_dim: int, eps: float, inv_freq: Tensor,
+                    rope_scale: Tensor) -> Tensor:
+    # ids [B,T] continue cache slots first_row..first_row+B-1; image_embeds [M,D] replace, in order, the M positions
+    # where ids == image_token; start [B] = positions each slot already holds (row b writes start[b]..start[b]+T-1);
+    # total = max(start)+T, the key length attended over; pad [B] = left padding of each row (hidden slots; rotary
+    # positions count from it); inv_freq [B,hd/2] and rope_scale [B] = each row's rotary frequencies and cos/sin
+    # multiplier. Returns fp32 logits of the last position, [B,V].
     dev = w[0].device                                                          # the embedding's device
     ids = torch.to(ids, dev)
-    pad = torch.to(pad, dev)
     bsz = ids.size(0)
     t = ids.size(1)
     x = torch.embedding(w[0], ids)                                             # [B,T,D]
@@ -36,11 +52,12 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
         where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
         flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, dev, x.dtype))
         x = torch.reshape(flat, [bsz, t, d])
-    total = past + t
-    qpos = torch.arange(past, total, dtype=4, device=dev)                      # [T] absolute slots
+    start = torch.reshape(torch.to(start, dev, 4), [bsz, 1])
+    pad = torch.reshape(torch.to(pad, dev, 4), [bsz, 1])
+    qpos = start + torch.reshape(torch.arange(0, t, dtype=4, device=dev), [1, t])  # [B,T] absolute slots
     kpos = torch.reshape(torch.arange(0, total, dtype=4, device=dev), [1, 1, total])
     pad3 = torch.reshape(pad, [bsz, 1, 1])
-    q3 = torch.reshape(qpos, [1, t, 1])
+    q3 = torch.reshape(qpos, [bsz, t, 1])
     visible = torch.logical_and(torch.le(kpos, q3), torch.ge(kpos, pad3))      # [B,T,L] causal, padding hidden
     visible = torch.logical_or(visible, torch.eq(kpos, q3))                    # a padding row still sees itself
     # grouped-query attention without repeating K/V: the g query heads of a KV head become g*T query rows,
@@ -48,17 +65,19 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     g = n_heads // n_kv
     mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
     mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
-    positions = torch.reshape(qpos, [1, t]) - torch.reshape(pad, [bsz, 1])     # [B,T] rotary positions
-    rope = self.rope_tables(positions, inv_freq, rope_scale, x.dtype)          # cos, sin [B,1,T,hd]
+    slots = [torch.reshape(torch.arange(first_row, first_row + bsz, dtype=4, device=dev), [bsz, 1]), qpos]
+    rope = self.rope_tables(qpos - pad, inv_freq, rope_scale, x.dtype)         # cos, sin [B,1,T,hd]
     for i in range(n_layers):
         b = 3 + 7 * i
-        if x.device != w[b].device:  # a device-map boundary: the hidden state, mask and rotary tables follow
+        if x.device != w[b].device:  # a device-map boundary: the hidden state, mask, slots and rotary tables follow
             x = torch.to(x, w[b].device)
             mask = torch.to(mask, w[b].device)
+            slots = [torch.to(slots[0], w[b].device), torch.to(slots[1], w[b].device)]
             rope = [torch.to(rope[0], w[b].device), torch.to(rope[1], w[b].device)]
         h = self.rms(x, w[b], eps)
         x = x + self.self_attention(h, w[b + 1], s[b + 1], w[b + 2], w[b + 3], s[b + 3], group, rope[0], rope[1],
-                                    mask, cache[2 * i], cache[2 * i + 1], past, n_heads, n_kv, head_dim)
+                                    mask, cache[2 * i], cache[2 * i + 1], slots, first_row, total, n_heads, n_kv,
+                                    head_dim)
         h = self.rms(x, w[b + 4], eps)
         x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
     x = self.rms(torch.to(torch.select(x, 1, t - 1), w[1].device), w[1], eps)  # [B,D] last position
@@ -66,8 +85,8 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, p
     return torch.to(torch.narrow(logits, 1, 0, w[0].size(0)), torch.device("cpu"), 6)  # [B,V] fp32 on the CPU
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
-                   group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor, past: int,
-                   n_heads: int, n_kv: int, hd: int) -> Tensor:
+                   group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor,
+                   slots: List[Tensor], first_row: int, total: int, n_heads: int, n_kv: int, hd: int) -> Tensor:
     bsz = x.size(0)
     t = x.size(1)
     g = n_heads // n_kv
@@ -78,27 +97,27 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor,
     v = torch.transpose(torch.reshape(parts[2], [bsz, t, n_kv, hd]), 1, 2)     # [B,KV,T,hd]
     q = self.apply_rope(q, cos, sin)
     k = self.apply_rope(k, cos, sin)
-    total = past + t
-    torch.copy_(torch.narrow(cache_k, 2, past, t), k)                          # write this step's keys
-    torch.copy_(torch.narrow(cache_v, 2, past, t), v)
-    keys = torch.narrow(cache_k, 2, 0, total)                                  # [B,KV,L,hd]
-    values = torch.narrow(cache_v, 2, 0, total)
+    where: List[Optional[Tensor]] = [slots[0], None, slots[1]]                # cache[row, :, qpos[row, t]]
+    torch.index_put_(cache_k, where, torch.transpose(k, 1, 2))                 # write this step's keys [B,T,KV,hd]
+    torch.index_put_(cache_v, where, torch.transpose(v, 1, 2))
+    keys = torch.narrow(torch.narrow(cache_k, 0, first_row, bsz), 2, 0, total)  # [B,KV,L,hd]
+    values = torch.narrow(torch.narrow(cache_v, 0, first_row, bsz), 2, 0, total)
     qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd] grouped queries
     o = torch.scaled_dot_product_attention(qg, keys, values, mask)             # [B,KV,g*T,hd]
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
     return self.qlinear(o, o_w, o_s, torch.empty([0]), group)                  # [B,T,D]
 
-def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
+def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: Tensor, dtype: int) -> List[Tensor]:
     # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
-    # then casts them to the activation dtype.
-    inv = torch.to(inv_freq, positions.device, 6)                              # [hd/2]
+    # then casts them to the activation dtype. positions [B,T]; inv_freq [B,hd/2] and scale [B] per row.
+    inv = torch.unsqueeze(torch.to(inv_freq, positions.device, 6), 1)          # [B,1,hd/2]
     freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv                  # [B,T,hd/2]
     emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
     cos = torch.cos(emb)
     sin = torch.sin(emb)
-    if scale != 1.0:
-        cos = cos * scale
-        sin = sin * scale
+    factor = torch.reshape(torch.to(scale, positions.device, 6), [-1, 1, 1])  # [B,1,1] (× 1 is exact)
+    cos = cos * factor
+    sin = sin * factor
     cos = torch.unsqueeze(torch.to(cos, dtype), 1)                             # [B,1,T,hd] broadcast over heads
     sin = torch.unsqueeze(torch.to(sin, dtype), 1)
     return [cos, sin]

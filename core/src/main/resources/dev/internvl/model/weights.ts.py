@@ -29,6 +29,9 @@ def push_again(self, ws: List[Tensor], index: int) -> int:
 def cat_rows(self, parts: List[Tensor]) -> Tensor:
     return torch.cat(parts, 0)
 
+def narrow_rows(self, t: Tensor, start: int, rows: int) -> Tensor:
+    return torch.narrow(t, 0, start, rows)
+
 def regroup_qkv(self, t: Tensor, n_kv: int, g: int, hd: int) -> Tensor:
     # InternLM2's wqkv (weight [KV*(g+2)*hd, D] or bias [KV*(g+2)*hd]) holds, for each KV head h, the rows
     # [q_(h*g) .. q_(h*g+g-1), k_h, v_h] of hd rows each. Returns the q;k;v row order of the engine.

@@ -1,0 +1,548 @@
+package dev.internvl.generate;
+
+import dev.internvl.model.Decoder;
+import dev.internvl.model.InternVLModel;
+import dev.internvl.model.KvCache;
+import dev.internvl.model.VisionEmbeddings;
+import dev.internvl.text.InternVLTokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching: concurrent requests are decoded together, one token per sequence per step, and join or
+ * leave the running batch between steps. Each sequence owns a row of one shared {@link KvCache} (its own length,
+ * sampler and stop conditions), so a step runs every decoding sequence at once, however long each one is.
+ *
+ * <p>One worker thread owns the model. Between two decode steps it does one unit of admission work for the
+ * oldest waiting request: a group of image tiles through the vision encoder, or a chunk of its prompt through
+ * the decoder ({@link BatchingOptions}); running sequences therefore wait at most one such unit for their next
+ * token. With nothing decoding, a request is encoded and prefilled in one go, exactly as alone. Requests beyond
+ * {@code maxBatch} wait in a bounded FIFO queue; beyond {@code maxQueue} waiting ones, {@link #submit} refuses
+ * at once. Listeners are called on the worker thread and must not block.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    /** A submitted request: its result, and a way to end it early. */
+    public static final class Submission {
+
+        private final CompletableFuture<Generator.Result> result = new CompletableFuture<>();
+        private final BatchScheduler owner;
+        private volatile boolean cancelRequested;
+
+        private Submission(BatchScheduler owner) {
+            this.owner = owner;
+        }
+
+        /**
+         * Ends the request at the next step; its result keeps the text generated so far and finishes with
+         * {@link FinishReason#CANCELLED}.
+         */
+        public void cancel() {
+            cancelRequested = true;
+            owner.cancelQueued(this);
+        }
+
+        /**
+         * Waits for the result. If the waiting thread is interrupted, the request is cancelled, the (partial)
+         * result is still returned and the thread's interrupt flag is set again.
+         *
+         * @throws RuntimeException what ended the request (a bad input found late, an engine failure)
+         */
+        public Generator.Result await() {
+            try {
+                return result.get();
+            } catch (InterruptedException e) {
+                cancel();
+                Thread.currentThread().interrupt();
+                return join();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw unwrap(e.getCause());
+            }
+        }
+
+        /** The result as a future (completed on the worker thread). */
+        public CompletableFuture<Generator.Result> future() {
+            return result.copy();
+        }
+
+        private Generator.Result join() {
+            try {
+                return result.join();
+            } catch (CompletionException e) {
+                throw unwrap(e.getCause());
+            }
+        }
+
+        private static RuntimeException unwrap(Throwable t) {
+            if (t instanceof RuntimeException r) {
+                return r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            return new IllegalStateException(t);
+        }
+    }
+
+    private enum Stage { QUEUED, VISION, PREFILL, DECODE }
+
+    /** A request and its progress; touched only by the worker once admitted. */
+    private static final class Job {
+        final long[] prompt;
+        final float[] pixels;
+        final int tiles;
+        final Generator.Listener listener;
+        final Submission submission;
+        final Sequence seq;
+        final int capacity;
+        Stage stage = Stage.QUEUED;
+        int slot = -1;
+        int tilesDone;
+        final List<VisionEmbeddings> visionParts = new ArrayList<>();
+        VisionEmbeddings images;
+        int prefilled;
+        int imageRowsUsed;
+        long next;
+
+        Job(long[] prompt, float[] pixels, int tiles, Generator.Listener listener, Submission submission,
+                Sequence seq, int capacity) {
+            this.prompt = prompt;
+            this.pixels = pixels;
+            this.tiles = tiles;
+            this.listener = listener;
+            this.submission = submission;
+            this.seq = seq;
+            this.capacity = capacity;
+        }
+
+        boolean cancelled() {
+            return submission.cancelRequested || listener.cancelled();
+        }
+
+        void emit(String delta) {
+            listener.onText(0, delta);
+        }
+
+        /** For ending a request: a failing listener must not keep its result from being delivered. */
+        void emitSafely(String delta) {
+            try {
+                listener.onText(0, delta);
+            } catch (RuntimeException ignored) {
+                // the request ends anyway
+            }
+        }
+
+        void releaseImages() {
+            visionParts.forEach(VisionEmbeddings::close);
+            visionParts.clear();
+            if (images != null) {
+                images.close();
+                images = null;
+            }
+        }
+    }
+
+    private final InternVLModel model;
+    private final Decoder decoder;
+    private final InternVLTokenizer tokenizer;
+    private final long imageTokenId;
+    private final long padId;
+    private final Set<Long> stopIds;
+    private final BatchingOptions settings;
+    private final int context;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();   // guarded by lock
+    private int occupied;                                       // slots in use, guarded by lock
+    private boolean closed;                                     // guarded by lock
+    private final Thread worker;
+
+    // worker-owned
+    private final Job[] slots;
+    private Job admitting;
+    private KvCache cache;
+
+    /**
+     * @param imageTokenId the {@code <IMG_CONTEXT>} id
+     * @param padId        the id fed to rows that sit out a step
+     * @param stopIds      ids that always end generation (template separator, eos ids)
+     */
+    public BatchScheduler(InternVLModel model, InternVLTokenizer tokenizer, long imageTokenId, long padId,
+            Set<Long> stopIds, BatchingOptions settings) {
+        this.model = model;
+        this.decoder = model.decoder();
+        this.tokenizer = tokenizer;
+        this.imageTokenId = imageTokenId;
+        this.padId = padId;
+        this.stopIds = Set.copyOf(stopIds);
+        this.settings = settings;
+        this.context = decoder.config().contextLength();
+        this.slots = new Job[settings.maxBatch()];
+        this.worker = new Thread(this::work, "internvl-batch");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /**
+     * Queues a request.
+     *
+     * @param prompt   token ids of the prompt, with {@code tiles × tokens-per-tile} {@code <IMG_CONTEXT>} ids
+     * @param pixels   the tiles, float32 [tiles,3,S,S] normalized, or null without images
+     * @param tiles    number of tiles in {@code pixels}
+     * @param listener receives the text (row 0) on the worker thread; polled for cancellation before every step
+     * @throws IllegalArgumentException    when the prompt does not fit the context or does not match the images
+     * @throws RejectedExecutionException  when {@code maxQueue} requests are already waiting
+     * @throws IllegalStateException       when the scheduler is closed
+     */
+    public Submission submit(long[] prompt, float[] pixels, int tiles, GenerationOptions options,
+            Generator.Listener listener) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("a prompt is empty");
+        }
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model's context is "
+                    + context + " (use fewer or smaller images, or a shorter history)");
+        }
+        long imageSlots = Arrays.stream(prompt).filter(id -> id == imageTokenId).count();
+        long expected = (long) tiles * model.config().numImageTokens();
+        if (imageSlots != expected || (tiles > 0) != (pixels != null)) {
+            throw new IllegalArgumentException("the prompt has " + imageSlots + " <IMG_CONTEXT> positions but "
+                    + tiles + " tiles give " + expected);
+        }
+        if (pixels != null && (tiles == 0 || pixels.length % tiles != 0)) {
+            throw new IllegalArgumentException(pixels.length + " pixel values do not split into " + tiles + " tiles");
+        }
+        int maxNew = Math.min(options.maxNewTokens(), context - prompt.length);
+        Submission submission = new Submission(this);
+        Sequence seq = new Sequence(prompt.length, maxNew, options, tokenizer, stopIds, List.of());
+        Job job = new Job(prompt.clone(), pixels, tiles, listener, submission, seq, prompt.length + maxNew);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            int free = settings.maxBatch() - occupied;
+            if (queue.size() >= settings.maxQueue() + free) {
+                throw new RejectedExecutionException("the engine is busy: " + occupied + " requests are running and "
+                        + queue.size() + " are waiting (the queue holds " + settings.maxQueue() + "); try again later");
+            }
+            queue.add(job);
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+        return submission;
+    }
+
+    /**
+     * How busy the scheduler is.
+     *
+     * @param running requests holding a row (decoding or being admitted)
+     * @param waiting requests in the queue
+     */
+    public record Load(int running, int waiting) {
+    }
+
+    public Load load() {
+        lock.lock();
+        try {
+            return new Load(occupied, queue.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void cancelQueued(Submission s) {
+        lock.lock();
+        try {
+            for (Job j : queue) {
+                if (j.submission == s) {
+                    queue.remove(j);
+                    j.seq.cancel(j::emitSafely);
+                    s.result.complete(j.seq.result());
+                    return;
+                }
+            }
+            wake.signal(); // a running one: the worker looks at it before its next step
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the worker ----------------------------------------------------------------------------------------------
+
+    private void work() {
+        try {
+            while (true) {
+                lock.lock();
+                try {
+                    while (!closed && queue.isEmpty() && occupied == 0) {
+                        releaseCache();
+                        wake.awaitUninterruptibly();
+                    }
+                    if (closed) {
+                        break;
+                    }
+                    if (admitting == null && !queue.isEmpty() && occupied < slots.length) {
+                        admitting = queue.poll();
+                        admitting.slot = freeSlot();
+                        slots[admitting.slot] = admitting;
+                        occupied++;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                reapCancelled();
+                boolean decoding = Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE);
+                if (admitting != null) {
+                    admit(admitting, decoding);
+                }
+                if (Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE)) {
+                    decodeStep();
+                }
+            }
+        } catch (Throwable t) { // a bug in the loop itself: no caller may wait forever
+            failAll(t);
+            throw t;
+        }
+        shutDown();
+    }
+
+    private int freeSlot() {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == null) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no free slot");
+    }
+
+    private void reapCancelled() {
+        for (Job j : slots) {
+            if (j == null) {
+                continue;
+            }
+            boolean cancelled;
+            try {
+                cancelled = j.cancelled();
+            } catch (RuntimeException e) {
+                fail(j, e);
+                continue;
+            }
+            if (cancelled) {
+                j.seq.cancel(j::emitSafely);
+                finish(j);
+            }
+        }
+    }
+
+    /** One unit of admission work (all of it when nothing is decoding). */
+    private void admit(Job j, boolean decoding) {
+        try {
+            if (j.stage == Stage.QUEUED) {
+                // rows grow by doubling (each growth copies the cache), capacity in steps of 256 positions
+                int rows = cache == null ? 1 : cache.batch();
+                while (rows <= j.slot) {
+                    rows = Math.min(slots.length, 2 * rows);
+                }
+                int capacity = (j.capacity + 255) / 256 * 256;
+                if (cache == null) {
+                    cache = decoder.newCache(rows, capacity);
+                } else {
+                    decoder.ensureCapacity(cache, rows, capacity);
+                }
+                cache.clear(j.slot);
+                j.stage = j.tiles > 0 ? Stage.VISION : Stage.PREFILL;
+            }
+            if (j.stage == Stage.VISION) {
+                int n = decoding ? Math.min(settings.visionTilesPerStep(), j.tiles - j.tilesDone)
+                        : j.tiles - j.tilesDone;
+                int perTile = j.pixels.length / j.tiles;
+                float[] part = n == j.tiles ? j.pixels
+                        : Arrays.copyOfRange(j.pixels, j.tilesDone * perTile, (j.tilesDone + n) * perTile);
+                j.visionParts.add(model.encodeImages(part, n));
+                j.tilesDone += n;
+                if (j.tilesDone < j.tiles) {
+                    return;
+                }
+                j.images = j.visionParts.size() == 1 ? j.visionParts.get(0) : model.concat(j.visionParts);
+                if (j.visionParts.size() > 1) {
+                    j.visionParts.forEach(VisionEmbeddings::close);
+                }
+                j.visionParts.clear();
+                j.stage = Stage.PREFILL;
+                if (decoding) {
+                    return;
+                }
+            }
+            do {
+                int n = decoding ? Math.min(settings.prefillChunk(), j.prompt.length - j.prefilled)
+                        : j.prompt.length - j.prefilled;
+                long[] chunk = Arrays.copyOfRange(j.prompt, j.prefilled, j.prefilled + n);
+                int k = (int) Arrays.stream(chunk).filter(id -> id == imageTokenId).count();
+                VisionEmbeddings part = k == 0 ? null
+                        : k == j.images.rows() ? j.images : model.slice(j.images, j.imageRowsUsed, k);
+                float[] logits;
+                try {
+                    logits = decoder.forwardRows(new long[][] {chunk}, part, imageTokenId, cache, j.slot,
+                            new boolean[] {true})[0];
+                } finally {
+                    if (part != null && part != j.images) {
+                        part.close();
+                    }
+                }
+                j.prefilled += n;
+                j.imageRowsUsed += k;
+                if (j.prefilled == j.prompt.length) {
+                    j.releaseImages();
+                    j.stage = Stage.DECODE;
+                    admitting = null;
+                    accept(j, logits);
+                }
+            } while (!decoding && j.stage == Stage.PREFILL);
+        } catch (RuntimeException | Error e) {
+            fail(j, e);
+        }
+    }
+
+    /** One token for every decoding sequence; the others sit the step out. */
+    private void decodeStep() {
+        int n = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null && slots[i].stage == Stage.DECODE) {
+                n = i + 1;
+            }
+        }
+        long[][] ids = new long[n][1];
+        boolean[] live = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            Job j = slots[r];
+            live[r] = j != null && j.stage == Stage.DECODE;
+            ids[r][0] = live[r] ? j.next : padId;
+        }
+        float[][] logits;
+        try {
+            logits = decoder.forwardRows(ids, null, imageTokenId, cache, 0, live);
+        } catch (RuntimeException | Error e) {
+            for (int r = 0; r < n; r++) {
+                if (live[r]) {
+                    fail(slots[r], e);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < n; r++) {
+            if (live[r]) {
+                accept(slots[r], logits[r]);
+            }
+        }
+    }
+
+    private void accept(Job j, float[] logits) {
+        try {
+            j.next = j.seq.accept(logits, j::emit);
+            j.listener.onToken(0, j.next);
+            if (j.seq.finished()) {
+                finish(j);
+            }
+        } catch (RuntimeException | Error e) {
+            fail(j, e);
+        }
+    }
+
+    private void finish(Job j) {
+        free(j);
+        j.submission.result.complete(j.seq.result());
+    }
+
+    private void fail(Job j, Throwable e) {
+        free(j);
+        j.submission.result.completeExceptionally(e);
+    }
+
+    private void free(Job j) {
+        j.releaseImages();
+        if (admitting == j) {
+            admitting = null;
+        }
+        lock.lock();
+        try {
+            if (j.slot >= 0 && slots[j.slot] == j) {
+                slots[j.slot] = null;
+                if (cache != null) {
+                    cache.clear(j.slot);
+                }
+                occupied--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseCache() {
+        if (cache != null) {
+            cache.close();
+            cache = null;
+        }
+    }
+
+    private void shutDown() {
+        for (Job j : slots) {
+            if (j != null) {
+                j.seq.cancel(j::emitSafely);
+                finish(j);
+            }
+        }
+        failAll(new IllegalStateException("the engine was closed before the request ran"));
+        releaseCache();
+    }
+
+    private void failAll(Throwable t) {
+        for (Job j : slots) {
+            if (j != null) {
+                fail(j, t);
+            }
+        }
+        lock.lock();
+        try {
+            queue.forEach(j -> j.submission.result.completeExceptionally(t));
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops taking requests, ends running ones as cancelled, fails waiting ones and frees the cache. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread() != worker) {
+            boolean interrupted = false;
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
