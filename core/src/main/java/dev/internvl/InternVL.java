@@ -44,6 +44,7 @@ public final class InternVL implements AutoCloseable {
     private final GenerationOptions defaults;
     private final BatchScheduler scheduler;
     private final long imageContextId;
+    private volatile boolean closed;
 
     private InternVL(InternVLModel model, InternVLTokenizer tokenizer, ConversationTemplate template,
             ChatPromptBuilder prompts, PreprocessOptions preprocess, GenerationOptions defaults,
@@ -119,6 +120,7 @@ public final class InternVL implements AutoCloseable {
 
     /** Answers one round, streaming text to {@code listener} (row 0) as it is generated. */
     public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
+        requireOpen();
         List<PreprocessedImage> images = preprocess(request);
         List<Integer> tiles = images.stream().map(PreprocessedImage::numTiles).toList();
         String question = request.question();
@@ -146,6 +148,7 @@ public final class InternVL implements AutoCloseable {
      * it gets alone.
      */
     public List<ChatResponse> batchChat(List<ChatRequest> requests, GenerationOptions options) {
+        requireOpen();
         List<List<PreprocessedImage>> images = new ArrayList<>();
         List<long[]> ids = new ArrayList<>();
         List<ChatPrompt> built = new ArrayList<>();
@@ -177,6 +180,12 @@ public final class InternVL implements AutoCloseable {
                     r.tokenIds(), List.of(built.get(i).answered(r.text()))));
         }
         return out;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the engine is closed");
+        }
     }
 
     private List<PreprocessedImage> preprocess(ChatRequest request) {
@@ -244,6 +253,7 @@ public final class InternVL implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         scheduler.close(); // running requests end as cancelled, waiting ones fail
         model.close();
         tokenizer.close();

@@ -1,0 +1,358 @@
+package dev.internvl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.internvl.generate.BatchScheduler;
+import dev.internvl.generate.BatchingOptions;
+import dev.internvl.generate.FinishReason;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
+import dev.internvl.model.ComputeDType;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.testing.TinyModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Continuous batching on a tiny checkpoint (fp32, greedy): requests decoded together, joining and leaving the
+ * running batch between steps, get exactly the tokens they get alone.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ContinuousBatchingTest {
+
+    @TempDir
+    static Path dir;
+
+    /** 3 rows, prefill in 5-token chunks and 1 tile per step beside running decodes: every path is exercised. */
+    static InternVL engine;
+
+    @BeforeAll
+    static void load() {
+        TinyModel.write(dir);
+        engine = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(3, 16, 5, 1)));
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    static GenerationOptions greedy(int maxNew) {
+        return GenerationOptions.builder().maxNewTokens(maxNew).build();
+    }
+
+    /** Different prompts, images (none, 1 tile, 6 tiles + thumbnail) and lengths, so rows leave at different steps. */
+    static List<ChatRequest> mix() {
+        return List.of(
+                ChatRequest.builder("Tell a long story.").generation(greedy(30)).build(),
+                ChatRequest.builder("Describe the image.").image(InternVLEndToEndTest.picture(1)).maxTiles(6)
+                        .generation(greedy(12)).build(),
+                ChatRequest.builder("Hi").generation(greedy(4)).build(),
+                ChatRequest.builder("What colour is the square?").image(InternVLEndToEndTest.picture(2)).maxTiles(1)
+                        .generation(greedy(20)).build(),
+                ChatRequest.builder("Count to ten.").generation(greedy(17)).build(),
+                ChatRequest.builder("<image>\nAnd this one?").image(InternVLEndToEndTest.picture(3)).maxTiles(2)
+                        .generation(greedy(9)).build());
+    }
+
+    /** Records which request each token came from, in the order the worker produced them. */
+    static class Recorder implements Generator.Listener {
+        final int id;
+        final List<Integer> log;
+        final List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+
+        Recorder(int id, List<Integer> log) {
+            this.id = id;
+            this.log = log;
+        }
+
+        @Override
+        public void onText(int row, String delta) {
+        }
+
+        @Override
+        public void onToken(int row, long tokenId) {
+            tokens.add(tokenId);
+            log.add(id);
+        }
+    }
+
+    @Test
+    void concurrentRequestsGetTheTokensTheyGetAlone() throws Exception {
+        List<ChatRequest> requests = mix();
+        List<ChatResponse> alone = requests.stream().map(engine::chat).toList();
+
+        List<Integer> log = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger mostRunning = new AtomicInteger();
+        AtomicInteger mostWaiting = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<ChatResponse>> futures = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            int id = i;
+            Recorder rec = new Recorder(id, log) {
+                @Override
+                public void onToken(int row, long tokenId) {
+                    super.onToken(row, tokenId);
+                    BatchScheduler.Load load = engine.load();
+                    mostRunning.accumulateAndGet(load.running(), Math::max);
+                    mostWaiting.accumulateAndGet(load.waiting(), Math::max);
+                }
+            };
+            futures.add(CompletableFuture.supplyAsync(() -> {
+                await(go);
+                return engine.chat(requests.get(id), rec);
+            }, runnable -> new Thread(runnable).start()));
+        }
+        go.countDown();
+        for (int i = 0; i < requests.size(); i++) {
+            ChatResponse r = futures.get(i).get(2, TimeUnit.MINUTES);
+            assertArrayEquals(alone.get(i).tokenIds(), r.tokenIds(), "request " + i);
+            assertEquals(alone.get(i).text(), r.text(), "request " + i);
+            assertEquals(alone.get(i).finishReason(), r.finishReason(), "request " + i);
+        }
+        assertTrue(interleaved(log), "no two requests were decoded in the same steps: " + log);
+        assertTrue(mostRunning.get() <= 3, "more rows than maxBatch ran: " + mostRunning.get());
+        assertTrue(mostWaiting.get() >= 1 || mostRunning.get() == 3, "the batch never filled: " + log);
+    }
+
+    @Test
+    void batchChatRowsGetTheTokensTheyGetAlone() {
+        List<ChatRequest> requests = List.of(
+                ChatRequest.builder("Describe the image.").image(InternVLEndToEndTest.picture(4)).maxTiles(6).build(),
+                ChatRequest.builder("Hello there").build(),
+                ChatRequest.builder("What is shown?").image(InternVLEndToEndTest.picture(5)).maxTiles(1).build(),
+                ChatRequest.builder("One more question").build());
+        List<ChatResponse> batch = engine.batchChat(requests, greedy(10));
+        for (int i = 0; i < requests.size(); i++) {
+            ChatRequest r = requests.get(i);
+            ChatRequest.Builder alone = ChatRequest.builder(r.question()).maxTiles(r.maxTiles()).generation(greedy(10));
+            r.images().forEach(alone::image);
+            assertArrayEquals(engine.chat(alone.build()).tokenIds(), batch.get(i).tokenIds(), "row " + i);
+        }
+    }
+
+    @Test
+    void aRequestJoiningARunningBatchDoesNotStallItAndBothMatchAlone() throws Exception {
+        ChatRequest longText = ChatRequest.builder("Write a long answer.").generation(greedy(400)).build();
+        ChatRequest image = ChatRequest.builder("Describe the image.").image(InternVLEndToEndTest.picture(6))
+                .maxTiles(6).generation(greedy(8)).build();
+        ChatResponse aloneA = engine.chat(longText);
+        ChatResponse aloneB = engine.chat(image);
+        assertEquals(FinishReason.LENGTH, aloneA.finishReason(), "the running request must outlast the join");
+
+        List<Integer> log = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch fiveTokens = new CountDownLatch(1);
+        AtomicInteger aTokensAtJoin = new AtomicInteger(-1);
+        Recorder a = new Recorder(0, log) {
+            @Override
+            public void onToken(int row, long tokenId) {
+                super.onToken(row, tokenId);
+                if (tokens.size() == 5) {
+                    fiveTokens.countDown();
+                }
+            }
+        };
+        Recorder b = new Recorder(1, log);
+        CompletableFuture<ChatResponse> fa = CompletableFuture.supplyAsync(() -> engine.chat(longText, a),
+                runnable -> new Thread(runnable).start());
+        assertTrue(fiveTokens.await(1, TimeUnit.MINUTES));
+        aTokensAtJoin.set(a.tokens.size());
+        ChatResponse rb = engine.chat(image, b);
+        ChatResponse ra = fa.get(1, TimeUnit.MINUTES);
+
+        assertArrayEquals(aloneA.tokenIds(), ra.tokenIds());
+        assertArrayEquals(aloneB.tokenIds(), rb.tokenIds());
+        // the newcomer's 7 tiles and its prompt chunks were admitted between A's steps: A kept producing tokens
+        int firstB = log.indexOf(1);
+        long aDuringAdmission = log.subList(0, firstB).stream().filter(x -> x == 0).count() - aTokensAtJoin.get();
+        assertTrue(aDuringAdmission >= 7, "A made only " + aDuringAdmission + " tokens while B was admitted: " + log);
+        assertTrue(log.lastIndexOf(0) > firstB, "B never decoded beside A: " + log);
+    }
+
+    @Test
+    void cancellingOneRequestLeavesTheOthersUntouched() throws Exception {
+        ChatRequest keep = ChatRequest.builder("Keep going.").generation(greedy(25)).build();
+        ChatRequest stop = ChatRequest.builder("Stop soon.").generation(greedy(25)).build();
+        ChatResponse aloneKeep = engine.chat(keep);
+        ChatResponse aloneStop = engine.chat(stop);
+
+        List<Integer> log = Collections.synchronizedList(new ArrayList<>());
+        Recorder kept = new Recorder(0, log);
+        Recorder cancelled = new Recorder(1, log) {
+            @Override
+            public boolean cancelled() {
+                return tokens.size() >= 3;
+            }
+        };
+        CountDownLatch go = new CountDownLatch(1);
+        CompletableFuture<ChatResponse> fk = CompletableFuture.supplyAsync(() -> {
+            await(go);
+            return engine.chat(keep, kept);
+        }, runnable -> new Thread(runnable).start());
+        CompletableFuture<ChatResponse> fs = CompletableFuture.supplyAsync(() -> {
+            await(go);
+            return engine.chat(stop, cancelled);
+        }, runnable -> new Thread(runnable).start());
+        go.countDown();
+        ChatResponse rk = fk.get(1, TimeUnit.MINUTES);
+        ChatResponse rs = fs.get(1, TimeUnit.MINUTES);
+
+        assertArrayEquals(aloneKeep.tokenIds(), rk.tokenIds());
+        assertEquals(FinishReason.CANCELLED, rs.finishReason());
+        assertEquals(3, rs.completionTokens());
+        assertArrayEquals(Arrays.copyOf(aloneStop.tokenIds(), 3), rs.tokenIds(), "the kept part is the alone prefix");
+    }
+
+    @Test
+    void interruptingAWaitingCallerCancelsItsRequestAndReturnsWhatWasGenerated() throws Exception {
+        ChatRequest req = ChatRequest.builder("A long one.").generation(greedy(400)).build();
+        CountDownLatch started = new CountDownLatch(1);
+        Recorder rec = new Recorder(0, Collections.synchronizedList(new ArrayList<>())) {
+            @Override
+            public void onToken(int row, long tokenId) {
+                super.onToken(row, tokenId);
+                started.countDown();
+            }
+        };
+        CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                result.complete(engine.chat(req, rec));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        caller.start();
+        assertTrue(started.await(1, TimeUnit.MINUTES));
+        caller.interrupt();
+        ChatResponse r = result.get(1, TimeUnit.MINUTES);
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+        assertTrue(r.completionTokens() >= 1 && r.completionTokens() < 400, "tokens: " + r.completionTokens());
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndAFailingListenerFailsOnlyItsRequest() throws Exception {
+        try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(1, 1, 256, 1)))) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch running = new CountDownLatch(1);
+            Generator.Listener blocking = new Generator.Listener() {
+                @Override
+                public void onText(int row, String delta) {
+                }
+
+                @Override
+                public void onToken(int row, long tokenId) {
+                    running.countDown();
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return release.getCount() == 0;
+                }
+            };
+            ChatRequest longOne = ChatRequest.builder("Long").generation(greedy(2000)).build();
+            CompletableFuture<ChatResponse> first = CompletableFuture.supplyAsync(() -> small.chat(longOne, blocking),
+                    runnable -> new Thread(runnable).start());
+            assertTrue(running.await(1, TimeUnit.MINUTES));
+            Generator.Listener throwing = new Generator.Listener() {
+                @Override
+                public void onText(int row, String delta) {
+                }
+
+                @Override
+                public void onToken(int row, long tokenId) {
+                    throw new IllegalStateException("listener broke");
+                }
+            };
+            CompletableFuture<ChatResponse> second = CompletableFuture.supplyAsync(
+                    () -> small.chat(ChatRequest.builder("Queued").generation(greedy(5)).build(), throwing),
+                    runnable -> new Thread(runnable).start());
+            while (small.load().waiting() == 0) {
+                Thread.sleep(5);
+            }
+            RejectedExecutionException full = assertThrows(RejectedExecutionException.class,
+                    () -> small.chat(ChatRequest.builder("One too many").build()));
+            assertTrue(full.getMessage().contains("busy"), full.getMessage());
+
+            release.countDown();
+            assertEquals(FinishReason.CANCELLED, first.get(1, TimeUnit.MINUTES).finishReason());
+            ExecutionException broke = assertThrows(ExecutionException.class, () -> second.get(1, TimeUnit.MINUTES));
+            assertEquals("listener broke", broke.getCause().getMessage());
+            // the engine still serves
+            assertEquals(3, small.chat(ChatRequest.builder("After").generation(greedy(3)).build()).completionTokens());
+        }
+    }
+
+    @Test
+    void closingEndsRunningRequestsAsCancelledAndFailsWaitingOnes() throws Exception {
+        InternVL closing = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(1, 4, 256, 1)));
+        CountDownLatch running = new CountDownLatch(1);
+        Recorder rec = new Recorder(0, Collections.synchronizedList(new ArrayList<>())) {
+            @Override
+            public void onToken(int row, long tokenId) {
+                super.onToken(row, tokenId);
+                running.countDown();
+            }
+        };
+        CompletableFuture<ChatResponse> first = CompletableFuture.supplyAsync(
+                () -> closing.chat(ChatRequest.builder("Long").generation(greedy(5000)).build(), rec),
+                runnable -> new Thread(runnable).start());
+        assertTrue(running.await(1, TimeUnit.MINUTES));
+        CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(
+                () -> closing.chat(ChatRequest.builder("Waiting").build()), runnable -> new Thread(runnable).start());
+        while (closing.load().waiting() == 0) {
+            Thread.sleep(5);
+        }
+        closing.close();
+        assertEquals(FinishReason.CANCELLED, first.get(1, TimeUnit.MINUTES).finishReason());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(1, TimeUnit.MINUTES));
+        assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+        assertThrows(IllegalStateException.class, () -> closing.chat(ChatRequest.builder("late").build()));
+    }
+
+    /** Whether some request produced a token between another one's first and last token. */
+    static boolean interleaved(List<Integer> log) {
+        for (int i = 0; i < log.size(); i++) {
+            int id = log.get(i);
+            int last = log.lastIndexOf(id);
+            for (int k = i + 1; k < last; k++) {
+                if (log.get(k) != id) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
