@@ -172,6 +172,7 @@ public final class BatchScheduler implements AutoCloseable {
     private KvCache cache;
 
     /**
+     * @param tokenizer    decodes the streamed text; null for token ids only (benchmarks)
      * @param imageTokenId the {@code <IMG_CONTEXT>} id
      * @param padId        the id fed to rows that sit out a step
      * @param stopIds      ids that always end generation (template separator, eos ids)

@@ -19,13 +19,14 @@ final class Sequence {
     private final int maxNew;
     private final Set<Long> stops;
     private final Sampler sampler;
-    private final TextStream text;
+    private final TextStream text; // null without a tokenizer
     private final long[] generated;
     private int count;
     private FinishReason finish;
 
     /**
      * @param maxNew      tokens it may generate (already bounded by the context)
+     * @param tokenizer   decodes the text; null for token ids only (benchmarks)
      * @param stopIds     ids that always end generation; the options add theirs
      * @param stopStrings text that always ends generation; the options add theirs
      */
@@ -39,7 +40,8 @@ final class Sequence {
         List<String> texts = new ArrayList<>(stopStrings);
         options.stopStrings().stream().filter(s -> !texts.contains(s)).forEach(texts::add);
         this.sampler = new Sampler(options);
-        this.text = new TextStream(tokenizer.newStreamDecoder(options.skipSpecialTokens()), texts);
+        this.text = tokenizer == null ? null
+                : new TextStream(tokenizer.newStreamDecoder(options.skipSpecialTokens()), texts);
         this.generated = new long[maxNew];
     }
 
@@ -53,14 +55,16 @@ final class Sequence {
         if (stops.contains(id)) {
             finish = FinishReason.STOP;
         } else {
-            emitNonEmpty(emit, text.push(id));
-            if (text.stopped()) {
+            if (text != null) {
+                emitNonEmpty(emit, text.push(id));
+            }
+            if (text != null && text.stopped()) {
                 finish = FinishReason.STOP;
             } else if (count == maxNew) {
                 finish = FinishReason.LENGTH;
             }
         }
-        if (finish != null) {
+        if (finish != null && text != null) {
             emitNonEmpty(emit, text.finish());
         }
         return id;
@@ -70,7 +74,9 @@ final class Sequence {
     void cancel(Consumer<String> emit) {
         if (finish == null) {
             finish = FinishReason.CANCELLED;
-            emitNonEmpty(emit, text.finish());
+            if (text != null) {
+                emitNonEmpty(emit, text.finish());
+            }
         }
     }
 
@@ -81,7 +87,7 @@ final class Sequence {
     Generator.Result result() {
         boolean stoppedOnId = count > 0 && stops.contains(generated[count - 1]);
         long[] tokens = Arrays.copyOf(generated, stoppedOnId ? count - 1 : count);
-        return new Generator.Result(text.text(), tokens, finish, promptTokens, count);
+        return new Generator.Result(text == null ? "" : text.text(), tokens, finish, promptTokens, count);
     }
 
     private static void emitNonEmpty(Consumer<String> emit, String delta) {

@@ -6,6 +6,10 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
+import dev.internvl.generate.BatchScheduler;
+import dev.internvl.generate.BatchingOptions;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
@@ -18,6 +22,9 @@ import dev.internvl.torch.TorchKernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +58,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", description = "Sequences decoded together (same prompt each).")
     int batch;
 
+    @Option(names = "--concurrent", defaultValue = "0", description = "Serve this many requests at once through the "
+            + "continuous-batching scheduler (each with its own image) instead of one static batch.")
+    int concurrent;
+
+    @Option(names = "--prefill-chunk", defaultValue = "256", description = "With --concurrent: prompt tokens per "
+            + "admission step beside running decodes.")
+    int prefillChunk;
+
     @Option(names = "--tiles", defaultValue = "1", description = "Image tiles in the prompt (0 for text only).")
     int tiles;
 
@@ -67,6 +82,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (batch < 1 || batch > 64) {
             throw new IllegalArgumentException("--batch must be 1..64");
+        }
+        if (concurrent < 0 || concurrent > 64 || (concurrent > 0 && batch > 1)) {
+            throw new IllegalArgumentException("--concurrent must be 0..64 and cannot be combined with --batch");
         }
         Quantization quant = Quantization.parse(quantization);
         if (tiles < 0 || textTokens < 1 || newTokens < 1) {
@@ -88,16 +106,18 @@ final class BenchCommand implements Callable<Integer> {
             long[] prompt = prompt(imageTokens, vocab);
             float[] pixels = randomPixels(tiles, m.config().imageSize());
             run(m, decoder, prompt, pixels, 4); // warm-up: TorchScript profiles and optimizes on the first calls
-            Timing t = run(m, decoder, prompt, pixels, newTokens);
             JsonObject o = new JsonObject();
-            o.addProperty("dims", model != null ? dir.toString() : dims);
-            o.addProperty("dtype", computeDType.toString());
-            o.addProperty("quantization", quant.toString());
-            o.addProperty("batch", batch);
-            o.addProperty("tiles", tiles);
-            o.addProperty("prompt_tokens", prompt.length);
-            o.addProperty("new_tokens", newTokens);
-            o.addProperty("load_s", round(loadS));
+            if (concurrent > 0) {
+                serve(m, prompt, pixels, 4, o); // warm-up of the batched shapes
+                o = new JsonObject();
+                describe(o, dir, computeDType, quant, prompt.length, loadS);
+                serve(m, prompt, pixels, newTokens, o);
+                memory(o, m, decoder, computeDType);
+                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
+                return 0;
+            }
+            Timing t = run(m, decoder, prompt, pixels, newTokens);
+            describe(o, dir, computeDType, quant, prompt.length, loadS);
             o.addProperty("vision_ms", round(t.visionMs));
             o.addProperty("prefill_ms", round(t.prefillMs));
             o.addProperty("ttft_ms", round(t.visionMs + t.prefillMs));
@@ -109,16 +129,90 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("decode_bytes_per_token_mb", round(perToken / 1e6));
             o.addProperty("roofline_ms_per_token", round(rooflineMs));
             o.addProperty("decode_fraction_of_roofline", round(rooflineMs / (t.decodeMs / (newTokens - 1))));
-            o.addProperty("peak_rss_mb", round(peakRssMb()));
-            long llmBytes = decoder.weightBytes();
-            long visionBytes = weightBytes(m.checkpoint(), "vision_model.", computeDType)
-                    + weightBytes(m.checkpoint(), "mlp1.", computeDType);
-            o.addProperty("weights_mb", round((llmBytes + visionBytes) / 1e6));
-            o.addProperty("llm_weights_mb", round(llmBytes / 1e6));
-            o.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+            memory(o, m, decoder, computeDType);
             System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
         }
         return 0;
+    }
+
+    private void describe(JsonObject o, Path dir, ComputeDType computeDType, Quantization quant, int promptTokens,
+            double loadS) {
+        o.addProperty("dims", model != null ? dir.toString() : dims);
+        o.addProperty("dtype", computeDType.toString());
+        o.addProperty("quantization", quant.toString());
+        o.addProperty("mode", concurrent > 0 ? "concurrent" : "static");
+        o.addProperty("batch", concurrent > 0 ? concurrent : batch);
+        o.addProperty("tiles", tiles);
+        o.addProperty("prompt_tokens", promptTokens);
+        o.addProperty("new_tokens", newTokens);
+        o.addProperty("load_s", round(loadS));
+    }
+
+    private static void memory(JsonObject o, InternVLModel m, Decoder decoder, ComputeDType computeDType) {
+        o.addProperty("peak_rss_mb", round(peakRssMb()));
+        long llmBytes = decoder.weightBytes();
+        long visionBytes = weightBytes(m.checkpoint(), "vision_model.", computeDType)
+                + weightBytes(m.checkpoint(), "mlp1.", computeDType);
+        o.addProperty("weights_mb", round((llmBytes + visionBytes) / 1e6));
+        o.addProperty("llm_weights_mb", round(llmBytes / 1e6));
+        o.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * {@code concurrent} requests submitted at once to the continuous-batching scheduler (greedy, no stop tokens,
+     * {@code steps} tokens each). Time to first token is per request from the common submission; the steady
+     * aggregate rate is measured while every request is decoding; a stall is the longest wait of a running request
+     * for its next token (it grows while newcomers are admitted).
+     */
+    private void serve(InternVLModel m, long[] prompt, float[] pixels, int steps, JsonObject o) {
+        GenerationOptions greedy = GenerationOptions.builder().maxNewTokens(steps).build();
+        long[][] times = new long[concurrent][steps];
+        int[] count = new int[concurrent];
+        BatchingOptions settings = new BatchingOptions(concurrent, concurrent, prefillChunk, 1);
+        try (BatchScheduler scheduler = new BatchScheduler(m, null, IMG_CONTEXT, 0, Set.of(), settings)) {
+            List<BatchScheduler.Submission> submitted = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int r = 0; r < concurrent; r++) {
+                int row = r;
+                submitted.add(scheduler.submit(prompt, tiles > 0 ? pixels : null, tiles, greedy,
+                        new Generator.Listener() {
+                            @Override
+                            public void onText(int ignored, String delta) {
+                            }
+
+                            @Override
+                            public void onToken(int ignored, long tokenId) {
+                                times[row][count[row]++] = System.nanoTime();
+                            }
+                        }));
+            }
+            int tokens = submitted.stream().mapToInt(s -> s.await().completionTokens()).sum();
+            long end = System.nanoTime();
+            long allDecoding = Long.MIN_VALUE;
+            long firstDone = Long.MAX_VALUE;
+            double ttftSum = 0;
+            double stall = 0;
+            for (int r = 0; r < concurrent; r++) {
+                allDecoding = Math.max(allDecoding, times[r][0]);
+                firstDone = Math.min(firstDone, times[r][steps - 1]);
+                ttftSum += (times[r][0] - start) / 1e6;
+                for (int i = 1; i < steps; i++) {
+                    stall = Math.max(stall, (times[r][i] - times[r][i - 1]) / 1e6);
+                }
+            }
+            int steady = 0;
+            for (int r = 0; r < concurrent; r++) {
+                for (int i = 0; i < steps; i++) {
+                    steady += times[r][i] > allDecoding && times[r][i] <= firstDone ? 1 : 0;
+                }
+            }
+            o.addProperty("ttft_ms", round(ttftSum / concurrent));
+            o.addProperty("ttft_ms_last", round((allDecoding - start) / 1e6));
+            o.addProperty("decode_tokens_per_s", firstDone > allDecoding
+                    ? round(steady / ((firstDone - allDecoding) / 1e9)) : -1);
+            o.addProperty("end_to_end_tokens_per_s", round(tokens / ((end - start) / 1e9)));
+            o.addProperty("max_stall_ms", round(stall));
+        }
     }
 
     private record Timing(double visionMs, double prefillMs, double decodeMs) {

@@ -196,6 +196,21 @@ class CliTest {
     }
 
     @Test
+    void benchServesConcurrentRequestsThroughTheScheduler() {
+        Run r = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "6", "--json",
+                "--concurrent", "3", "--tiles", "2", "--prefill-chunk", "64");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("concurrent", o.get("mode").getAsString());
+        assertEquals(3, o.get("batch").getAsInt());
+        double ttft = o.get("ttft_ms").getAsDouble();
+        assertTrue(ttft > 0 && ttft <= o.get("ttft_ms_last").getAsDouble(), r.out());
+        assertTrue(o.get("end_to_end_tokens_per_s").getAsDouble() > 0, r.out());
+        assertTrue(o.get("max_stall_ms").getAsDouble() > 0, r.out());
+        assertOneLineError(cli("bench", "--dims", "tiny", "--concurrent", "2", "--batch", "2"), "--concurrent");
+    }
+
+    @Test
     void benchAndChatRunQuantized() {
         Run none = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "3", "--json");
         Run int8 = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "3", "--json",
