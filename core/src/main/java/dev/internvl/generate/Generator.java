@@ -10,10 +10,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The decoding loop: runs the prompts once (left-padded into one batch, images scattered into their
- * {@code <IMG_CONTEXT>} rows), then one position per step from the {@link KvCache}, sampling each row until it
- * produces a stop token or stop string, reaches {@code maxNewTokens}, or is cancelled. Text is decoded
- * incrementally and streamed without ever splitting a UTF-8 character.
+ * The static batch loop: runs the prompts once (left-padded into one batch as the reference batch_chat() does,
+ * images scattered into their {@code <IMG_CONTEXT>} rows), then one position per step from the {@link KvCache},
+ * sampling each row until it produces a stop token or stop string, reaches {@code maxNewTokens}, or is cancelled.
+ * Text is decoded incrementally and streamed without ever splitting a UTF-8 character. All rows start together;
+ * serving, where requests come and go, uses the {@link BatchScheduler} instead (the benchmark's static batches use
+ * this loop).
  */
 public final class Generator {
 
@@ -56,6 +58,7 @@ public final class Generator {
     private final List<String> stopStrings;
 
     /**
+     * @param tokenizer   decodes the streamed text; null for token ids only (benchmarks)
      * @param stopIds     ids that always end generation (template separator, eos ids)
      * @param stopStrings text that always ends generation
      */

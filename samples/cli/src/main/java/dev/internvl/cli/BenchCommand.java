@@ -13,7 +13,6 @@ import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
-import dev.internvl.model.KvCache;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.model.Quantization;
 import dev.internvl.model.VisionEmbeddings;
@@ -218,7 +217,7 @@ final class BenchCommand implements Callable<Integer> {
     private record Timing(double visionMs, double prefillMs, double decodeMs) {
     }
 
-    /** Vision + prefill (time to the first token's logits), then {@code steps - 1} greedy decode steps. */
+    /** Vision, then the static batch loop: prefill to the first token, then {@code steps - 1} greedy decode steps. */
     private Timing run(InternVLModel m, Decoder decoder, long[] prompt, float[] pixels, int steps) {
         long t0 = System.nanoTime();
         // each sequence of the batch stands for a request with its own image
@@ -229,29 +228,26 @@ final class BenchCommand implements Callable<Integer> {
                 System.arraycopy(pixels, 0, all, r * pixels.length, pixels.length);
             }
         }
-        VisionEmbeddings images = tiles > 0 ? m.encodeImages(all, tiles * batch) : null;
-        long t1 = System.nanoTime();
-        long[][] prompts = new long[batch][];
-        java.util.Arrays.fill(prompts, prompt);
-        try (KvCache cache = decoder.newCache(batch, prompt.length + steps)) {
-            float[][] logits = decoder.forward(prompts, new int[batch], images, IMG_CONTEXT, cache);
-            long[][] next = new long[batch][1];
-            for (int r = 0; r < batch; r++) {
-                next[r][0] = argmax(logits[r]);
-            }
-            long t2 = System.nanoTime();
-            for (int i = 1; i < steps; i++) {
-                logits = decoder.forward(next, new int[batch], null, IMG_CONTEXT, cache);
-                for (int r = 0; r < batch; r++) {
-                    next[r][0] = argmax(logits[r]);
-                }
-            }
-            long t3 = System.nanoTime();
-            return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
-        } finally {
-            if (images != null) {
-                images.close();
-            }
+        long[] firstAndLast = new long[2];
+        try (VisionEmbeddings images = tiles > 0 ? m.encodeImages(all, tiles * batch) : null) {
+            long t1 = System.nanoTime();
+            Generator loop = new Generator(decoder, null, IMG_CONTEXT, 0, Set.of(), List.of());
+            List<long[]> prompts = java.util.Collections.nCopies(batch, prompt);
+            loop.generate(prompts, images, GenerationOptions.builder().maxNewTokens(steps).build(),
+                    new Generator.Listener() {
+                        @Override
+                        public void onText(int row, String delta) {
+                        }
+
+                        @Override
+                        public void onToken(int row, long tokenId) {
+                            firstAndLast[1] = System.nanoTime();
+                            if (firstAndLast[0] == 0) {
+                                firstAndLast[0] = firstAndLast[1];
+                            }
+                        }
+                    });
+            return new Timing((t1 - t0) / 1e6, (firstAndLast[0] - t1) / 1e6, (firstAndLast[1] - firstAndLast[0]) / 1e6);
         }
     }
 
@@ -325,16 +321,6 @@ final class BenchCommand implements Callable<Integer> {
             return -1;
         }
         return -1;
-    }
-
-    private static long argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double round(double v) {
