@@ -72,7 +72,9 @@ def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group
     shape = x.size()
     x2 = torch.reshape(x, [-1, shape[-1]])                                     # the kernels take 2-D inputs
     if weight.dtype == 1:  # int8
-        if x.is_cuda:  # libtorch has no CUDA int8 kernel: dequantize on the fly
+        # libtorch has no CUDA int8 kernel, and its CPU one is written for few rows: for a GPU and for prefill
+        # (64+ rows) dequantizing on the fly and using the compute dtype's matmul is faster
+        if x.is_cuda or x2.size(0) >= 64:
             y = torch.linear(x2, torch.to(weight, x.dtype) * torch.unsqueeze(scales, 1))
         else:
             y = torch._weight_int8pack_mm(x2, weight, scales)

@@ -97,6 +97,30 @@ class QuantizationTest {
     }
 
     @Test
+    void int8PrefillOfManyRowsAgreesWithTheFewRowKernel() {
+        // 64+ rows take the dequantize-and-matmul route, single tokens libtorch's int8 kernel
+        long[] seq = new long[80];
+        for (int i = 0; i < seq.length; i++) {
+            seq[i] = (i * 7919L + 13) % 4096;
+        }
+        for (ComputeDType d : new ComputeDType[] {ComputeDType.FP32, ComputeDType.BF16}) {
+            try (InternVLModel m = load(d, Quantization.INT8)) {
+                float[] stepped = null;
+                try (KvCache c = m.decoder().newCache(1, seq.length)) {
+                    for (long id : seq) {
+                        stepped = m.decoder().forward(new long[][] {{id}}, new int[1], null, -1, c)[0];
+                    }
+                }
+                float[] prefilled = lastLogits(m, seq);
+                float tolerance = d == ComputeDType.FP32 ? 1e-4f : 0.02f;
+                assertTrue(maxAbsDiff(stepped, prefilled) < tolerance * scale(stepped),
+                        d + ": " + maxAbsDiff(stepped, prefilled) + " of " + scale(stepped));
+                assertEquals(argmax(stepped), argmax(prefilled));
+            }
+        }
+    }
+
+    @Test
     void residentWeightsShrinkToAboutAHalfAndAQuarter() {
         long none;
         long int8;
