@@ -238,7 +238,8 @@ class InternVLAutoConfigurationTest {
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("model", "tiny-internvl").containsEntry("dtype", "bf16")
                     .containsEntry("device", "cpu").containsEntry("template", "Hermes-2")
-                    .containsEntry("path", checkpoint.toAbsolutePath().toString());
+                    .containsEntry("path", checkpoint.toAbsolutePath().toString())
+                    .containsEntry("running", 0).containsEntry("waiting", 0);
         });
     }
 
