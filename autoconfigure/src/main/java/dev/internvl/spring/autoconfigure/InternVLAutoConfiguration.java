@@ -2,6 +2,7 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
+import dev.internvl.generate.BatchingOptions;
 import dev.internvl.model.DeviceMap;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.model.Quantization;
@@ -133,7 +134,36 @@ public class InternVLAutoConfiguration {
                     + String.join(", ", ConversationTemplates.names()));
         }
         return EngineOptions.defaults().withModel(model).withTemplate(p.getTemplate())
-                .withSystemMessage(p.getSystemMessage()).withTiles(p.getMinTiles(), p.getMaxTiles(), p.getThumbnail());
+                .withSystemMessage(p.getSystemMessage()).withTiles(p.getMinTiles(), p.getMaxTiles(), p.getThumbnail())
+                .withBatching(batchingOptions(p.getBatching()));
+    }
+
+    /**
+     * The batching properties, each checked by name against the engine's rules ({@link BatchingOptions} checks them
+     * again, with its own field names).
+     */
+    static BatchingOptions batchingOptions(InternVLProperties.Batching b) {
+        String group = InternVLProperties.PREFIX + ".batching";
+        String prefix = group + ".";
+        checkBatching(prefix + "max-batch-size", b.getMaxBatchSize(), 1, 256, "requests decoded together");
+        checkBatching(prefix + "max-queue", b.getMaxQueue(), 0, Integer.MAX_VALUE, "requests waiting");
+        checkBatching(prefix + "prefill-chunk", b.getPrefillChunk(), 1, Integer.MAX_VALUE, "prompt tokens per chunk");
+        checkBatching(prefix + "vision-tiles-per-step", b.getVisionTilesPerStep(), 1, Integer.MAX_VALUE,
+                "image tiles per step");
+        try {
+            return new BatchingOptions(b.getMaxBatchSize(), b.getMaxQueue(), b.getPrefillChunk(),
+                    b.getVisionTilesPerStep());
+        } catch (IllegalArgumentException e) { // a rule of the engine's that the checks above do not know
+            throw new InternVLConfigurationException(group, group + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkBatching(String property, int value, int min, int max, String what) {
+        if (value < min || value > max) {
+            throw new InternVLConfigurationException(property, property + "=" + value + " is out of range: "
+                    + what + " must be " + (max == Integer.MAX_VALUE ? "at least " + min : "between " + min
+                    + " and " + max));
+        }
     }
 
     private static void checkTiles(String property, Integer value) {

@@ -14,6 +14,8 @@ public class InternVLProperties {
 
     private final Model model = new Model();
 
+    private final Batching batching = new Batching();
+
     /**
      * Compute dtype: bf16 (the checkpoints' own dtype, fastest on CPUs with AVX-512 BF16 and on GPUs), fp16, or fp32
      * (the reference for parity checks).
@@ -72,6 +74,10 @@ public class InternVLProperties {
 
     public Model getModel() {
         return model;
+    }
+
+    public Batching getBatching() {
+        return batching;
     }
 
     public ComputeDType getDtype() {
@@ -174,6 +180,77 @@ public class InternVLProperties {
 
         public void setId(String id) {
             this.id = id;
+        }
+    }
+
+    /**
+     * How concurrent requests share the model (continuous batching): requests are decoded together, joining and
+     * leaving the running batch between steps; the ones beyond the batch wait in a queue, and beyond the queue they
+     * are refused at once.
+     */
+    public static class Batching {
+
+        /**
+         * Most requests decoded together, one token each per step (1 to 256). A larger batch gives more tokens per
+         * second in aggregate, at the cost of memory: the KV cache holds a row per request in the batch, each as long
+         * as the longest prompt plus answer among them (it grows as requests join and is freed when the engine is
+         * idle). Each step also takes somewhat longer, so a single request's tokens come a little more slowly. 1
+         * answers one request at a time.
+         */
+        private int maxBatchSize = 8;
+
+        /**
+         * Most requests waiting for a place in the batch (0 or more). A request beyond them is refused at once: the
+         * chat model throws RejectedExecutionException and the HTTP endpoints answer 503 with 'Retry-After: 1'. 0
+         * refuses every request that finds the batch full.
+         */
+        private int maxQueue = 64;
+
+        /**
+         * Prompt tokens run in one piece while other requests are decoding (1 or more). A long prompt is admitted in
+         * chunks of this size, so running requests wait at most one chunk for their next token; smaller chunks keep
+         * their tokens flowing more evenly, at the cost of a longer time to the first token of the new request. A
+         * prompt that arrives with nothing else decoding runs in one piece.
+         */
+        private int prefillChunk = 256;
+
+        /**
+         * Image tiles encoded in one piece while other requests are decoding (1 or more): like prefill-chunk for the
+         * vision encoder. Larger values admit requests with many tiles sooner, and make running requests wait longer
+         * for their next token.
+         */
+        private int visionTilesPerStep = 1;
+
+        public int getMaxBatchSize() {
+            return maxBatchSize;
+        }
+
+        public void setMaxBatchSize(int maxBatchSize) {
+            this.maxBatchSize = maxBatchSize;
+        }
+
+        public int getMaxQueue() {
+            return maxQueue;
+        }
+
+        public void setMaxQueue(int maxQueue) {
+            this.maxQueue = maxQueue;
+        }
+
+        public int getPrefillChunk() {
+            return prefillChunk;
+        }
+
+        public void setPrefillChunk(int prefillChunk) {
+            this.prefillChunk = prefillChunk;
+        }
+
+        public int getVisionTilesPerStep() {
+            return visionTilesPerStep;
+        }
+
+        public void setVisionTilesPerStep(int visionTilesPerStep) {
+            this.visionTilesPerStep = visionTilesPerStep;
         }
     }
 }

@@ -2,8 +2,13 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.generate.BatchingOptions;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import io.micrometer.observation.Observation;
@@ -12,6 +17,11 @@ import io.micrometer.observation.ObservationRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -151,6 +161,80 @@ class InternVLAutoConfigurationTest {
     }
 
     @Test
+    void batchingDefaultsAreTheEngines() {
+        withModel().run(context -> assertThat(InternVLAutoConfiguration.engineOptions(
+                context.getBean(InternVLProperties.class)).batching()).isEqualTo(BatchingOptions.defaults()));
+    }
+
+    @Test
+    void batchingPropertiesReachTheEngine() {
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-batch-size=1",
+                "spring.ai.internvl.batching.max-queue=1", "spring.ai.internvl.batching.prefill-chunk=16",
+                "spring.ai.internvl.batching.vision-tiles-per-step=2").run(context -> {
+                    assertThat(InternVLAutoConfiguration.engineOptions(context.getBean(InternVLProperties.class))
+                            .batching()).isEqualTo(new BatchingOptions(1, 1, 16, 2));
+                    InternVL engine = context.getBean(InternVL.class);
+                    try (Busy busy = Busy.start(engine)) {
+                        // one request decoding and one waiting fill a batch of 1 and a queue of 1
+                        Health health = context.getBean(InternVLHealthIndicator.class).health(true);
+                        assertThat(health.getStatus()).isEqualTo(Status.UP);
+                        assertThat(health.getDetails()).containsEntry("running", 1).containsEntry("waiting", 1);
+                        assertThatThrownBy(() -> engine.chat(ChatRequest.of("One too many")))
+                                .isInstanceOf(RejectedExecutionException.class)
+                                .hasMessageStartingWith("the engine is busy");
+                    }
+                });
+    }
+
+    /** One long request decoding (until closed) and one short one waiting behind it. */
+    record Busy(AtomicBoolean release, CompletableFuture<?> running, CompletableFuture<?> waiting)
+            implements AutoCloseable {
+
+        static Busy start(InternVL engine) throws InterruptedException {
+            AtomicBoolean release = new AtomicBoolean();
+            CountDownLatch decoding = new CountDownLatch(1);
+            Generator.Listener holder = new Generator.Listener() {
+                @Override
+                public void onText(int row, String delta) {
+                }
+
+                @Override
+                public void onToken(int row, long tokenId) {
+                    decoding.countDown();
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return release.get();
+                }
+            };
+            CompletableFuture<?> running = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest
+                    .builder("Long").generation(GenerationOptions.builder().maxNewTokens(5000).build()).build(),
+                    holder), Busy::thread);
+            assertThat(decoding.await(1, TimeUnit.MINUTES)).isTrue();
+            CompletableFuture<?> waiting = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest
+                    .builder("Short").generation(GenerationOptions.builder().maxNewTokens(2).build()).build()),
+                    Busy::thread);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (engine.load().waiting() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            return new Busy(release, running, waiting);
+        }
+
+        static void thread(Runnable r) {
+            new Thread(r, "busy-engine-test").start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            release.set(true);
+            running.get(1, TimeUnit.MINUTES);
+            waiting.get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    @Test
     void observationsGoToTheApplicationsRegistry() {
         withModel().withUserConfiguration(Observations.class).run(context -> {
             context.getBean(ChatModel.class).call(new Prompt("Hello",
@@ -207,6 +291,38 @@ class InternVLAutoConfigurationTest {
                 .run(context -> assertFailure(context, "spring.ai.internvl.chat.options", "topP"));
     }
 
+    @Test
+    void invalidBatchingSettingsFailNamingTheProperty() {
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-batch-size=0")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.max-batch-size=0",
+                        "between 1 and 256"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-batch-size=257")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.max-batch-size=257",
+                        "between 1 and 256"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-queue=-1")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.max-queue=-1", "at least 0"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.prefill-chunk=0")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.prefill-chunk=0", "at least 1"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.vision-tiles-per-step=0")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.vision-tiles-per-step=0",
+                        "at least 1"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-queue=many")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.max-queue", "many"));
+        // a queue of 0 is valid: every request that finds the batch full is refused
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-queue=0")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aBatchingFailureSaysWhichPropertyToUpdate() {
+        withModel().withPropertyValues("spring.ai.internvl.batching.max-batch-size=0").run(context -> {
+            FailureAnalysis analysis = new InternVLConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).startsWith("spring.ai.internvl.batching.max-batch-size=0");
+            assertThat(analysis.getAction()).startsWith("Update spring.ai.internvl.batching.max-batch-size");
+        });
+    }
+
     /** The start-up failure's message chain names {@code property} and says {@code detail}. */
     static void assertFailure(AssertableApplicationContext context, String property, String detail) {
         assertThat(context).hasFailed();
@@ -238,7 +354,8 @@ class InternVLAutoConfigurationTest {
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("model", "tiny-internvl").containsEntry("dtype", "bf16")
                     .containsEntry("device", "cpu").containsEntry("template", "Hermes-2")
-                    .containsEntry("path", checkpoint.toAbsolutePath().toString());
+                    .containsEntry("path", checkpoint.toAbsolutePath().toString())
+                    .containsEntry("running", 0).containsEntry("waiting", 0);
         });
     }
 

@@ -50,10 +50,19 @@ import reactor.core.scheduler.Schedulers;
  * messages are shown in order (see {@link PromptConverter}). Options: request options over {@link #getOptions()
  * the default options} over the engine's defaults, field by field.
  *
- * <p>Thread-safe. The engine serializes model work, so concurrent calls and streams queue in arrival order.
- * {@link #call} runs on the caller's thread; {@link #stream} generates on a bounded scheduler
- * ({@link Schedulers#boundedElastic()} unless set) and stops within one token when the subscription is cancelled.
- * The engine is not closed by this class: whoever loaded it closes it.
+ * <p>Thread-safe. The engine decodes concurrent calls and streams together (continuous batching); beyond its batch
+ * size they wait in its queue, and beyond the queue they fail at once with a
+ * {@link java.util.concurrent.RejectedExecutionException} ("the engine is busy: ..."). {@link #call} waits on the
+ * caller's thread; {@link #stream} waits on a thread of a scheduler ({@link Schedulers#boundedElastic()} unless set)
+ * and stops within one token when the subscription is cancelled. The engine is not closed by this class: whoever
+ * loaded it closes it.
+ *
+ * <p>The text of a stream is produced on the engine's single worker thread, which decodes every request: it must
+ * never wait for a subscriber. Each stream's deltas therefore go into an unbounded buffer (a {@link FluxSink} with
+ * the {@code BUFFER} strategy: emitting never blocks, whatever the demand) and reach the subscriber on a thread of
+ * the scheduler ({@code publishOn}), never on the worker, so a slow or blocking subscriber delays only its own
+ * stream. A stream in progress holds two of the scheduler's threads at times (the one waiting for the engine, and
+ * one delivering); give a scheduler of your own enough of them for the streams you serve at once.
  */
 public final class InternVLChatModel implements ChatModel, StreamingChatModel {
 
@@ -138,9 +147,12 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             observation.parentObservation(parent);
             observation.start();
             StreamRun run = new StreamRun(request, context, observation);
-            Flux<ChatResponse> chunks = Flux.<ChatResponse>create(run::generate)
+            // BUFFER (the default of create): sink.next on the engine's worker only queues, never waits for demand
+            Flux<ChatResponse> chunks = Flux.<ChatResponse>create(run::generate, FluxSink.OverflowStrategy.BUFFER)
                     // requests must not queue behind the generation that blocks the scheduler's worker
                     .subscribeOn(scheduler, false)
+                    // the subscriber's onNext runs here, not on the engine's worker thread that emitted the delta
+                    .publishOn(scheduler)
                     .doOnError(observation::error)
                     .doFinally(run::finished)
                     .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));

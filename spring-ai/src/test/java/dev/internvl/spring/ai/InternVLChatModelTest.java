@@ -13,11 +13,15 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -236,7 +240,7 @@ class InternVLChatModelTest {
         });
         InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        // as a blocking iterator closed after the end does: cancel() from onComplete, on the generating thread
+        // as a blocking iterator closed after the end does: cancel() from onComplete
         observed.stream(ask("Describe.", InternVLChatOptions.builder().maxTokens(3).build()))
                 .subscribe(new reactor.core.CoreSubscriber<ChatResponse>() {
                     private org.reactivestreams.Subscription subscription;
@@ -268,6 +272,39 @@ class InternVLChatModelTest {
         assertThat(context.getResponse().getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
         assertThat(context.getResponse().getMetadata().getUsage().getCompletionTokens()).isEqualTo(3);
         assertThat(stopped.poll(200, TimeUnit.MILLISECONDS)).as("stopped once").isNull();
+    }
+
+    @Test
+    void aBlockedSubscriberHoldsUpOnlyItsOwnStream() throws Exception {
+        Prompt prompt = ask("Describe the image.", InternVLChatOptions.builder().maxTokens(6).build());
+        String expected = model.call(prompt).getResult().getOutput().getText();
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch unblock = new CountDownLatch(1);
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<String> slow = model.stream(prompt)
+                .doOnNext(r -> {
+                    threads.add(Thread.currentThread().getName());
+                    blocked.countDown();
+                    try {
+                        unblock.await(); // a subscriber that blocks in onNext, as blocking I/O would
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .map(r -> r.getResult().getOutput().getText())
+                .collect(Collectors.joining()).toFuture();
+        try {
+            assertThat(blocked.await(1, TimeUnit.MINUTES)).isTrue();
+            // the engine's worker is not the blocked thread: other requests are still answered meanwhile
+            CompletableFuture<String> other = CompletableFuture.supplyAsync(
+                    () -> model.call(prompt).getResult().getOutput().getText(), r -> new Thread(r).start());
+            assertThat(other.get(1, TimeUnit.MINUTES)).isEqualTo(expected);
+        } finally {
+            unblock.countDown();
+        }
+        // and the blocked stream loses nothing: its deltas were buffered
+        assertThat(slow.get(1, TimeUnit.MINUTES)).isEqualTo(expected);
+        assertThat(threads).noneMatch(name -> name.equals("internvl-batch"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -11,12 +12,19 @@ import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.multipart.MultipartException;
 
 /**
- * Turns what went wrong into the JSON error a client gets. Client mistakes become 4xx with their message; anything
- * else is a 500 whose body names only an error id, logged with the stack trace on the server.
+ * Turns what went wrong into the JSON error a client gets. Client mistakes become 4xx with their message; an engine
+ * whose queue is full ({@link RejectedExecutionException}) a 503 with {@code Retry-After: 1}; anything else is a 500
+ * whose body names only an error id, logged with the stack trace on the server.
  */
 public final class ApiErrors {
 
     private static final Log logger = LogFactory.getLog(ApiErrors.class);
+
+    /** How {@code InternVL.chat} starts the message of a request refused because its queue is full. */
+    private static final String ENGINE_BUSY = "the engine is busy";
+
+    /** The {@code Retry-After} of a 503, in seconds: a place in the queue frees as soon as a request ends. */
+    static final String RETRY_AFTER_SECONDS = "1";
 
     private ApiErrors() {
     }
@@ -29,6 +37,9 @@ public final class ApiErrors {
             }
             if (t instanceof RequestTooLargeException e) {
                 return ApiException.tooLarge(e.limit());
+            }
+            if (t instanceof RejectedExecutionException e) {
+                return busy(e);
             }
         }
         if (failure instanceof IllegalArgumentException) {
@@ -47,6 +58,19 @@ public final class ApiErrors {
         logger.error("InternVL endpoint failed (error id " + id + ")", failure);
         return new ApiException(500, ApiException.SERVER_ERROR, null, null, "The server failed to process the "
                 + "request (error id " + id + ")");
+    }
+
+    /**
+     * The engine's own message ("the engine is busy: N requests are running and M are waiting ..."), which says
+     * nothing about the server but its load; other refusals (a thread pool's, naming its classes) get a fixed one.
+     */
+    private static ApiException busy(RejectedExecutionException e) {
+        String m = e.getMessage();
+        if (m != null && m.startsWith(ENGINE_BUSY)) {
+            return ApiException.busy("The engine is busy" + m.substring(ENGINE_BUSY.length()));
+        }
+        logger.debug("Request refused: " + e);
+        return ApiException.busy("The server is busy; try again later");
     }
 
     /** {@code {"error":{"message":..,"type":..,"param":..,"code":..}}}. */
@@ -71,6 +95,9 @@ public final class ApiErrors {
         response.resetBuffer();
         if (e.status() == 401) {
             response.setHeader("WWW-Authenticate", "Bearer");
+        }
+        if (e.status() == 503) {
+            response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         }
         Json.write(response, e.status(), body(e));
     }

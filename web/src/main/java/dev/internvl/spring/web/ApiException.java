@@ -59,6 +59,14 @@ public class ApiException extends RuntimeException {
                 + contentType + "' is not supported here; send " + accepted);
     }
 
+    /**
+     * 503: the engine's queue is full (or the server could not take the request on for another such reason); the
+     * response carries {@code Retry-After: 1}, and the OpenAI clients retry it.
+     */
+    public static ApiException busy(String message) {
+        return new ApiException(503, SERVER_ERROR, null, "server_busy", message);
+    }
+
     public int status() {
         return status;
     }

@@ -16,6 +16,7 @@ import dev.internvl.image.RgbImage;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -262,6 +263,23 @@ class VisionEndpointsTest {
                 .content(("--" + Fixture.Multipart.BOUNDARY + "\r\nContent-Type: image/png\r\n\r\nxx\r\n--"
                         + Fixture.Multipart.BOUNDARY + "--").getBytes())).andReturn(), 400,
                 "no Content-Disposition");
+    }
+
+    @Test
+    void aRefusalOtherThanTheEnginesIs503WithoutDetails() throws Exception {
+        VisionService refusing = new Scripted() {
+            @Override
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+                throw new RejectedExecutionException("Task dev.internvl.Secret@1f rejected from "
+                        + "java.util.concurrent.ThreadPoolExecutor@2a[Running, pool size = 4]");
+            }
+        };
+        MvcResult r = postJson(Fixture.mvc(SETTINGS, refusing), "/v1/ocr", "{\"image\":\"" + base64(png(8, 8, 0))
+                + "\"}");
+        JsonObject e = assertError(r, 503, "The server is busy; try again later");
+        assertThat(e.get("code").getAsString()).isEqualTo("server_busy");
+        assertThat(r.getResponse().getHeader("Retry-After")).isEqualTo("1");
+        assertThat(Fixture.text(r)).doesNotContain("Secret").doesNotContain("ThreadPoolExecutor");
     }
 
     @Test

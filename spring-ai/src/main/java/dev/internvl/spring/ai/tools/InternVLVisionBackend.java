@@ -16,7 +16,8 @@ import java.util.Objects;
 /**
  * {@link VisionBackend} on an in-process {@link InternVL} engine: {@link VisionTasks} with the given
  * {@link VisionTaskOptions} (tiles, generation; greedy decoding of up to 1024 tokens by default). As thread-safe as
- * the engine, which runs one generation at a time.
+ * the engine, which decodes concurrent requests together and refuses those beyond its queue with a
+ * {@link java.util.concurrent.RejectedExecutionException}.
  */
 public final class InternVLVisionBackend implements VisionBackend {
 

@@ -1,0 +1,154 @@
+package dev.internvl.spring.web;
+
+import static dev.internvl.spring.web.Fixture.assertError;
+import static dev.internvl.spring.web.Fixture.dataUrl;
+import static dev.internvl.spring.web.Fixture.png;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+
+import com.google.gson.JsonObject;
+import dev.internvl.ChatRequest;
+import dev.internvl.EngineOptions;
+import dev.internvl.InternVL;
+import dev.internvl.generate.BatchingOptions;
+import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
+import dev.internvl.grounding.VisionTaskOptions;
+import dev.internvl.spring.ai.InternVLChatModel;
+import dev.internvl.spring.ai.InternVLChatOptions;
+import dev.internvl.testing.TinyModel;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+
+/**
+ * Every endpoint on an engine whose batch (one request) is taken and whose queue holds none: a 503 with
+ * {@code Retry-After: 1}, streamed requests included, and answers again once the engine is free.
+ */
+class BusyEngineTest {
+
+    @TempDir
+    static Path dir;
+
+    static InternVL engine;
+    static MockMvc mvc;
+
+    /** Set to end the request that keeps the engine busy. */
+    final AtomicBoolean release = new AtomicBoolean();
+    CompletableFuture<?> holder;
+
+    @BeforeAll
+    static void load() {
+        engine = InternVL.load(TinyModel.write(dir.resolve(Fixture.MODEL)), EngineOptions.defaults()
+                .withBatching(new BatchingOptions(1, 0, 256, 1)));
+        ApiSettings settings = ApiSettings.builder().build();
+        VisionService vision = VisionService.of(engine, VisionTaskOptions.defaults()
+                .withGeneration(GenerationOptions.builder().maxNewTokens(Fixture.MAX_TOKENS).build()));
+        InternVLChatModel chatModel = InternVLChatModel.builder(engine)
+                .defaultOptions(InternVLChatOptions.builder().maxTokens(Fixture.MAX_TOKENS).build()).build();
+        mvc = MockMvcBuilders.standaloneSetup(new ChatCompletionsController(chatModel, settings),
+                        new GroundingController(vision, Fixture.MODEL, settings),
+                        new OcrController(vision, Fixture.MODEL, settings))
+                .addFilter(new InternVLApiFilter(settings), "/v1/*")
+                .build();
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    /** A long generation that holds the only place in the batch until {@link #release} is set. */
+    @BeforeEach
+    void occupyTheEngine() throws InterruptedException {
+        CountDownLatch decoding = new CountDownLatch(1);
+        Generator.Listener listener = new Generator.Listener() {
+            @Override
+            public void onText(int row, String delta) {
+            }
+
+            @Override
+            public void onToken(int row, long tokenId) {
+                decoding.countDown();
+            }
+
+            @Override
+            public boolean cancelled() {
+                return release.get();
+            }
+        };
+        holder = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest.builder("Keep going")
+                .generation(GenerationOptions.builder().maxNewTokens(5000).build()).build(), listener),
+                r -> new Thread(r, "busy-engine-holder").start());
+        assertThat(decoding.await(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(engine.load().running()).isEqualTo(1);
+    }
+
+    @AfterEach
+    void freeTheEngine() throws Exception {
+        release.set(true);
+        holder.get(1, TimeUnit.MINUTES);
+    }
+
+    MvcResult postJson(String path, String body) throws Exception {
+        return mvc.perform(post(path).contentType(MediaType.APPLICATION_JSON).content(body)).andReturn();
+    }
+
+    static String chat(String extra) {
+        return "{\"model\":\"tiny-internvl\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"Describe the image.\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\""
+                + dataUrl(png(64, 48, 1)) + "\"}}]}]" + extra + "}";
+    }
+
+    /** A 503 in OpenAI's shape, with {@code Retry-After: 1} and the engine's load in the message. */
+    static void assertBusy(MvcResult r) {
+        JsonObject error = assertError(r, 503, "The engine is busy: 1 requests are running and 0 are waiting");
+        assertThat(error.get("code").getAsString()).isEqualTo("server_busy");
+        assertThat(error.get("param").isJsonNull()).isTrue();
+        assertThat(r.getResponse().getHeader("Retry-After")).isEqualTo("1");
+    }
+
+    @Test
+    void aChatCompletionIs503WithRetryAfter() throws Exception {
+        assertBusy(postJson("/v1/chat/completions", chat("")));
+    }
+
+    @Test
+    void aStreamedChatCompletionIsAPlain503NotAStream() throws Exception {
+        // the engine refuses before the first token, so the refusal is the response, not an event of a stream
+        MvcResult r = postJson("/v1/chat/completions", chat(",\"stream\":true"));
+        assertBusy(r);
+        assertThat(Fixture.text(r)).doesNotContain("data:");
+    }
+
+    @Test
+    void groundingAndOcrAre503WithRetryAfter() throws Exception {
+        String image = Base64.getEncoder().encodeToString(png(64, 48, 2));
+        assertBusy(postJson("/v1/grounding", "{\"image\":\"" + image + "\",\"phrase\":\"the red square\"}"));
+        assertBusy(postJson("/v1/ocr", "{\"image\":\"" + image + "\"}"));
+    }
+
+    @Test
+    void theEngineAnswersAgainOnceFree() throws Exception {
+        assertBusy(postJson("/v1/chat/completions", chat("")));
+        freeTheEngine();
+        MvcResult r = postJson("/v1/chat/completions", chat(""));
+        assertThat(r.getResponse().getStatus()).as(Fixture.text(r)).isEqualTo(200);
+        MvcResult s = postJson("/v1/chat/completions", chat(",\"stream\":true"));
+        assertThat(s.getResponse().getStatus()).as(Fixture.text(s)).isEqualTo(200);
+        assertThat(Fixture.text(s)).endsWith("data: [DONE]\n\n");
+    }
+}
