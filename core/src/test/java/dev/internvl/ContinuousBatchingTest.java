@@ -40,7 +40,7 @@ class ContinuousBatchingTest {
     @TempDir
     static Path dir;
 
-    /** 3 rows, prefill in 5-token chunks and 1 tile per step beside running decodes: every path is exercised. */
+    /** 3 rows; beside running decodes, 5-token prefill chunks and 1 tile through 1 vision layer per step. */
     static InternVL engine;
 
     @BeforeAll
@@ -48,7 +48,7 @@ class ContinuousBatchingTest {
         TinyModel.write(dir);
         engine = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
-                .withBatching(new BatchingOptions(3, 16, 5, 1)));
+                .withBatching(new BatchingOptions(3, 16, 5, 1, 1)));
     }
 
     @AfterAll
@@ -154,7 +154,7 @@ class ContinuousBatchingTest {
     void aRequestJoiningARunningBatchDoesNotStallItAndBothMatchAlone() throws Exception {
         ChatRequest longText = ChatRequest.builder("Write a long answer.").generation(greedy(400)).build();
         ChatRequest image = ChatRequest.builder("Describe the image.").image(InternVLEndToEndTest.picture(6))
-                .maxTiles(6).generation(greedy(8)).build();
+                .maxTiles(1).generation(greedy(8)).build();
         ChatResponse aloneA = engine.chat(longText);
         ChatResponse aloneB = engine.chat(image);
         assertEquals(FinishReason.LENGTH, aloneA.finishReason(), "the running request must outlast the join");
@@ -181,7 +181,7 @@ class ContinuousBatchingTest {
 
         assertArrayEquals(aloneA.tokenIds(), ra.tokenIds());
         assertArrayEquals(aloneB.tokenIds(), rb.tokenIds());
-        // the newcomer's 7 tiles and its prompt chunks were admitted between A's steps: A kept producing tokens
+        // the newcomer's tile (a layer per step) and its prompt (5-token chunks) were admitted between A's steps
         int firstB = log.indexOf(1);
         long aDuringAdmission = log.subList(0, firstB).stream().filter(x -> x == 0).count() - aTokensAtJoin.get();
         assertTrue(aDuringAdmission >= 7, "A made only " + aDuringAdmission + " tokens while B was admitted: " + log);
@@ -253,7 +253,7 @@ class ContinuousBatchingTest {
     void aFullQueueRefusesAtOnceAndAFailingListenerFailsOnlyItsRequest() throws Exception {
         try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
-                .withBatching(new BatchingOptions(1, 1, 256, 1)))) {
+                .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch running = new CountDownLatch(1);
             Generator.Listener blocking = new Generator.Listener() {
@@ -308,7 +308,7 @@ class ContinuousBatchingTest {
     void closingEndsRunningRequestsAsCancelledAndFailsWaitingOnes() throws Exception {
         InternVL closing = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
-                .withBatching(new BatchingOptions(1, 4, 256, 1)));
+                .withBatching(new BatchingOptions(1, 4, 256, 1, 6)));
         CountDownLatch running = new CountDownLatch(1);
         Recorder rec = new Recorder(0, Collections.synchronizedList(new ArrayList<>())) {
             @Override

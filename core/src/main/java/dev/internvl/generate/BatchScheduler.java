@@ -4,6 +4,7 @@ import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.model.KvCache;
 import dev.internvl.model.VisionEmbeddings;
+import dev.internvl.model.VisionEncoding;
 import dev.internvl.text.InternVLTokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,9 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * sampler and stop conditions), so a step runs every decoding sequence at once, however long each one is.
  *
  * <p>One worker thread owns the model. Between two decode steps it does one unit of admission work for the
- * oldest waiting request: a group of image tiles through the vision encoder, or a chunk of its prompt through
- * the decoder ({@link BatchingOptions}); running sequences therefore wait at most one such unit for their next
- * token. With nothing decoding, a request is encoded and prefilled in one go, exactly as alone. Requests beyond
+ * oldest waiting request: a group of image tiles through a few vision encoder layers, or a chunk of its prompt
+ * through the decoder ({@link BatchingOptions}); running sequences therefore wait at most one such unit for their
+ * next token. With nothing decoding, a request is encoded and prefilled in one go, exactly as alone. Requests beyond
  * {@code maxBatch} wait in a bounded FIFO queue; beyond {@code maxQueue} waiting ones, {@link #submit} refuses
  * at once. Listeners are called on the worker thread and must not block.
  */
@@ -107,6 +108,8 @@ public final class BatchScheduler implements AutoCloseable {
         int slot = -1;
         int tilesDone;
         final List<VisionEmbeddings> visionParts = new ArrayList<>();
+        VisionEncoding encoding; // tiles part-way through the vision encoder
+        int encodingTiles;
         VisionEmbeddings images;
         int prefilled;
         int imageRowsUsed;
@@ -141,6 +144,10 @@ public final class BatchScheduler implements AutoCloseable {
         }
 
         void releaseImages() {
+            if (encoding != null) {
+                encoding.close();
+                encoding = null;
+            }
             visionParts.forEach(VisionEmbeddings::close);
             visionParts.clear();
             if (images != null) {
@@ -365,14 +372,7 @@ public final class BatchScheduler implements AutoCloseable {
                 j.stage = j.tiles > 0 ? Stage.VISION : Stage.PREFILL;
             }
             if (j.stage == Stage.VISION) {
-                int n = decoding ? Math.min(settings.visionTilesPerStep(), j.tiles - j.tilesDone)
-                        : j.tiles - j.tilesDone;
-                int perTile = j.pixels.length / j.tiles;
-                float[] part = n == j.tiles ? j.pixels
-                        : Arrays.copyOfRange(j.pixels, j.tilesDone * perTile, (j.tilesDone + n) * perTile);
-                j.visionParts.add(model.encodeImages(part, n));
-                j.tilesDone += n;
-                if (j.tilesDone < j.tiles) {
+                if (!encodeImages(j, decoding)) {
                     return;
                 }
                 j.images = j.visionParts.size() == 1 ? j.visionParts.get(0) : model.concat(j.visionParts);
@@ -413,6 +413,35 @@ public final class BatchScheduler implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             fail(j, e);
         }
+    }
+
+    /**
+     * Vision work for {@code j}: with nothing decoding, all remaining tiles in one call (exactly as alone); else
+     * {@code visionTilesPerStep} tiles through {@code visionLayersPerStep} layers. Returns whether every tile is
+     * encoded.
+     */
+    private boolean encodeImages(Job j, boolean decoding) {
+        int perTile = j.pixels.length / j.tiles;
+        if (j.encoding == null) {
+            int n = decoding ? Math.min(settings.visionTilesPerStep(), j.tiles - j.tilesDone) : j.tiles - j.tilesDone;
+            float[] part = n == j.tiles ? j.pixels
+                    : Arrays.copyOfRange(j.pixels, j.tilesDone * perTile, (j.tilesDone + n) * perTile);
+            if (!decoding) {
+                j.visionParts.add(model.encodeImages(part, n));
+                j.tilesDone += n;
+                return j.tilesDone == j.tiles;
+            }
+            j.encoding = model.startEncoding(part, n);
+            j.encodingTiles = n;
+        }
+        j.encoding.advance(decoding ? settings.visionLayersPerStep() : Integer.MAX_VALUE);
+        if (j.encoding.done()) {
+            VisionEncoding e = j.encoding;
+            j.encoding = null;
+            j.visionParts.add(e.finish());
+            j.tilesDone += j.encodingTiles;
+        }
+        return j.tilesDone == j.tiles;
     }
 
     /** One token for every decoding sequence; the others sit the step out. */

@@ -74,6 +74,13 @@ public final class InternVLModel implements AutoCloseable {
         }
     }
 
+    /** Starts encoding tiles a few layers at a time (see {@link VisionEncoding}); nothing but the embedding runs yet. */
+    public VisionEncoding startEncoding(float[] pixelValues, int tiles) {
+        requireVision();
+        return new VisionEncoding(vision, projector, vision.embed(pixelValues, tiles, config().imageSize()),
+                tiles * config().numImageTokens());
+    }
+
     /** The embeddings of several encodings, in order, as one (the parts stay open). */
     public VisionEmbeddings concat(java.util.List<VisionEmbeddings> parts) {
         try (IValue list = kernels.call("list_of", parts.get(0).value())) {

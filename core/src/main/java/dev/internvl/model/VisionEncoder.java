@@ -80,17 +80,53 @@ public final class VisionEncoder implements AutoCloseable {
      * @return the selected hidden state without CLS, [tiles, (S/patch)^2, C], compute dtype; caller closes it
      */
     public IValue forward(float[] pixelValues, int tiles, int tileSize) {
+        try (PtNDArray pixels = pixels(pixelValues, tiles, tileSize)) {
+            return kernels.call("vision_forward", pixels, weights.value(), (long) layersToRun,
+                    (long) cfg.numHeads(), cfg.rmsNorm(), cfg.qkNormalization(), cfg.normEps(),
+                    (long) cfg.patchSize(), (long) posGrid, (long) dtype.torchCode());
+        }
+    }
+
+    /**
+     * The same as {@link #forward} in parts, for interleaving with other work: {@code embed}, then {@code layers}
+     * over consecutive ranges up to {@link #layersToRun()}, then {@code dropCls}. Each call returns a new tensor
+     * the caller closes.
+     *
+     * @return patch and position embeddings with CLS, [tiles, 1 + (S/patch)^2, C]
+     */
+    public IValue embed(float[] pixelValues, int tiles, int tileSize) {
+        try (PtNDArray pixels = pixels(pixelValues, tiles, tileSize)) {
+            return kernels.call("vision_embed", pixels, weights.value(), (long) cfg.patchSize(), (long) posGrid,
+                    (long) dtype.torchCode());
+        }
+    }
+
+    /** Runs layers {@code first..last-1} over a hidden state from {@link #embed} or an earlier range. */
+    public IValue layers(IValue hidden, int first, int last) {
+        if (first < 0 || first > last || last > layersToRun) {
+            throw new IllegalArgumentException("layers " + first + ".." + last + " outside 0.." + layersToRun);
+        }
+        return kernels.call("vision_layers", hidden, weights.value(), (long) first, (long) last,
+                (long) cfg.numHeads(), cfg.rmsNorm(), cfg.qkNormalization(), cfg.normEps());
+    }
+
+    /** The hidden state after the last layer without its CLS row: what {@link #forward} returns. */
+    public IValue dropCls(IValue hidden) {
+        return kernels.call("drop_cls", hidden);
+    }
+
+    /** Layers run per image: all, or up to the checkpoint's {@code select_layer}. */
+    public int layersToRun() {
+        return layersToRun;
+    }
+
+    private PtNDArray pixels(float[] pixelValues, int tiles, int tileSize) {
         long expected = (long) tiles * 3 * tileSize * tileSize;
         if (pixelValues.length != expected) {
             throw new IllegalArgumentException("pixel values hold " + pixelValues.length + " floats, expected "
                     + tiles + "x3x" + tileSize + "x" + tileSize);
         }
-        try (PtNDArray pixels = (PtNDArray) kernels.manager().create(pixelValues,
-                new Shape(tiles, 3, tileSize, tileSize))) {
-            return kernels.call("vision_forward", pixels, weights.value(), (long) layersToRun,
-                    (long) cfg.numHeads(), cfg.rmsNorm(), cfg.qkNormalization(), cfg.normEps(),
-                    (long) cfg.patchSize(), (long) posGrid, (long) dtype.torchCode());
-        }
+        return (PtNDArray) kernels.manager().create(pixelValues, new Shape(tiles, 3, tileSize, tileSize));
     }
 
     public VisionConfig config() {

@@ -4,6 +4,13 @@
 # (absent biases / qk-norm weights are empty tensors).
 def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads: int, rms_norm: bool,
                    qk_norm: bool, eps: float, patch: int, pos_grid: int, dtype: int) -> Tensor:
+    x = self.vision_embed(pixels, w, patch, pos_grid, dtype)                  # [N,T,C]
+    x = self.vision_layers(x, w, 0, n_layers, n_heads, rms_norm, qk_norm, eps)
+    return torch.slice(x, 1, 1)                                                # [N,g*g,C] without CLS
+
+# The same in parts, so that a server can interleave a few layers at a time with other work:
+# vision_embed, then vision_layers over consecutive ranges, then drop the CLS row.
+def vision_embed(self, pixels: Tensor, w: List[Tensor], patch: int, pos_grid: int, dtype: int) -> Tensor:
     x = torch.to(pixels, w[0].device, dtype)                                   # [N,3,S,S]
     x = torch.conv2d(x, w[0], w[1], [patch, patch])                            # [N,C,g,g]
     n = x.size(0)
@@ -19,8 +26,11 @@ def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads
         grid = torch.permute(torch.reshape(grid, [1, c, gh * gw]), [0, 2, 1])
         pos = torch.cat([torch.slice(pos, 1, 0, 1), torch.to(grid, pos.dtype)], 1)
     cls = torch.expand(torch.to(w[2], dtype), [n, 1, c])                       # [N,1,C]
-    x = torch.cat([cls, x], 1) + torch.to(pos, dtype)                          # [N,T=1+g*g,C]
-    for i in range(n_layers):
+    return torch.cat([cls, x], 1) + torch.to(pos, dtype)                       # [N,T=1+g*g,C]
+
+def vision_layers(self, x: Tensor, w: List[Tensor], first: int, last: int, n_heads: int, rms_norm: bool,
+                  qk_norm: bool, eps: float) -> Tensor:
+    for i in range(first, last):                                               # layers first..last-1
         b = 4 + 16 * i
         h = self.vit_norm(x, w[b], w[b + 1], rms_norm, eps)
         h = self.vit_attention(h, w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 6], w[b + 7], n_heads, qk_norm, eps)
@@ -28,7 +38,10 @@ def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads
         h = self.vit_norm(x, w[b + 9], w[b + 10], rms_norm, eps)
         h = torch.gelu(self.linear(h, w[b + 11], w[b + 12]))                   # [N,T,I] exact erf GELU
         x = x + self.linear(h, w[b + 13], w[b + 14]) * w[b + 15]               # layer scale ls2
-    return torch.slice(x, 1, 1)                                                # [N,g*g,C] without CLS
+    return x
+
+def drop_cls(self, x: Tensor) -> Tensor:
+    return torch.slice(x, 1, 1)                                                # [N,g*g,C]
 
 def vit_norm(self, x: Tensor, weight: Tensor, bias: Tensor, rms_norm: bool, eps: float) -> Tensor:
     if rms_norm:

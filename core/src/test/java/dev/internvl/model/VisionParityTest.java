@@ -39,6 +39,20 @@ class VisionParityTest {
                 float dp = maxAbsDiff(model.toFloats(emb), floats("vision/" + variant + "__grace_1tile__projector_out.bin"));
                 assertTrue(dp <= 1e-4, variant + " projector output differs by " + dp);
             }
+            // the encoder run in parts, a layer at a time (as the batch scheduler does beside running decodes)
+            try (VisionEncoding parts = model.startEncoding(pixels, 1)) {
+                int steps = 0;
+                while (!parts.done()) {
+                    parts.advance(1);
+                    steps++;
+                }
+                assertEquals(model.vision().layersToRun(), steps);
+                try (VisionEmbeddings emb = parts.finish()) {
+                    float dp = maxAbsDiff(model.toFloats(emb),
+                            floats("vision/" + variant + "__grace_1tile__projector_out.bin"));
+                    assertTrue(dp <= 1e-4, variant + " projector output of the layer-stepped encoder differs by " + dp);
+                }
+            }
         }
     }
 }

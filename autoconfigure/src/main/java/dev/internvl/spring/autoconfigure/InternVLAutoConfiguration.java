@@ -150,9 +150,11 @@ public class InternVLAutoConfiguration {
         checkBatching(prefix + "prefill-chunk", b.getPrefillChunk(), 1, Integer.MAX_VALUE, "prompt tokens per chunk");
         checkBatching(prefix + "vision-tiles-per-step", b.getVisionTilesPerStep(), 1, Integer.MAX_VALUE,
                 "image tiles per step");
+        checkBatching(prefix + "vision-layers-per-step", b.getVisionLayersPerStep(), 1, Integer.MAX_VALUE,
+                "vision layers per step");
         try {
             return new BatchingOptions(b.getMaxBatchSize(), b.getMaxQueue(), b.getPrefillChunk(),
-                    b.getVisionTilesPerStep());
+                    b.getVisionTilesPerStep(), b.getVisionLayersPerStep());
         } catch (IllegalArgumentException e) { // a rule of the engine's that the checks above do not know
             throw new InternVLConfigurationException(group, group + ": " + e.getMessage(), e);
         }

@@ -221,6 +221,14 @@ public class InternVLProperties {
          */
         private int visionTilesPerStep = 1;
 
+        /**
+         * Vision encoder layers those tiles go through per step while other requests are decoding (1 or more; a
+         * tile of InternViT-300M costs about 2 s for its 24 layers on two CPU cores, so 6 layers keep running
+         * requests waiting about half a second). A request that arrives with nothing else decoding is encoded in one
+         * piece.
+         */
+        private int visionLayersPerStep = 6;
+
         public int getMaxBatchSize() {
             return maxBatchSize;
         }
@@ -251,6 +259,14 @@ public class InternVLProperties {
 
         public void setVisionTilesPerStep(int visionTilesPerStep) {
             this.visionTilesPerStep = visionTilesPerStep;
+        }
+
+        public int getVisionLayersPerStep() {
+            return visionLayersPerStep;
+        }
+
+        public void setVisionLayersPerStep(int visionLayersPerStep) {
+            this.visionLayersPerStep = visionLayersPerStep;
         }
     }
 }

@@ -170,9 +170,10 @@ class InternVLAutoConfigurationTest {
     void batchingPropertiesReachTheEngine() {
         withModel().withPropertyValues("spring.ai.internvl.batching.max-batch-size=1",
                 "spring.ai.internvl.batching.max-queue=1", "spring.ai.internvl.batching.prefill-chunk=16",
-                "spring.ai.internvl.batching.vision-tiles-per-step=2").run(context -> {
+                "spring.ai.internvl.batching.vision-tiles-per-step=2",
+                "spring.ai.internvl.batching.vision-layers-per-step=3").run(context -> {
                     assertThat(InternVLAutoConfiguration.engineOptions(context.getBean(InternVLProperties.class))
-                            .batching()).isEqualTo(new BatchingOptions(1, 1, 16, 2));
+                            .batching()).isEqualTo(new BatchingOptions(1, 1, 16, 2, 3));
                     InternVL engine = context.getBean(InternVL.class);
                     try (Busy busy = Busy.start(engine)) {
                         // one request decoding and one waiting fill a batch of 1 and a queue of 1
@@ -305,6 +306,9 @@ class InternVLAutoConfigurationTest {
                 .run(context -> assertFailure(context, "spring.ai.internvl.batching.prefill-chunk=0", "at least 1"));
         withModel().withPropertyValues("spring.ai.internvl.batching.vision-tiles-per-step=0")
                 .run(context -> assertFailure(context, "spring.ai.internvl.batching.vision-tiles-per-step=0",
+                        "at least 1"));
+        withModel().withPropertyValues("spring.ai.internvl.batching.vision-layers-per-step=0")
+                .run(context -> assertFailure(context, "spring.ai.internvl.batching.vision-layers-per-step=0",
                         "at least 1"));
         withModel().withPropertyValues("spring.ai.internvl.batching.max-queue=many")
                 .run(context -> assertFailure(context, "spring.ai.internvl.batching.max-queue", "many"));

@@ -65,6 +65,10 @@ final class BenchCommand implements Callable<Integer> {
             + "admission step beside running decodes.")
     int prefillChunk;
 
+    @Option(names = "--vision-layers", defaultValue = "6", description = "With --concurrent: vision layers one tile "
+            + "goes through per admission step beside running decodes.")
+    int visionLayers;
+
     @Option(names = "--tiles", defaultValue = "1", description = "Image tiles in the prompt (0 for text only).")
     int tiles;
 
@@ -81,6 +85,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (batch < 1 || batch > 64) {
             throw new IllegalArgumentException("--batch must be 1..64");
+        }
+        if (prefillChunk < 1 || visionLayers < 1) {
+            throw new IllegalArgumentException("--prefill-chunk and --vision-layers must be at least 1");
         }
         if (concurrent < 0 || concurrent > 64 || (concurrent > 0 && batch > 1)) {
             throw new IllegalArgumentException("--concurrent must be 0..64 and cannot be combined with --batch");
@@ -167,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
         GenerationOptions greedy = GenerationOptions.builder().maxNewTokens(steps).build();
         long[][] times = new long[concurrent][steps];
         int[] count = new int[concurrent];
-        BatchingOptions settings = new BatchingOptions(concurrent, concurrent, prefillChunk, 1);
+        BatchingOptions settings = new BatchingOptions(concurrent, concurrent, prefillChunk, 1, visionLayers);
         try (BatchScheduler scheduler = new BatchScheduler(m, null, IMG_CONTEXT, 0, Set.of(), settings)) {
             List<BatchScheduler.Submission> submitted = new ArrayList<>();
             long start = System.nanoTime();

@@ -53,7 +53,7 @@ class BusyEngineTest {
     @BeforeAll
     static void load() {
         engine = InternVL.load(TinyModel.write(dir.resolve(Fixture.MODEL)), EngineOptions.defaults()
-                .withBatching(new BatchingOptions(1, 0, 256, 1)));
+                .withBatching(new BatchingOptions(1, 0, 256, 1, 6)));
         ApiSettings settings = ApiSettings.builder().build();
         VisionService vision = VisionService.of(engine, VisionTaskOptions.defaults()
                 .withGeneration(GenerationOptions.builder().maxNewTokens(Fixture.MAX_TOKENS).build()));
