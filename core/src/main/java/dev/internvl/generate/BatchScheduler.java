@@ -6,6 +6,7 @@ import dev.internvl.model.KvCache;
 import dev.internvl.model.VisionEmbeddings;
 import dev.internvl.model.VisionEncoding;
 import dev.internvl.text.InternVLTokenizer;
+import dev.internvl.torch.TorchThreads;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,6 +173,7 @@ public final class BatchScheduler implements AutoCloseable {
     private int occupied;                                       // slots in use, guarded by lock
     private boolean closed;                                     // guarded by lock
     private final Thread worker;
+    private final int torchThreads;
 
     // worker-owned
     private final Job[] slots;
@@ -195,6 +197,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.settings = settings;
         this.context = decoder.config().contextLength();
         this.slots = new Job[settings.maxBatch()];
+        this.torchThreads = TorchThreads.current(); // the worker computes with as many threads as the loader did
         this.worker = new Thread(this::work, "internvl-batch");
         worker.setDaemon(true);
         worker.start();
@@ -289,6 +292,7 @@ public final class BatchScheduler implements AutoCloseable {
     // ---- the worker ----------------------------------------------------------------------------------------------
 
     private void work() {
+        TorchThreads.use(torchThreads);
         try {
             while (true) {
                 lock.lock();

@@ -217,6 +217,7 @@ public final class Decoder implements AutoCloseable {
             throw new IllegalArgumentException("the prompt has " + imageSlots + " <IMG_CONTEXT> positions but "
                     + imageRows + " image embeddings were given");
         }
+        long sameStart = java.util.Arrays.stream(start).allMatch(x -> x == start[0]) ? start[0] : -1;
         int half = cfg.headDim() / 2;
         float[] invFreq = new float[b * half];
         float[] ropeScale = new float[b];
@@ -230,7 +231,7 @@ public final class Decoder implements AutoCloseable {
                 PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq, new Shape(b, half));
                 PtNDArray scaleNd = (PtNDArray) kernels.manager().create(ropeScale);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
-                        imageTokenId, startNd, padNd, (long) firstRow, (long) total, cache.tensors(),
+                        imageTokenId, startNd, sameStart, padNd, (long) firstRow, (long) total, cache.tensors(),
                         weights.value(), scales, (long) quantization.groupSize(), (long) cfg.numLayers(),
                         (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(), cfg.rmsNormEps(),
                         freqNd, scaleNd);
