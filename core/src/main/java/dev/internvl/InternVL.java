@@ -27,7 +27,8 @@ import java.util.Set;
 /**
  * An InternVL chat model loaded in-process: the engine's entry point. A request travels
  * images → {@link ImagePreprocessor} (Pillow-exact tiles) → prompt ({@link ChatPromptBuilder}, the reference
- * chat() rules) → {@link InternVLTokenizer} → vision encoder and projector → {@link Generator} over the decoder.
+ * chat() rules) → {@link InternVLTokenizer} → {@link BatchScheduler} (vision encoder and projector, then the
+ * decoder, one row of the running batch per request).
  *
  * <p>Thread-safe: preprocessing and tokenization run on the caller's thread; model work runs on the
  * {@link BatchScheduler}'s worker, which decodes concurrent requests together (continuous batching: each request
@@ -145,7 +146,7 @@ public final class InternVL implements AutoCloseable {
     /**
      * The reference batch_chat(): independent questions, each with at most one image and no history, decoded
      * together. Each question joins the running batch as its own sequence (no left padding), so it gets the answer
-     * it gets alone.
+     * it gets alone. More questions than the engine takes at once are submitted as earlier ones finish.
      */
     public List<ChatResponse> batchChat(List<ChatRequest> requests, GenerationOptions options) {
         requireOpen();
@@ -165,9 +166,22 @@ public final class InternVL implements AutoCloseable {
         }
         GenerationOptions o = options != null ? options : defaults;
         List<BatchScheduler.Submission> submitted = new ArrayList<>();
+        Generator.Result[] results = new Generator.Result[ids.size()];
+        int waited = 0; // results[0..waited) are in
         try {
             for (int i = 0; i < ids.size(); i++) {
-                submitted.add(submit(ids.get(i), images.get(i), o, Generator.SILENT));
+                while (true) {
+                    try {
+                        submitted.add(submit(ids.get(i), images.get(i), o, Generator.SILENT));
+                        break;
+                    } catch (java.util.concurrent.RejectedExecutionException busy) {
+                        if (waited == submitted.size()) {
+                            throw busy; // none of ours is in the way: the engine is busy with others
+                        }
+                        results[waited] = submitted.get(waited).await(); // room frees as ours finish
+                        waited++;
+                    }
+                }
             }
         } catch (RuntimeException e) {
             submitted.forEach(BatchScheduler.Submission::cancel);
@@ -175,7 +189,7 @@ public final class InternVL implements AutoCloseable {
         }
         List<ChatResponse> out = new ArrayList<>();
         for (int i = 0; i < submitted.size(); i++) {
-            Generator.Result r = submitted.get(i).await();
+            Generator.Result r = i < waited ? results[i] : submitted.get(i).await();
             out.add(new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.tokenIds(), List.of(built.get(i).answered(r.text()))));
         }

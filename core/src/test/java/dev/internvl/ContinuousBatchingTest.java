@@ -305,6 +305,21 @@ class ContinuousBatchingTest {
     }
 
     @Test
+    void batchChatOfMoreQuestionsThanTheEngineTakesAtOnceWaitsForRoom() {
+        List<ChatRequest> questions = List.of(ChatRequest.of("One"), ChatRequest.of("Two"), ChatRequest.of("Three"),
+                ChatRequest.of("Four"), ChatRequest.of("Five"));
+        try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
+            List<ChatResponse> answers = small.batchChat(questions, greedy(6)); // 2 at a time fit
+            for (int i = 0; i < questions.size(); i++) {
+                ChatRequest alone = ChatRequest.builder(questions.get(i).question()).generation(greedy(6)).build();
+                assertArrayEquals(engine.chat(alone).tokenIds(), answers.get(i).tokenIds(), "question " + i);
+            }
+        }
+    }
+
+    @Test
     void closingEndsRunningRequestsAsCancelledAndFailsWaitingOnes() throws Exception {
         InternVL closing = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))

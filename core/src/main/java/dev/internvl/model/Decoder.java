@@ -226,12 +226,11 @@ public final class Decoder implements AutoCloseable {
             ropeScale[r] = (float) cfg.ropeScaling().attentionFactor(); // longrope's cos/sin multiplier, else 1
         }
         try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
-                PtNDArray startNd = (PtNDArray) kernels.manager().create(start);
                 PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
                 PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq, new Shape(b, half));
                 PtNDArray scaleNd = (PtNDArray) kernels.manager().create(ropeScale);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
-                        imageTokenId, startNd, sameStart, padNd, (long) firstRow, (long) total, cache.tensors(),
+                        imageTokenId, start, sameStart, padNd, (long) firstRow, (long) total, cache.tensors(),
                         weights.value(), scales, (long) quantization.groupSize(), (long) cfg.numLayers(),
                         (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(), cfg.rmsNormEps(),
                         freqNd, scaleNd);

@@ -31,14 +31,14 @@ def grown(self, old: Tensor, batch: int, max_len: int) -> Tensor:
     torch.copy_(torch.narrow(torch.narrow(new, 0, 0, old.size(0)), 2, 0, old.size(2)), old)
     return new
 
-def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, start: Tensor, same_start: int,
+def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, starts: List[int], same_start: int,
                     pad: Tensor, first_row: int, total: int, cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int,
                     n_layers: int, n_heads: int, n_kv: int, head_dim: int, eps: float, inv_freq: Tensor,
                     rope_scale: Tensor) -> Tensor:
     # ids [B,T] continue cache slots first_row..first_row+B-1; image_embeds [M,D] replace, in order, the M positions
-    # where ids == image_token; start [B] = positions each slot already holds (row b writes start[b]..start[b]+T-1),
+    # where ids == image_token; starts [B] = positions each slot already holds (row b writes starts[b]..+T-1),
     # same_start = that position when all rows share it (a prompt, a static batch), else -1 (continuous batching);
-    # total = max(start)+T, the key length attended over; pad [B] = left padding of each row (hidden slots; rotary
+    # total = max(starts)+T, the key length attended over; pad [B] = left padding of each row (hidden slots; rotary
     # positions count from it); inv_freq [B,hd/2] and rope_scale [B] = each row's rotary frequencies and cos/sin
     # multiplier. Returns fp32 logits of the last position, [B,V].
     dev = w[0].device                                                          # the embedding's device
@@ -53,7 +53,7 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, s
         where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
         flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, dev, x.dtype))
         x = torch.reshape(flat, [bsz, t, d])
-    start = torch.reshape(torch.to(start, dev, 4), [bsz, 1])
+    start = torch.reshape(torch.tensor(starts, dtype=4, device=dev), [bsz, 1])
     pad = torch.reshape(torch.to(pad, dev, 4), [bsz, 1])
     qpos = start + torch.reshape(torch.arange(0, t, dtype=4, device=dev), [1, t])  # [B,T] absolute slots
     kpos = torch.reshape(torch.arange(0, total, dtype=4, device=dev), [1, 1, total])
@@ -66,21 +66,16 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, s
     g = n_heads // n_kv
     mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
     mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
-    # where this call's keys and values go in a layer's cache viewed as [S*KV*capacity, hd]: row (b, h, t)
-    rows = torch.reshape(torch.arange(first_row, first_row + bsz, dtype=4, device=dev), [bsz, 1, 1])
-    heads = torch.reshape(torch.arange(0, n_kv, dtype=4, device=dev), [1, n_kv, 1])
-    slots = torch.reshape((rows * n_kv + heads) * cache[0].size(2) + torch.reshape(qpos, [bsz, 1, t]), [-1])
     rope = self.rope_tables(qpos - pad, inv_freq, rope_scale, x.dtype)         # cos, sin [B,1,T,hd]
     for i in range(n_layers):
         b = 3 + 7 * i
-        if x.device != w[b].device:  # a device-map boundary: the hidden state, mask, slots and rotary tables follow
+        if x.device != w[b].device:  # a device-map boundary: the hidden state, mask and rotary tables follow
             x = torch.to(x, w[b].device)
             mask = torch.to(mask, w[b].device)
-            slots = torch.to(slots, w[b].device)
             rope = [torch.to(rope[0], w[b].device), torch.to(rope[1], w[b].device)]
         h = self.rms(x, w[b], eps)
         x = x + self.self_attention(h, w[b + 1], s[b + 1], w[b + 2], w[b + 3], s[b + 3], group, rope[0], rope[1],
-                                    mask, cache[2 * i], cache[2 * i + 1], same_start, slots, first_row, total,
+                                    mask, cache[2 * i], cache[2 * i + 1], same_start, starts, first_row, total,
                                     n_heads, n_kv, head_dim)
         h = self.rms(x, w[b + 4], eps)
         x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
@@ -90,7 +85,7 @@ def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, s
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
                    group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor,
-                   same_start: int, slots: Tensor, first_row: int, total: int, n_heads: int, n_kv: int,
+                   same_start: int, starts: List[int], first_row: int, total: int, n_heads: int, n_kv: int,
                    hd: int) -> Tensor:
     bsz = x.size(0)
     t = x.size(1)
@@ -106,8 +101,9 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor,
         torch.copy_(torch.narrow(torch.narrow(cache_k, 0, first_row, bsz), 2, same_start, t), k)
         torch.copy_(torch.narrow(torch.narrow(cache_v, 0, first_row, bsz), 2, same_start, t), v)
     else:  # each row at its own position
-        torch.index_copy_(torch.reshape(cache_k, [-1, hd]), 0, slots, torch.reshape(k, [-1, hd]))
-        torch.index_copy_(torch.reshape(cache_v, [-1, hd]), 0, slots, torch.reshape(v, [-1, hd]))
+        for r in range(bsz):
+            torch.copy_(torch.narrow(torch.select(cache_k, 0, first_row + r), 1, starts[r], t), torch.select(k, 0, r))
+            torch.copy_(torch.narrow(torch.select(cache_v, 0, first_row + r), 1, starts[r], t), torch.select(v, 0, r))
     keys = torch.narrow(torch.narrow(cache_k, 0, first_row, bsz), 2, 0, total)  # [B,KV,L,hd]
     values = torch.narrow(torch.narrow(cache_v, 0, first_row, bsz), 2, 0, total)
     qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd] grouped queries
