@@ -12,6 +12,7 @@ import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.testing.EngineHold;
 import dev.internvl.testing.TinyModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -254,27 +255,7 @@ class ContinuousBatchingTest {
         try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch running = new CountDownLatch(1);
-            Generator.Listener blocking = new Generator.Listener() {
-                @Override
-                public void onText(int row, String delta) {
-                }
-
-                @Override
-                public void onToken(int row, long tokenId) {
-                    running.countDown();
-                }
-
-                @Override
-                public boolean cancelled() {
-                    return release.getCount() == 0;
-                }
-            };
-            ChatRequest longOne = ChatRequest.builder("Long").generation(greedy(2000)).build();
-            CompletableFuture<ChatResponse> first = CompletableFuture.supplyAsync(() -> small.chat(longOne, blocking),
-                    runnable -> new Thread(runnable).start());
-            assertTrue(running.await(1, TimeUnit.MINUTES));
+            EngineHold first = EngineHold.start(small);
             Generator.Listener throwing = new Generator.Listener() {
                 @Override
                 public void onText(int row, String delta) {
@@ -295,8 +276,8 @@ class ContinuousBatchingTest {
                     () -> small.chat(ChatRequest.builder("One too many").build()));
             assertTrue(full.getMessage().contains("busy"), full.getMessage());
 
-            release.countDown();
-            assertEquals(FinishReason.CANCELLED, first.get(1, TimeUnit.MINUTES).finishReason());
+            first.close();
+            assertEquals(FinishReason.CANCELLED, first.result().get().finishReason());
             ExecutionException broke = assertThrows(ExecutionException.class, () -> second.get(1, TimeUnit.MINUTES));
             assertEquals("listener broke", broke.getCause().getMessage());
             // the engine still serves
@@ -324,25 +305,14 @@ class ContinuousBatchingTest {
         InternVL closing = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withBatching(new BatchingOptions(1, 4, 256, 1, 6)));
-        CountDownLatch running = new CountDownLatch(1);
-        Recorder rec = new Recorder(0, Collections.synchronizedList(new ArrayList<>())) {
-            @Override
-            public void onToken(int row, long tokenId) {
-                super.onToken(row, tokenId);
-                running.countDown();
-            }
-        };
-        CompletableFuture<ChatResponse> first = CompletableFuture.supplyAsync(
-                () -> closing.chat(ChatRequest.builder("Long").generation(greedy(5000)).build(), rec),
-                runnable -> new Thread(runnable).start());
-        assertTrue(running.await(1, TimeUnit.MINUTES));
+        EngineHold first = EngineHold.start(closing);
         CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(
                 () -> closing.chat(ChatRequest.builder("Waiting").build()), runnable -> new Thread(runnable).start());
         while (closing.load().waiting() == 0) {
             Thread.sleep(5);
         }
         closing.close();
-        assertEquals(FinishReason.CANCELLED, first.get(1, TimeUnit.MINUTES).finishReason());
+        assertEquals(FinishReason.CANCELLED, first.result().get(1, TimeUnit.MINUTES).finishReason());
         ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(1, TimeUnit.MINUTES));
         assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
         assertThrows(IllegalStateException.class, () -> closing.chat(ChatRequest.builder("late").build()));

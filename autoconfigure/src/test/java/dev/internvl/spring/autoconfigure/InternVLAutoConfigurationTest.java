@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.testing.EngineHold;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +9,6 @@ import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import io.micrometer.observation.Observation;
@@ -18,10 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,49 +186,23 @@ class InternVLAutoConfigurationTest {
     }
 
     /** One long request decoding (until closed) and one short one waiting behind it. */
-    record Busy(AtomicBoolean release, CompletableFuture<?> running, CompletableFuture<?> waiting)
-            implements AutoCloseable {
+    record Busy(EngineHold hold, CompletableFuture<?> waiting) implements AutoCloseable {
 
         static Busy start(InternVL engine) throws InterruptedException {
-            AtomicBoolean release = new AtomicBoolean();
-            CountDownLatch decoding = new CountDownLatch(1);
-            Generator.Listener holder = new Generator.Listener() {
-                @Override
-                public void onText(int row, String delta) {
-                }
-
-                @Override
-                public void onToken(int row, long tokenId) {
-                    decoding.countDown();
-                }
-
-                @Override
-                public boolean cancelled() {
-                    return release.get();
-                }
-            };
-            CompletableFuture<?> running = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest
-                    .builder("Long").generation(GenerationOptions.builder().maxNewTokens(5000).build()).build(),
-                    holder), Busy::thread);
-            assertThat(decoding.await(1, TimeUnit.MINUTES)).isTrue();
+            EngineHold hold = EngineHold.start(engine);
             CompletableFuture<?> waiting = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest
                     .builder("Short").generation(GenerationOptions.builder().maxNewTokens(2).build()).build()),
-                    Busy::thread);
+                    r -> new Thread(r, "busy-engine-test").start());
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
             while (engine.load().waiting() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            return new Busy(release, running, waiting);
-        }
-
-        static void thread(Runnable r) {
-            new Thread(r, "busy-engine-test").start();
+            return new Busy(hold, waiting);
         }
 
         @Override
         public void close() throws Exception {
-            release.set(true);
-            running.get(1, TimeUnit.MINUTES);
+            hold.close();
             waiting.get(1, TimeUnit.MINUTES);
         }
     }

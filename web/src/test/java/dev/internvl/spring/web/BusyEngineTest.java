@@ -7,22 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import com.google.gson.JsonObject;
-import dev.internvl.ChatRequest;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
+import dev.internvl.testing.EngineHold;
 import dev.internvl.testing.TinyModel;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,8 +42,7 @@ class BusyEngineTest {
     static MockMvc mvc;
 
     /** Set to end the request that keeps the engine busy. */
-    final AtomicBoolean release = new AtomicBoolean();
-    CompletableFuture<?> holder;
+    EngineHold hold;
 
     @BeforeAll
     static void load() {
@@ -71,36 +65,16 @@ class BusyEngineTest {
         engine.close();
     }
 
-    /** A long generation that holds the only place in the batch until {@link #release} is set. */
+    /** A long generation holds the only place in the batch during each test. */
     @BeforeEach
     void occupyTheEngine() throws InterruptedException {
-        CountDownLatch decoding = new CountDownLatch(1);
-        Generator.Listener listener = new Generator.Listener() {
-            @Override
-            public void onText(int row, String delta) {
-            }
-
-            @Override
-            public void onToken(int row, long tokenId) {
-                decoding.countDown();
-            }
-
-            @Override
-            public boolean cancelled() {
-                return release.get();
-            }
-        };
-        holder = CompletableFuture.supplyAsync(() -> engine.chat(ChatRequest.builder("Keep going")
-                .generation(GenerationOptions.builder().maxNewTokens(5000).build()).build(), listener),
-                r -> new Thread(r, "busy-engine-holder").start());
-        assertThat(decoding.await(1, TimeUnit.MINUTES)).isTrue();
+        hold = EngineHold.start(engine);
         assertThat(engine.load().running()).isEqualTo(1);
     }
 
     @AfterEach
     void freeTheEngine() throws Exception {
-        release.set(true);
-        holder.get(1, TimeUnit.MINUTES);
+        hold.close();
     }
 
     MvcResult postJson(String path, String body) throws Exception {
