@@ -99,7 +99,7 @@ public final class BatchScheduler implements AutoCloseable {
     /** A request and its progress; touched only by the worker once admitted. */
     private static final class Job {
         final long[] prompt;
-        final float[] pixels;
+        float[] pixels; // dropped once encoded
         final int tiles;
         final Generator.Listener listener;
         final Submission submission;
@@ -379,6 +379,7 @@ public final class BatchScheduler implements AutoCloseable {
                 if (!encodeImages(j, decoding)) {
                     return;
                 }
+                j.pixels = null;
                 j.images = j.visionParts.size() == 1 ? j.visionParts.get(0) : model.concat(j.visionParts);
                 if (j.visionParts.size() > 1) {
                     j.visionParts.forEach(VisionEmbeddings::close);
