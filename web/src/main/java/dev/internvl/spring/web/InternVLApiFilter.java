@@ -37,9 +37,8 @@ import org.springframework.web.util.UriUtils;
 
 /**
  * What every InternVL endpoint request passes first: CORS when {@link ApiSettings#allowedOrigins()} are set, then the
- * bearer token (when an API key is set, compared in
- * constant time), then the body size limit, enforced whether the body declares its length or not (chunked), and
- * for multipart bodies too: the body is read into memory up to the limit, and multipart form data is parsed here,
+ * bearer token (when an API key is set, compared in constant time), then the body size limit, enforced whether the
+ * body declares its length or not (chunked), and for multipart bodies too: the body is read into memory up to the limit, and multipart form data is parsed here,
  * from those bytes, instead of by the servlet container. Failures are answered with the endpoints' JSON errors
  * (401, 413, 400 for malformed multipart).
  *
