@@ -38,9 +38,9 @@ import org.springframework.web.util.UriUtils;
 /**
  * What every InternVL endpoint request passes first: CORS when {@link ApiSettings#allowedOrigins()} are set, then the
  * bearer token (when an API key is set, compared in constant time), then the body size limit, enforced whether the
- * body declares its length or not (chunked), and for multipart bodies too: the body is read into memory up to the limit, and multipart form data is parsed here,
- * from those bytes, instead of by the servlet container. Failures are answered with the endpoints' JSON errors
- * (401, 413, 400 for malformed multipart).
+ * body declares its length or not (chunked), and for multipart bodies too: the body is read into memory up to the
+ * limit, and multipart form data is parsed here, from those bytes, instead of by the servlet container. Failures are
+ * answered with the endpoints' JSON errors (401, 413, 400 for malformed multipart, 403 for a refused preflight).
  *
  * <p>CORS is Spring's {@link DefaultCorsProcessor} on a {@link CorsConfiguration} of the allowed origins, methods
  * GET, POST and OPTIONS, any request header, no credentials (the API key is a header, not a cookie). A preflight
