@@ -28,7 +28,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 /**
  * The InternVL HTTP endpoints in a Spring MVC application that has the internvl-spring-web module: OpenAI-compatible
  * {@code /v1/chat/completions} and {@code /v1/models} on the InternVL chat model, {@code /v1/grounding} and
- * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (API key, body size). Turned off with
+ * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (CORS, API key, body size). Turned off with
  * {@code spring.ai.internvl.web.enabled=false}, one endpoint with {@code spring.ai.internvl.web.<endpoint>.enabled}.
  * An application's own {@link VisionService} or {@link ApiSettings} bean replaces the default one.
  */
@@ -54,6 +54,13 @@ public class InternVLWebAutoConfiguration {
             throw new InternVLConfigurationException(PREFIX + "remote-images.timeout", PREFIX
                     + "remote-images.timeout=" + p.getRemoteImages().getTimeout() + " must be positive");
         }
+        try {
+            ApiSettings.origins(p.getCors().getAllowedOrigins());
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(PREFIX + "cors.allowed-origins", PREFIX
+                    + "cors.allowed-origins=" + String.join(",", p.getCors().getAllowedOrigins()) + ": "
+                    + e.getMessage(), e);
+        }
         return ApiSettings.builder()
                 .apiKey(p.getApiKey())
                 .maxRequestBytes(p.getMaxRequestSize().toBytes())
@@ -63,6 +70,7 @@ public class InternVLWebAutoConfiguration {
                 .allowedImageHosts(p.getRemoteImages().getAllowedHosts())
                 .imageFetchTimeout(p.getRemoteImages().getTimeout())
                 .maxImageFetchBytes(p.getRemoteImages().getMaxSize().toBytes())
+                .allowedOrigins(p.getCors().getAllowedOrigins())
                 .build();
     }
 
@@ -125,7 +133,7 @@ public class InternVLWebAutoConfiguration {
         return name != null ? name.toString() : "internvl";
     }
 
-    /** The API key and body limit for every endpoint path, under the DispatcherServlet's path. */
+    /** CORS, the API key and the body limit for every endpoint path, under the DispatcherServlet's path. */
     @Bean
     @ConditionalOnMissingBean(name = "internVLApiFilter")
     public FilterRegistrationBean<InternVLApiFilter> internVLApiFilter(ApiSettings settings,

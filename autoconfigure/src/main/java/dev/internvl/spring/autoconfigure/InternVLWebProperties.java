@@ -61,6 +61,8 @@ public class InternVLWebProperties {
 
     private final RemoteImages remoteImages = new RemoteImages();
 
+    private final Cors cors = new Cors();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -131,6 +133,10 @@ public class InternVLWebProperties {
 
     public RemoteImages getRemoteImages() {
         return remoteImages;
+    }
+
+    public Cors getCors() {
+        return cors;
     }
 
     /** POST /v1/chat/completions and GET /v1/models. */
@@ -225,6 +231,25 @@ public class InternVLWebProperties {
 
         public void setMaxSize(DataSize maxSize) {
             this.maxSize = maxSize;
+        }
+    }
+
+    /** Calls from browser pages of other origins (CORS). */
+    public static class Cors {
+
+        /**
+         * Origins whose browser pages may call the endpoints ('https://app.example.com', scheme://host[:port]), or '*'
+         * alone for any. Their preflight requests are answered without the API key, and every response to them
+         * carries CORS headers. Empty: no CORS headers, same-origin pages only.
+         */
+        private List<String> allowedOrigins = new ArrayList<>();
+
+        public List<String> getAllowedOrigins() {
+            return allowedOrigins;
+        }
+
+        public void setAllowedOrigins(List<String> allowedOrigins) {
+            this.allowedOrigins = allowedOrigins;
         }
     }
 }

@@ -30,6 +30,9 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 
 /** Which endpoints appear in which applications, for which properties, with which settings. */
 class InternVLWebAutoConfigurationTest {
@@ -87,6 +90,48 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.maxRequestBytes()).isEqualTo(20L * 1024 * 1024);
             assertThat(s.maxImages()).isEqualTo(4);
             assertThat(s.allowedImageHosts()).isEmpty();
+            assertThat(s.allowedOrigins()).isEmpty();
+        });
+    }
+
+    /** An OPTIONS preflight from {@code origin} through the registered filter, without an API key. */
+    static MockHttpServletResponse preflight(AssertableWebApplicationContext context, String origin)
+            throws Exception {
+        @SuppressWarnings("unchecked")
+        FilterRegistrationBean<InternVLApiFilter> r = context.getBean("internVLApiFilter",
+                FilterRegistrationBean.class);
+        MockHttpServletRequest request = new MockHttpServletRequest("OPTIONS", "/v1/chat/completions");
+        request.addHeader("Origin", origin);
+        request.addHeader("Access-Control-Request-Method", "POST");
+        request.addHeader("Access-Control-Request-Headers", "Authorization, Content-Type");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        r.getFilter().doFilter(request, response, new MockFilterChain());
+        return response;
+    }
+
+    @Test
+    void allowedOriginsTurnCorsOnInTheFilter() {
+        web.withPropertyValues("spring.ai.internvl.web.api-key=k3y",
+                "spring.ai.internvl.web.cors.allowed-origins=https://app.example.com, http://localhost:5173")
+                .run(context -> {
+                    assertThat(context.getBean(ApiSettings.class).allowedOrigins())
+                            .containsExactly("https://app.example.com", "http://localhost:5173");
+                    MockHttpServletResponse ok = preflight(context, "https://app.example.com");
+                    assertThat(ok.getStatus()).isEqualTo(204);
+                    assertThat(ok.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+                    assertThat(ok.getHeader("Access-Control-Allow-Methods")).isEqualTo("GET,POST,OPTIONS");
+                    assertThat(ok.getHeader("Access-Control-Allow-Headers")).containsIgnoringCase("authorization")
+                            .containsIgnoringCase("content-type");
+                    assertThat(ok.getHeader("Access-Control-Max-Age")).isNotNull();
+                    MockHttpServletResponse refused = preflight(context, "https://evil.example.com");
+                    assertThat(refused.getStatus()).isEqualTo(403);
+                    assertThat(refused.getHeader("Access-Control-Allow-Origin")).isNull();
+                });
+        // off by default: the preflight is a request like any other, and the API key is missing
+        web.withPropertyValues("spring.ai.internvl.web.api-key=k3y").run(context -> {
+            MockHttpServletResponse r = preflight(context, "https://app.example.com");
+            assertThat(r.getStatus()).isEqualTo(401);
+            assertThat(r.getHeader("Access-Control-Allow-Origin")).isNull();
         });
     }
 
@@ -171,6 +216,14 @@ class InternVLWebAutoConfigurationTest {
         web.withPropertyValues("spring.ai.internvl.web.vision-max-tokens=-1").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.vision-max-tokens",
                         "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=https://app.example.com/index.html")
+                .run(context -> assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins",
+                        "'https://app.example.com/index.html' is not an origin (it has a path)"));
+        web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=app.example.com").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins", "(no scheme)"));
+        web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=*,https://app.example.com")
+                .run(context -> assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins",
+                        "cannot be combined"));
     }
 
     static void assertFailure(AssertableWebApplicationContext context, String property, String detail) {

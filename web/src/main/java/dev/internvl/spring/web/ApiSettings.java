@@ -1,5 +1,7 @@
 package dev.internvl.spring.web;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -18,9 +20,12 @@ import java.util.Objects;
  *                            subdomains); empty: only {@code data:} URLs and base64 are accepted
  * @param imageFetchTimeout   time limit of fetching one remote image, connection to last byte
  * @param maxImageFetchBytes  largest remote image
+ * @param allowedOrigins      origins ({@code https://app.example.com}) whose browser pages may call the endpoints
+ *                            (CORS), or {@code *} alone for any; empty: same-origin only, no CORS headers
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
-        List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes) {
+        List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
+        List<String> allowedOrigins) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -44,6 +49,60 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         }
         allowedImageHosts = allowedImageHosts == null ? List.of() : allowedImageHosts.stream()
                 .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+        allowedOrigins = origins(allowedOrigins);
+    }
+
+    /**
+     * {@code origins} stripped, without empty entries and trailing slashes, each checked to be an origin
+     * ({@code scheme://host[:port]}, no path, query or user info) or {@code *} alone.
+     *
+     * @throws IllegalArgumentException naming the first entry that is not, and why
+     */
+    public static List<String> origins(List<String> origins) {
+        if (origins == null) {
+            return List.of();
+        }
+        List<String> out = origins.stream().map(o -> o == null ? "" : o.strip()).filter(o -> !o.isEmpty())
+                .map(o -> o.endsWith("/") ? o.substring(0, o.length() - 1) : o).toList();
+        if (out.contains("*")) {
+            if (out.size() > 1) {
+                throw new IllegalArgumentException("'*' allows every origin and cannot be combined with others");
+            }
+            return out;
+        }
+        for (String o : out) {
+            String problem = originProblem(o);
+            if (problem != null) {
+                throw new IllegalArgumentException("'" + o + "' is not an origin (" + problem
+                        + "); write scheme://host[:port], e.g. https://app.example.com, or * alone");
+            }
+        }
+        return out;
+    }
+
+    private static String originProblem(String origin) {
+        URI uri;
+        try {
+            uri = new URI(origin);
+        } catch (URISyntaxException e) {
+            return "malformed: " + e.getReason();
+        }
+        if (uri.getScheme() == null) {
+            return "no scheme";
+        }
+        if (uri.isOpaque() || uri.getHost() == null) {
+            return "no host";
+        }
+        if (uri.getRawUserInfo() != null) {
+            return "it has user info";
+        }
+        if (uri.getRawPath() != null && !uri.getRawPath().isEmpty()) {
+            return "it has a path";
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            return "it has a query or fragment";
+        }
+        return null;
     }
 
     private static void positive(String name, long v) {
@@ -52,7 +111,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         }
     }
 
-    /** No API key, 20 MiB bodies, 4 images, 8 phrases, 64 megapixels, no remote images. */
+    /** No API key, 20 MiB bodies, 4 images, 8 phrases, 64 megapixels, no remote images, no CORS. */
     public static ApiSettings defaults() {
         return builder().build();
     }
@@ -64,7 +123,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
     public Builder toBuilder() {
         return new Builder().apiKey(apiKey).maxRequestBytes(maxRequestBytes).maxImages(maxImages)
                 .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
-                .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes);
+                .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
+                .allowedOrigins(allowedOrigins);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -90,7 +150,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         return "ApiSettings[apiKey=" + (apiKey == null ? "none" : "(set)") + ", maxRequestBytes=" + maxRequestBytes
                 + ", maxImages=" + maxImages + ", maxPhrases=" + maxPhrases + ", maxImagePixels=" + maxImagePixels
                 + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
-                + ", maxImageFetchBytes=" + maxImageFetchBytes + "]";
+                + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -103,6 +163,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private List<String> allowedImageHosts = List.of();
         private Duration imageFetchTimeout = DEFAULT_IMAGE_FETCH_TIMEOUT;
         private long maxImageFetchBytes = DEFAULT_MAX_IMAGE_FETCH_BYTES;
+        private List<String> allowedOrigins = List.of();
 
         private Builder() {
         }
@@ -147,9 +208,14 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        public Builder allowedOrigins(List<String> v) {
+            allowedOrigins = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
-                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes);
+                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins);
         }
     }
 }

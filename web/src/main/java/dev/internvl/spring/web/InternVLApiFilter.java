@@ -26,17 +26,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.util.MultiValueMap;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsUtils;
+import org.springframework.web.cors.DefaultCorsProcessor;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriComponentsBuilder;
 import org.springframework.web.util.UriUtils;
 
 /**
- * What every InternVL endpoint request passes first: the bearer token (when an API key is set, compared in
- * constant time), then the body size limit, enforced whether the body declares its length or not (chunked), and
- * for multipart bodies too: the body is read into memory up to the limit, and multipart form data is parsed here,
- * from those bytes, instead of by the servlet container. Failures are answered with the endpoints' JSON errors
- * (401, 413, 400 for malformed multipart).
+ * What every InternVL endpoint request passes first: CORS when {@link ApiSettings#allowedOrigins()} are set, then the
+ * bearer token (when an API key is set, compared in constant time), then the body size limit, enforced whether the
+ * body declares its length or not (chunked), and for multipart bodies too: the body is read into memory up to the
+ * limit, and multipart form data is parsed here, from those bytes, instead of by the servlet container. Failures are
+ * answered with the endpoints' JSON errors (401, 413, 400 for malformed multipart, 403 for a refused preflight).
+ *
+ * <p>CORS is Spring's {@link DefaultCorsProcessor} on a {@link CorsConfiguration} of the allowed origins, methods
+ * GET, POST and OPTIONS, any request header, no credentials (the API key is a header, not a cookie). A preflight
+ * from an allowed origin is answered here with 204 and never needs the API key (browsers send none with it); one from
+ * any other origin gets a 403 JSON error. Other requests from an allowed origin get their CORS headers before
+ * anything else happens, so errors (401, 413, 503) and event streams carry them too; requests from other origins go
+ * on without CORS headers, and the browser keeps their answers from the page.
  *
  * <p>Map it to the endpoint paths ({@link ApiPaths#ALL}); Spring Boot's auto-configuration does. It filters every
  * request it is given.
@@ -45,15 +56,47 @@ public class InternVLApiFilter extends OncePerRequestFilter {
 
     private final ApiSettings settings;
     private final byte[] apiKeyDigest;
+    private final CorsConfiguration cors;
+    private final CorsProcessor corsProcessor = new CorsProcessor();
 
     public InternVLApiFilter(ApiSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.apiKeyDigest = settings.apiKey() == null ? null : sha256(settings.apiKey());
+        this.cors = corsConfiguration(settings.allowedOrigins());
+    }
+
+    /** The CORS rules of the endpoints for {@code origins}, or null for none (no CORS). */
+    static CorsConfiguration corsConfiguration(List<String> origins) {
+        if (origins.isEmpty()) {
+            return null;
+        }
+        CorsConfiguration c = new CorsConfiguration();
+        c.setAllowedOrigins(origins);
+        c.setAllowedMethods(List.of("GET", "POST", "OPTIONS"));
+        // the OpenAI clients send their own headers besides Authorization and Content-Type
+        c.setAllowedHeaders(List.of(CorsConfiguration.ALL));
+        c.setExposedHeaders(List.of("Retry-After"));
+        c.setAllowCredentials(false);
+        c.setMaxAge(1800L);
+        return c;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (cors != null) {
+            boolean allowed = corsProcessor.processRequest(cors, request, response);
+            if (CorsUtils.isPreFlightRequest(request)) {
+                if (allowed) {
+                    response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+                } else {
+                    ApiErrors.write(response, new ApiException(403, ApiException.INVALID_REQUEST, null,
+                            "cors_rejected", "Cross-origin request refused: the origin, method or headers are not "
+                            + "allowed"));
+                }
+                return;
+            }
+        }
         if (apiKeyDigest != null && !authorized(request)) {
             ApiErrors.write(response, ApiException.unauthorized(request.getHeader("Authorization") == null
                     ? "Missing API key: send it as 'Authorization: Bearer <key>'"
@@ -252,6 +295,16 @@ public class InternVLApiFilter extends OncePerRequestFilter {
             } catch (IllegalArgumentException e) {
                 return s;
             }
+        }
+    }
+
+    /**
+     * Spring's CORS checks and headers, without its plain-text 403: a refused preflight gets the JSON error, any other
+     * refused request goes on without CORS headers.
+     */
+    private static final class CorsProcessor extends DefaultCorsProcessor {
+        @Override
+        protected void rejectRequest(ServerHttpResponse response) {
         }
     }
 
