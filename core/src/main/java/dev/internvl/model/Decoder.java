@@ -220,20 +220,18 @@ public final class Decoder implements AutoCloseable {
         long sameStart = java.util.Arrays.stream(start).allMatch(x -> x == start[0]) ? start[0] : -1;
         int half = cfg.headDim() / 2;
         float[] invFreq = new float[b * half];
-        float[] ropeScale = new float[b];
         for (int r = 0; r < b; r++) {
             System.arraycopy(inverseFrequencies(seqLens[r]), 0, invFreq, r * half, half);
-            ropeScale[r] = (float) cfg.ropeScaling().attentionFactor(); // longrope's cos/sin multiplier, else 1
         }
+        double ropeScale = cfg.ropeScaling().attentionFactor();                // longrope's cos/sin multiplier, else 1
         try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
                 PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
                 PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq, new Shape(b, half));
-                PtNDArray scaleNd = (PtNDArray) kernels.manager().create(ropeScale);
                 IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
                         imageTokenId, start, sameStart, padNd, (long) firstRow, (long) total, cache.tensors(),
                         weights.value(), scales, (long) quantization.groupSize(), (long) cfg.numLayers(),
                         (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(), cfg.rmsNormEps(),
-                        freqNd, scaleNd);
+                        freqNd, ropeScale);
                 PtNDArray logits = out.toTensor(kernels.manager())) {
             for (int r = 0; r < b; r++) {
                 if (live[r]) {

@@ -1,7 +1,7 @@
 # Decoder (Qwen2 layout; InternLM2, Phi-3 and Llama map their checkpoints onto it at load time).
 # Weights w: [embed, final_norm, head] then 7 per layer:
 #   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
-# RoPE: the caller gives each row's rotary frequencies, inv_freq [B,hd/2] fp32, and cos/sin multiplier [B]
+# RoPE: the caller gives each row's rotary frequencies, inv_freq [B,hd/2] fp32, and the cos/sin multiplier
 # (1 except for Phi-3's longrope): the family's rope_scaling is computed on the Java side (RopeScaling).
 # s: the scales of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see
 # qlinear in weights.ts.py); the embedding may be int8 rows.
@@ -34,12 +34,12 @@ def grown(self, old: Tensor, batch: int, max_len: int) -> Tensor:
 def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, starts: List[int], same_start: int,
                     pad: Tensor, first_row: int, total: int, cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int,
                     n_layers: int, n_heads: int, n_kv: int, head_dim: int, eps: float, inv_freq: Tensor,
-                    rope_scale: Tensor) -> Tensor:
+                    rope_scale: float) -> Tensor:
     # ids [B,T] continue cache slots first_row..first_row+B-1; image_embeds [M,D] replace, in order, the M positions
     # where ids == image_token; starts [B] = positions each slot already holds (row b writes starts[b]..+T-1),
     # same_start = that position when all rows share it (a prompt, a static batch), else -1 (continuous batching);
     # total = max(starts)+T, the key length attended over; pad [B] = left padding of each row (hidden slots; rotary
-    # positions count from it); inv_freq [B,hd/2] and rope_scale [B] = each row's rotary frequencies and cos/sin
+    # positions count from it); inv_freq [B,hd/2] = each row's rotary frequencies; rope_scale = the cos/sin
     # multiplier. Returns fp32 logits of the last position, [B,V].
     dev = w[0].device                                                          # the embedding's device
     ids = torch.to(ids, dev)
@@ -111,17 +111,17 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor,
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
     return self.qlinear(o, o_w, o_s, torch.empty([0]), group)                  # [B,T,D]
 
-def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: Tensor, dtype: int) -> List[Tensor]:
+def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
     # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
-    # then casts them to the activation dtype. positions [B,T]; inv_freq [B,hd/2] and scale [B] per row.
+    # then casts them to the activation dtype. positions [B,T]; inv_freq [B,hd/2], a row each.
     inv = torch.unsqueeze(torch.to(inv_freq, positions.device, 6), 1)          # [B,1,hd/2]
     freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv                  # [B,T,hd/2]
     emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
     cos = torch.cos(emb)
     sin = torch.sin(emb)
-    factor = torch.reshape(torch.to(scale, positions.device, 6), [-1, 1, 1])  # [B,1,1] (× 1 is exact)
-    cos = cos * factor
-    sin = sin * factor
+    if scale != 1.0:
+        cos = cos * scale
+        sin = sin * scale
     cos = torch.unsqueeze(torch.to(cos, dtype), 1)                             # [B,1,T,hd] broadcast over heads
     sin = torch.unsqueeze(torch.to(sin, dtype), 1)
     return [cos, sin]
