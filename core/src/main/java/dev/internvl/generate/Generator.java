@@ -80,15 +80,10 @@ public final class Generator {
             return List.of();
         }
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-        if (prompts.stream().anyMatch(p -> p.length == 0)) {
-            throw new IllegalArgumentException("a prompt is empty");
+        int maxNew = Integer.MAX_VALUE; // the longest prompt's budget, every prompt checked
+        for (long[] p : prompts) {
+            maxNew = Math.min(maxNew, Sequence.tokenBudget(p.length, decoder.config().contextLength(), options));
         }
-        int context = decoder.config().contextLength();
-        if (longest >= context) {
-            throw new IllegalArgumentException("the prompt has " + longest + " tokens; the model's context is "
-                    + context + " (use fewer or smaller images, or a shorter history)");
-        }
-        int maxNew = Math.min(options.maxNewTokens(), context - longest);
         long[][] ids = new long[b][longest];
         int[] pad = new int[b];
         for (int r = 0; r < b; r++) {

@@ -46,6 +46,23 @@ final class Sequence {
     }
 
     /**
+     * How many tokens a prompt of {@code promptTokens} may be followed by: {@code maxNewTokens}, bounded by the
+     * model's context.
+     *
+     * @throws IllegalArgumentException when the prompt is empty or fills the context
+     */
+    static int tokenBudget(int promptTokens, int context, GenerationOptions options) {
+        if (promptTokens == 0) {
+            throw new IllegalArgumentException("a prompt is empty");
+        }
+        if (promptTokens >= context) {
+            throw new IllegalArgumentException("the prompt has " + promptTokens + " tokens; the model's context is "
+                    + context + " (use fewer or smaller images, or a shorter history)");
+        }
+        return Math.min(options.maxNewTokens(), context - promptTokens);
+    }
+
+    /**
      * Samples the next token from the logits of the last position, records it and streams its text to
      * {@code emit}; returns the token, which the caller runs next unless the sequence {@link #finished()}.
      */
