@@ -70,11 +70,6 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
 
-        /** The result as a future (completed on the worker thread). */
-        public CompletableFuture<Generator.Result> future() {
-            return result.copy();
-        }
-
         private Generator.Result join() {
             try {
                 return result.join();
@@ -216,13 +211,7 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public Submission submit(long[] prompt, float[] pixels, int tiles, GenerationOptions options,
             Generator.Listener listener) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("a prompt is empty");
-        }
-        if (prompt.length >= context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model's context is "
-                    + context + " (use fewer or smaller images, or a shorter history)");
-        }
+        int maxNew = Sequence.tokenBudget(prompt.length, context, options);
         long imageSlots = Arrays.stream(prompt).filter(id -> id == imageTokenId).count();
         long expected = (long) tiles * model.config().numImageTokens();
         if (imageSlots != expected || (tiles > 0) != (pixels != null)) {
@@ -232,7 +221,6 @@ public final class BatchScheduler implements AutoCloseable {
         if (pixels != null && (tiles == 0 || pixels.length % tiles != 0)) {
             throw new IllegalArgumentException(pixels.length + " pixel values do not split into " + tiles + " tiles");
         }
-        int maxNew = Math.min(options.maxNewTokens(), context - prompt.length);
         Submission submission = new Submission(this);
         Sequence seq = new Sequence(prompt.length, maxNew, options, tokenizer, stopIds, List.of());
         Job job = new Job(prompt.clone(), pixels, tiles, listener, submission, seq, prompt.length + maxNew);
