@@ -195,9 +195,8 @@ class InternVLChatModelTest {
                 .hasBeenStarted().hasBeenStopped();
     }
 
-    @Test
-    void cancellingAStreamStopsGenerationWithinOneToken() throws InterruptedException {
-        BlockingQueue<ChatModelObservationContext> stopped = new LinkedBlockingQueue<>();
+    /** A registry that puts every chat model observation into {@code stopped} when it ends. */
+    static ObservationRegistry recordingStops(BlockingQueue<ChatModelObservationContext> stopped) {
         ObservationRegistry registry = ObservationRegistry.create();
         registry.observationConfig().observationHandler(new ObservationHandler<ChatModelObservationContext>() {
             @Override
@@ -210,6 +209,13 @@ class InternVLChatModelTest {
                 stopped.add(context);
             }
         });
+        return registry;
+    }
+
+    @Test
+    void cancellingAStreamStopsGenerationWithinOneToken() throws InterruptedException {
+        BlockingQueue<ChatModelObservationContext> stopped = new LinkedBlockingQueue<>();
+        ObservationRegistry registry = recordingStops(stopped);
         InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
         Prompt long_ = ask("Describe.", InternVLChatOptions.builder().maxTokens(400).build());
         ChatResponse first = observed.stream(long_).blockFirst(Duration.ofMinutes(1)); // cancels after one delta
@@ -226,18 +232,7 @@ class InternVLChatModelTest {
     @Test
     void aCancelOnCompletionIsNotACancellation() throws InterruptedException {
         BlockingQueue<ChatModelObservationContext> stopped = new LinkedBlockingQueue<>();
-        ObservationRegistry registry = ObservationRegistry.create();
-        registry.observationConfig().observationHandler(new ObservationHandler<ChatModelObservationContext>() {
-            @Override
-            public boolean supportsContext(Observation.Context context) {
-                return context instanceof ChatModelObservationContext;
-            }
-
-            @Override
-            public void onStop(ChatModelObservationContext context) {
-                stopped.add(context);
-            }
-        });
+        ObservationRegistry registry = recordingStops(stopped);
         InternVLChatModel observed = InternVLChatModel.builder(engine).observationRegistry(registry).build();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         // as a blocking iterator closed after the end does: cancel() from onComplete
