@@ -29,6 +29,9 @@ public record InternVLConfig(VisionConfig vision, LlmConfig llm, Optional<String
     /** Reads and validates {@code config.json}. */
     public static InternVLConfig read(Path configJson) {
         Json j = Json.read(configJson);
+        if (!j.has("llm_config")) {
+            throw notInternVLChat(j);
+        }
         VisionConfig vision = VisionConfig.from(j.child("vision_config"));
         LlmConfig llm = LlmConfig.from(j.child("llm_config"));
         int imageSize = j.getInt("force_image_size", vision.imageSize());
@@ -55,6 +58,24 @@ public record InternVLConfig(VisionConfig vision, LlmConfig llm, Optional<String
         return new InternVLConfig(vision, llm, Optional.ofNullable(j.getString("template", null)),
                 Optional.ofNullable(j.getString("system_message", null)), select, imageSize, ratio, ps,
                 j.getBool("dynamic_image_size", false), j.getBool("use_thumbnail", false), min, max);
+    }
+
+    /**
+     * The error for a config.json without {@code llm_config}: transformers' own InternVL layout (the converted
+     * {@code -hf} repositories, {@code InternVLForConditionalGeneration} with a {@code text_config}) names its
+     * tensors differently, so it gets its own hint; anything else is not an InternVL chat checkpoint.
+     */
+    private static CheckpointException notInternVLChat(Json j) {
+        String modelType = j.getString("model_type", "absent");
+        List<String> archs = j.getStringList("architectures");
+        if (j.has("text_config") || archs.contains("InternVLForConditionalGeneration")) {
+            return j.invalid("model_type", "is " + modelType + " with a text_config: this is transformers' converted "
+                    + "InternVL layout (an OpenGVLab '-hf' repository, InternVLForConditionalGeneration); this engine "
+                    + "reads the original layout (model_type internvl_chat, llm_config): use the repository without "
+                    + "the -hf suffix");
+        }
+        return j.invalid("llm_config", "is missing: not an InternVL chat checkpoint (model_type " + modelType
+                + ", architectures " + archs + "; expected model_type internvl_chat with llm_config and vision_config)");
     }
 
     /** Vision tokens per tile: (imageSize / patch)^2 * ratio^2, 256 for 448-pixel tiles. */

@@ -23,10 +23,15 @@ import java.util.List;
  * @param qkvBias        whether the q/k/v projections have a bias (Qwen2 always; InternLM2 {@code bias};
  *                       Llama {@code attention_bias})
  * @param ropeScaling    {@code rope_scaling}, validated for the family
+ * @param slidingWindow  the attention window the reference applies (Phi-3 {@code sliding_window}; Qwen2
+ *                       {@code sliding_window} when {@code use_sliding_window} is true), 0 when none. The engine
+ *                       attends to the whole sequence, which is what the windowed reference computes while the
+ *                       sequence is no longer than the window, so the window caps {@link #contextLength()}.
  */
 public record LlmConfig(String architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
         int numKvHeads, int headDim, int vocabSize, double rmsNormEps, double ropeTheta, int maxPositionEmbeddings,
-        boolean tieWordEmbeddings, List<Integer> eosTokenIds, boolean qkvBias, RopeScaling ropeScaling) {
+        boolean tieWordEmbeddings, List<Integer> eosTokenIds, boolean qkvBias, RopeScaling ropeScaling,
+        int slidingWindow) {
 
     public static final String QWEN2 = "Qwen2ForCausalLM";
     public static final String INTERNLM2 = "InternLM2ForCausalLM";
@@ -97,18 +102,19 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
         if (arch.equals(LLAMA) && (qkvBias || j.getBool("mlp_bias", false))) {
             throw j.invalid("attention_bias", "or mlp_bias is true; Llama projections with biases are not supported");
         }
-        if (arch.equals(QWEN2) && j.getBool("use_sliding_window", false)) {
-            throw j.invalid("use_sliding_window", "is true; sliding-window attention is not supported");
-        }
-        if (arch.equals(PHI3) && j.has("sliding_window") && j.getInt("sliding_window", 0) < maxPositions) {
-            throw j.invalid("sliding_window", j.getInt("sliding_window", 0) + " is shorter than "
-                    + "max_position_embeddings " + maxPositions + "; sliding-window attention is not supported");
+        // A window at least as long as the context never masks anything (Phi-3-mini-128k sets 262144).
+        int window = 0;
+        if (arch.equals(PHI3) || (arch.equals(QWEN2) && j.getBool("use_sliding_window", false))) {
+            window = j.has("sliding_window") ? j.getInt("sliding_window", 0) : 0;
+            if (j.has("sliding_window") && window <= 0) {
+                throw j.invalid("sliding_window", "must be positive or null, got " + window);
+            }
         }
         RopeScaling scaling = RopeScaling.parse(j, arch, d.scalings(), headDim, maxPositions);
         return new LlmConfig(arch, hidden, j.getInt("intermediate_size", d.intermediate()),
                 j.getInt("num_hidden_layers", d.layers()), heads, kvHeads, headDim, j.getInt("vocab_size", d.vocab()),
                 j.getDouble("rms_norm_eps", d.eps()), j.getDouble("rope_theta", 10000.0), maxPositions,
-                j.getBool("tie_word_embeddings", false), j.getIntOrList("eos_token_id"), qkvBias, scaling);
+                j.getBool("tie_word_embeddings", false), j.getIntOrList("eos_token_id"), qkvBias, scaling, window);
     }
 
     /**
@@ -147,11 +153,15 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
 
     /**
      * Longest sequence (prompt plus answer) the engine accepts: {@code max_position_embeddings}, times the factor
-     * when linear or dynamic RoPE scaling stretches it (llama3 and longrope configs already state the long context).
+     * when linear or dynamic RoPE scaling stretches it (llama3 and longrope configs already state the long context),
+     * and no longer than a {@link #slidingWindow() sliding window}: within the window, windowed attention is full
+     * attention, beyond it the reference would mask keys that the engine does not.
      */
     public int contextLength() {
         boolean stretched = ropeScaling.type() == RopeScaling.Type.LINEAR || ropeScaling.type() == RopeScaling.Type.DYNAMIC;
-        return stretched ? (int) Math.min(Integer.MAX_VALUE, (long) Math.floor(maxPositionEmbeddings * ropeScaling.factor()))
+        int context = stretched
+                ? (int) Math.min(Integer.MAX_VALUE, (long) Math.floor(maxPositionEmbeddings * ropeScaling.factor()))
                 : maxPositionEmbeddings;
+        return slidingWindow > 0 ? Math.min(context, slidingWindow) : context;
     }
 }

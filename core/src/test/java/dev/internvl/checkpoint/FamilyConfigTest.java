@@ -98,14 +98,38 @@ class FamilyConfigTest {
         e = assertThrows(CheckpointException.class, () -> read("{\"architectures\": [\"InternLM2ForCausalLM\"],"
                 + " \"bias\": false, \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 0.5}}"));
         assertTrue(e.getMessage().contains("factor"), e.getMessage());
-        e = assertThrows(CheckpointException.class, () -> read("{\"architectures\": [\"Qwen2ForCausalLM\"],"
-                + " \"use_sliding_window\": true}"));
-        assertTrue(e.getMessage().contains("use_sliding_window"), e.getMessage());
         e = assertThrows(CheckpointException.class, () -> read("{\"architectures\": [\"Phi3ForCausalLM\"],"
-                + " \"max_position_embeddings\": 4096, \"sliding_window\": 2047}"));
+                + " \"max_position_embeddings\": 4096, \"sliding_window\": 0}"));
         assertTrue(e.getMessage().contains("sliding_window"), e.getMessage());
         e = assertThrows(CheckpointException.class, () -> read("{\"architectures\": [\"InternLM3ForCausalLM\"]}"));
         assertTrue(e.getMessage().contains("InternLM3ForCausalLM") && e.getMessage().contains("not supported"));
+    }
+
+    @Test
+    void aSlidingWindowShorterThanTheContextCapsTheContext() throws IOException {
+        // Phi-3-mini-4k: a 2047-token window in a 4096 context; the engine attends fully, which equals the windowed
+        // reference only up to the window.
+        LlmConfig phi3 = read("{\"architectures\": [\"Phi3ForCausalLM\"], \"max_position_embeddings\": 4096,"
+                + " \"sliding_window\": 2047}").llm();
+        assertEquals(2047, phi3.slidingWindow());
+        assertEquals(2047, phi3.contextLength());
+        // Phi-3-mini-128k: the window (262144) is beyond the context and changes nothing.
+        LlmConfig phi3Long = read("{\"architectures\": [\"Phi3ForCausalLM\"], \"max_position_embeddings\": 131072,"
+                + " \"sliding_window\": 262144}").llm();
+        assertEquals(131072, phi3Long.contextLength());
+        // Qwen2 applies its window only with use_sliding_window (InternVL2-1B ships 32768 with it off).
+        LlmConfig qwenOff = read("{\"architectures\": [\"Qwen2ForCausalLM\"], \"max_position_embeddings\": 32768,"
+                + " \"sliding_window\": 4096, \"use_sliding_window\": false}").llm();
+        assertEquals(0, qwenOff.slidingWindow());
+        assertEquals(32768, qwenOff.contextLength());
+        LlmConfig qwenOn = read("{\"architectures\": [\"Qwen2ForCausalLM\"], \"max_position_embeddings\": 32768,"
+                + " \"sliding_window\": 4096, \"use_sliding_window\": true}").llm();
+        assertEquals(4096, qwenOn.contextLength());
+        // A dynamic-NTK stretch is capped by the window too.
+        LlmConfig qwenStretched = read("{\"architectures\": [\"Qwen2ForCausalLM\"], \"max_position_embeddings\": 32768,"
+                + " \"sliding_window\": 40000, \"use_sliding_window\": true,"
+                + " \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}}").llm();
+        assertEquals(40000, qwenStretched.contextLength());
     }
 
     @Test
