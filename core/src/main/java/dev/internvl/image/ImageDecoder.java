@@ -30,7 +30,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * </ul>
  *
  * <p>Like Pillow, images of more than {@link #DEFAULT_MAX_PIXELS} pixels are refused before their pixels are
- * decoded. Empty, truncated or unsupported input raises {@link ImageDecodeException} naming the source; cut-off
+ * decoded. PNG metadata chunks (text, ICC profiles, gamma) are dropped before the JDK's reader sees them, so
+ * compressed text cannot inflate in memory. Empty, truncated or unsupported input raises {@link ImageDecodeException} naming the source; cut-off
  * JPEG and WebP streams are refused even where the underlying decoder would fill in the missing part. Damage
  * inside compressed data that still decodes (flipped bits) cannot be told from a real image, as with Pillow.
  */
@@ -70,15 +71,17 @@ public final class ImageDecoder {
         }
         ImageFormat format = ImageFormat.sniff(encoded).orElseThrow(() -> new ImageDecodeException(source
                 + ": unsupported or unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP)"));
+        // PNG metadata (text, ICC profiles) can inflate to gigabytes inside the reader and is never used.
+        byte[] data = format == ImageFormat.PNG ? PngDecoding.withoutAncillaryChunks(encoded) : encoded;
         ImageReader reader = format.newReader();
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             reader.setInput(in, false, false);
             checkSize(source, format, reader, maxPixels);
             RgbImage image = switch (format) {
                 case JPEG -> JpegDecoding.decode(reader, encoded);
-                case PNG -> PngDecoding.decode(reader, encoded);
+                case PNG -> PngDecoding.decode(reader, data);
                 case GIF -> GifDecoding.decode(reader);
                 case WEBP -> WebpDecoding.decode(reader, encoded);
                 case BMP -> RasterRgb.convert(reader.read(0));

@@ -42,6 +42,35 @@ final class PngDecoding {
         return RasterRgb.convert(image);
     }
 
+    /**
+     * {@code png} without its ancillary chunks other than tRNS: text (tEXt, zTXt, iTXt), ICC profiles, gamma, EXIF
+     * and the like, which the conversion never uses. The JDK's reader inflates zTXt, iTXt and iCCP data without limit
+     * while reading the header, so a 1 MB file could make it allocate gigabytes; Pillow caps such chunks, and the
+     * pixels do not depend on them. Critical chunks (IHDR, PLTE, IDAT, IEND) and tRNS are kept in order; from the
+     * first chunk whose length runs past the data, the rest is copied as it is, for the reader to report.
+     */
+    static byte[] withoutAncillaryChunks(byte[] png) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(png.length);
+        int pos = Math.min(8, png.length);
+        out.write(png, 0, pos);
+        while (pos + 12 <= png.length) {
+            long length = ((png[pos] & 0xFFL) << 24) | ((png[pos + 1] & 0xFF) << 16) | ((png[pos + 2] & 0xFF) << 8)
+                    | (png[pos + 3] & 0xFF);
+            if (length > png.length - pos - 12) {
+                break;
+            }
+            int end = pos + 12 + (int) length;
+            boolean ancillary = (png[pos + 4] & 0x20) != 0; // lower-case first letter
+            String type = new String(png, pos + 4, 4, StandardCharsets.US_ASCII);
+            if (!ancillary || type.equals("tRNS")) {
+                out.write(png, pos, end - pos);
+            }
+            pos = end;
+        }
+        out.write(png, pos, png.length - pos);
+        return out.toByteArray();
+    }
+
     /** The number of colours in the PLTE chunk, or -1 if there is none before the image data. */
     static int paletteEntries(byte[] png) {
         int pos = 8; // after the signature

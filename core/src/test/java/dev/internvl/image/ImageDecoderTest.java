@@ -248,6 +248,58 @@ class ImageDecoderTest {
                 e.getMessage());
     }
 
+    /**
+     * Compressed metadata the model never sees (zTXt, iTXt text, an iCCP profile) inflating to 256 MB inside a small
+     * file: the image decodes to the same pixels, and the decoding thread allocates a bounded amount (the JDK's
+     * reader alone would inflate every byte of it, about 3 GB per GB of text).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"zTXt", "iTXt", "iCCP"})
+    void compressedMetadataBombsAreNotInflated(String chunkType) throws IOException {
+        for (String name : List.of("png_rgb8.png", "png_palette8.png")) {
+            byte[] png = Golden.bytes(FIXTURES + name);
+            byte[] bomb = withChunkAfterHeader(png, chunkType, metadataBomb(chunkType, 256));
+            assertTrue(bomb.length < 400_000, "the bomb is small: " + bomb.length);
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            RgbImage decoded = ImageDecoder.decode(bomb, name);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertArrayEquals(ImageDecoder.decode(png, name).rgb(), decoded.rgb(), name);
+            assertTrue(allocated < 16L << 20, chunkType + " in " + name + ": decoding allocated " + allocated + " bytes");
+        }
+    }
+
+    /** The data of a {@code type} chunk whose compressed part inflates to {@code megabytes} of zeros. */
+    private static byte[] metadataBomb(String type, int megabytes) throws IOException {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        data.write("Comment".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        data.write(0);
+        if (type.equals("iTXt")) {
+            data.write(new byte[] {1, 0, 0, 0}); // compressed, method 0, empty language tag and translated keyword
+        } else {
+            data.write(0); // compression method 0
+        }
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(9);
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(data, deflater)) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < megabytes; i++) {
+                z.write(zeros);
+            }
+        }
+        deflater.end();
+        return data.toByteArray();
+    }
+
+    /** {@code png} with one more chunk right after IHDR (signature 8 bytes, IHDR 25). */
+    private static byte[] withChunkAfterHeader(byte[] png, String type, byte[] data) {
+        ByteBuffer out = ByteBuffer.allocate(png.length + data.length + 12);
+        out.put(png, 0, 33);
+        chunk(out, type, data);
+        out.put(png, 33, png.length - 33);
+        return out.array();
+    }
+
     @Test
     void decodesFilesAndNamesThemInErrors(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("rose.png");
