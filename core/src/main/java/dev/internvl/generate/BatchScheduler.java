@@ -29,6 +29,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * next token. With nothing decoding, a request is encoded and prefilled in one go, exactly as alone. Requests beyond
  * {@code maxBatch} wait in a bounded FIFO queue; beyond {@code maxQueue} waiting ones, {@link #submit} refuses
  * at once. Listeners are called on the worker thread and must not block.
+ *
+ * <p>The worker is supervised: a fault in one request's work fails that request only; a fault outside it (a bug
+ * in the loop, an {@link Error} thrown by a listener, memory exhausted while the cache grows) fails the requests
+ * in the batch, whose state is then unknown, frees the cache and carries on with the queue. Only when the loop
+ * fails {@value #MAX_CONSECUTIVE_FAILURES} times in a row without completing an iteration does the scheduler give
+ * up: it fails the waiting requests, refuses new ones with {@link EngineFailedException} and reports the cause
+ * in {@link Load#failure()}. No request is ever left waiting on a worker that is gone.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -167,6 +174,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final ArrayDeque<Job> queue = new ArrayDeque<>();   // guarded by lock
     private int occupied;                                       // slots in use, guarded by lock
     private boolean closed;                                     // guarded by lock
+    private Throwable failure;                                  // why the worker gave up, guarded by lock
     private final Thread worker;
     private final int torchThreads;
 
@@ -226,6 +234,10 @@ public final class BatchScheduler implements AutoCloseable {
         Job job = new Job(prompt.clone(), pixels, tiles, listener, submission, seq, prompt.length + maxNew);
         lock.lock();
         try {
+            if (failure != null) {
+                throw new EngineFailedException("the engine failed and takes no more requests: "
+                        + describe(failure), failure);
+            }
             if (closed) {
                 throw new IllegalStateException("the engine is closed");
             }
@@ -247,14 +259,20 @@ public final class BatchScheduler implements AutoCloseable {
      *
      * @param running requests holding a row (decoding or being admitted)
      * @param waiting requests in the queue
+     * @param failure why the scheduler stopped taking requests after its worker kept failing; null while it works
      */
-    public record Load(int running, int waiting) {
+    public record Load(int running, int waiting, String failure) {
+
+        /** A working scheduler's load. */
+        public Load(int running, int waiting) {
+            this(running, waiting, null);
+        }
     }
 
     public Load load() {
         lock.lock();
         try {
-            return new Load(occupied, queue.size());
+            return new Load(occupied, queue.size(), failure == null ? null : describe(failure));
         } finally {
             lock.unlock();
         }
@@ -279,42 +297,109 @@ public final class BatchScheduler implements AutoCloseable {
 
     // ---- the worker ----------------------------------------------------------------------------------------------
 
+    /** Loop failures in a row after which the worker gives up (each one fails the requests in the batch). */
+    static final int MAX_CONSECUTIVE_FAILURES = 3;
+
     private void work() {
         TorchThreads.use(torchThreads);
-        try {
-            while (true) {
-                lock.lock();
-                try {
-                    while (!closed && queue.isEmpty() && occupied == 0) {
-                        releaseCache();
-                        wake.awaitUninterruptibly();
-                    }
-                    if (closed) {
-                        break;
-                    }
-                    if (admitting == null && !queue.isEmpty() && occupied < slots.length) {
-                        admitting = queue.poll();
-                        admitting.slot = freeSlot();
-                        slots[admitting.slot] = admitting;
-                        occupied++;
-                    }
-                } finally {
-                    lock.unlock();
+        int failuresInARow = 0;
+        while (true) {
+            try {
+                if (!iteration()) {
+                    break;
                 }
-                reapCancelled();
-                boolean decoding = Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE);
-                if (admitting != null) {
-                    admit(admitting, decoding);
-                }
-                if (Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE)) {
-                    decodeStep();
+                failuresInARow = 0;
+            } catch (Throwable t) { // outside any one request's work: the batch's state is unknown
+                failRunning(t);
+                if (++failuresInARow >= MAX_CONSECUTIVE_FAILURES) {
+                    giveUp(t);
+                    return;
                 }
             }
-        } catch (Throwable t) { // a bug in the loop itself: no caller may wait forever
-            failAll(t);
-            throw t;
         }
         shutDown();
+    }
+
+    /** Admission work and a decode step; false once the scheduler is closed. */
+    private boolean iteration() {
+        lock.lock();
+        try {
+            while (!closed && queue.isEmpty() && occupied == 0) {
+                releaseCache();
+                wake.awaitUninterruptibly();
+            }
+            if (closed) {
+                return false;
+            }
+            if (admitting == null && !queue.isEmpty() && occupied < slots.length) {
+                admitting = queue.poll();
+                admitting.slot = freeSlot();
+                slots[admitting.slot] = admitting;
+                occupied++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        reapCancelled();
+        boolean decoding = Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE);
+        if (admitting != null) {
+            admit(admitting, decoding);
+        }
+        if (Arrays.stream(slots).anyMatch(j -> j != null && j.stage == Stage.DECODE)) {
+            decodeStep();
+        }
+        return true;
+    }
+
+    /** Fails every request holding a row and drops the cache, without trusting either. */
+    private void failRunning(Throwable t) {
+        admitting = null;
+        for (Job j : slots) {
+            if (j != null) {
+                try {
+                    j.releaseImages();
+                } catch (Throwable ignored) {
+                    // freed with the model at the latest
+                }
+            }
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < slots.length; i++) {
+                if (slots[i] != null) {
+                    slots[i].submission.result.completeExceptionally(t);
+                    slots[i] = null;
+                    occupied--;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            releaseCache();
+        } catch (Throwable ignored) {
+            cache = null;
+        }
+    }
+
+    /** The worker stops for good: waiting requests fail, new ones are refused with the cause. */
+    private void giveUp(Throwable t) {
+        EngineFailedException e = new EngineFailedException("the engine failed before the request ran: "
+                + describe(t), t);
+        lock.lock();
+        try {
+            failure = t;
+            closed = true;
+            queue.forEach(j -> j.submission.result.completeExceptionally(e));
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": "
+                + t.getMessage();
     }
 
     private int freeSlot() {
