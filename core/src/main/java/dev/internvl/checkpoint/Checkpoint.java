@@ -40,13 +40,20 @@ public final class Checkpoint {
         }
         InternVLConfig config = InternVLConfig.read(dir.resolve("config.json"));
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Map<String, Path> seenIn = new java.util.HashMap<>();
         for (Path file : weightFiles(dir)) {
             SafetensorsFile.readHeader(file).forEach((name, info) -> {
+                Path other = seenIn.putIfAbsent(name, file);
+                if (other != null) {
+                    throw new CheckpointException(file + ": tensor " + name + " is also in " + other.getFileName()
+                            + "; a checkpoint holds each tensor once");
+                }
                 if (wanted.test(name)) {
                     tensors.put(name, info);
                 }
             });
         }
+        checkIndex(dir, seenIn);
         List<Integer> eos = List.of();
         Path gen = dir.resolve("generation_config.json");
         if (Files.exists(gen)) {
@@ -58,6 +65,29 @@ public final class Checkpoint {
     /** Opens the checkpoint indexing all tensors. */
     public static Checkpoint open(Path dir) {
         return open(dir, name -> true);
+    }
+
+    /**
+     * A sharded index must say where each tensor really is: transformers reads every tensor from the shard its
+     * {@code weight_map} names, so a wrong entry (or a tensor the shards lack) is an error, not a guess.
+     */
+    private static void checkIndex(Path dir, Map<String, Path> foundIn) {
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (!Files.exists(index)) {
+            return;
+        }
+        for (Map.Entry<String, JsonElement> e : Json.read(index).obj.getAsJsonObject("weight_map").entrySet()) {
+            Path actual = foundIn.get(e.getKey());
+            Path listed = dir.resolve(e.getValue().getAsString());
+            if (actual == null) {
+                throw new CheckpointException(index + ": weight_map lists tensor " + e.getKey() + " in "
+                        + listed.getFileName() + ", but no shard holds it");
+            }
+            if (!actual.equals(listed)) {
+                throw new CheckpointException(index + ": weight_map puts tensor " + e.getKey() + " in "
+                        + listed.getFileName() + ", but it is in " + actual.getFileName());
+            }
+        }
     }
 
     private static List<Path> weightFiles(Path dir) {

@@ -108,7 +108,35 @@ public final class SafetensorsFile {
                 throw bad(file, "entry " + name + " is malformed (needs dtype, shape, data_offsets)");
             }
         }
+        checkLayout(file, out, dataStart, dataLen);
         return out;
+    }
+
+    /**
+     * The tensors must tile the data exactly, as the safetensors library requires: sorted by offset, each starts
+     * where the previous ends (no overlap, which would make two weights share bytes, and no gap), and the last ends
+     * at the end of the file.
+     */
+    private static void checkLayout(Path file, Map<String, TensorInfo> tensors, long dataStart, long dataLen) {
+        List<TensorInfo> sorted = new ArrayList<>(tensors.values());
+        sorted.sort(java.util.Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
+        long end = 0;
+        TensorInfo previous = null;
+        for (TensorInfo t : sorted) {
+            long begin = t.offset() - dataStart;
+            if (begin != end) {
+                throw bad(file, begin < end
+                        ? "tensor " + t.name() + " (data_offsets from " + begin + ") overlaps " + previous.name()
+                                + " (which ends at " + end + ")"
+                        : "no tensor covers data bytes " + end + " to " + begin
+                                + (previous == null ? "" : " (after " + previous.name() + ")"));
+            }
+            end = begin + t.byteLength();
+            previous = t;
+        }
+        if (end != dataLen) {
+            throw bad(file, "the tensors cover " + end + " of the " + dataLen + " data bytes");
+        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

@@ -153,6 +153,47 @@ class CheckpointTest {
     }
 
     @Test
+    void tensorsMustTileTheDataLikeTheSafetensorsLibraryRequires() throws IOException {
+        // Two weights sharing bytes would load silently as the same numbers.
+        Path overlap = safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
+        assertMessage(() -> SafetensorsFile.readHeader(overlap), overlap.getFileName().toString(), "tensor b",
+                "overlaps a");
+        Path same = safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
+        assertMessage(() -> SafetensorsFile.readHeader(same), "overlaps");
+        Path gap = safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
+        assertMessage(() -> SafetensorsFile.readHeader(gap), "no tensor covers data bytes 4 to 8");
+        Path trailing = safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 12);
+        assertMessage(() -> SafetensorsFile.readHeader(trailing), "cover 4 of the 12 data bytes");
+        // Out of order in the header but tiling the data: fine.
+        Path reordered = safetensors("{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"empty\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}}", 8);
+        assertEquals(3, SafetensorsFile.readHeader(reordered).size());
+    }
+
+    @Test
+    void aShardIndexMustSayWhereEachTensorIs() throws IOException {
+        RandomCheckpoint.write(dir, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 1, 2, "Hermes-2");
+        Path index = dir.resolve("model.safetensors.index.json");
+        String original = Files.readString(index);
+        Checkpoint c = Checkpoint.open(dir);
+        String name = c.names().stream().filter(n -> c.tensor(n).file().getFileName().toString()
+                .equals("model-00002-of-00002.safetensors")).findFirst().orElseThrow();
+        com.google.gson.JsonObject moved = com.google.gson.JsonParser.parseString(original).getAsJsonObject();
+        moved.getAsJsonObject("weight_map").addProperty(name, "model-00001-of-00002.safetensors");
+        Files.writeString(index, moved.toString());
+        assertMessage(() -> Checkpoint.open(dir), "model.safetensors.index.json", name,
+                "in model-00001-of-00002.safetensors, but it is in model-00002-of-00002.safetensors");
+        com.google.gson.JsonObject ghost = com.google.gson.JsonParser.parseString(original).getAsJsonObject();
+        ghost.getAsJsonObject("weight_map").addProperty("ghost.weight", "model-00001-of-00002.safetensors");
+        Files.writeString(index, ghost.toString());
+        assertMessage(() -> Checkpoint.open(dir), "ghost.weight", "no shard holds it");
+    }
+
+    @Test
     void readsAValidHeaderWithMetadata() throws IOException {
         Path f = safetensors("{\"__metadata__\":{\"format\":\"pt\"},\"w\":{\"dtype\":\"BF16\",\"shape\":[2,3],"
                 + "\"data_offsets\":[0,12]}}", 12);
