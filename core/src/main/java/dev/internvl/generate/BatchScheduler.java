@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One worker thread owns the model. Between two decode steps it does one unit of admission work for the
  * oldest waiting request: a group of image tiles through a few vision encoder layers, or a chunk of its prompt
  * through the decoder ({@link BatchingOptions}); running sequences therefore wait at most one such unit for their
- * next token. With nothing decoding, a request is encoded and prefilled in one go, exactly as alone. Requests beyond
+ * next token. With nothing decoding, a request's images are encoded in one go and its prompt prefilled chunk after
+ * chunk without pause. Prompts always run in chunks of {@code prefillChunk} tokens, so prefill memory grows
+ * linearly with the prompt. Requests beyond
  * {@code maxBatch} wait in a bounded FIFO queue; beyond {@code maxQueue} waiting ones, {@link #submit} refuses
  * at once. Listeners are called on the worker thread and must not block.
  *
@@ -243,8 +245,11 @@ public final class BatchScheduler implements AutoCloseable {
             }
             int free = settings.maxBatch() - occupied;
             if (queue.size() >= settings.maxQueue() + free) {
-                throw new RejectedExecutionException("the engine is busy: " + occupied + " requests are running and "
-                        + queue.size() + " are waiting (the queue holds " + settings.maxQueue() + "); try again later");
+                // Requests waiting for a free row count against the rows, not the queue: the engine holds
+                // maxBatch + maxQueue requests in all.
+                throw new RejectedExecutionException("the engine is busy: " + (occupied + queue.size())
+                        + " requests are running or waiting, as many as it holds (" + settings.maxBatch()
+                        + " running and " + settings.maxQueue() + " waiting); try again later");
             }
             queue.add(job);
             wake.signal();
@@ -464,8 +469,9 @@ public final class BatchScheduler implements AutoCloseable {
                 }
             }
             do {
-                int n = decoding ? Math.min(settings.prefillChunk(), j.prompt.length - j.prefilled)
-                        : j.prompt.length - j.prefilled;
+                // Always in chunks: the attention mask and scores of a chunk are [chunk, length], so memory grows
+                // linearly with the prompt (one piece would take [length, length]: 1.4 GB at 16k tokens).
+                int n = Math.min(settings.prefillChunk(), j.prompt.length - j.prefilled);
                 long[] chunk = Arrays.copyOfRange(j.prompt, j.prefilled, j.prefilled + n);
                 int k = (int) Arrays.stream(chunk).filter(id -> id == imageTokenId).count();
                 VisionEmbeddings part = k == 0 ? null

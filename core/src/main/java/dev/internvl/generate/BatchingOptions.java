@@ -5,9 +5,9 @@ package dev.internvl.generate;
  *
  * @param maxBatch           sequences decoded together in one step; more wait in the queue
  * @param maxQueue           requests that may wait for a place in the batch; a request beyond is refused at once
- * @param prefillChunk       prompt tokens run in one call while other sequences are decoding, so that a long
- *                           prompt delays their next token by one chunk at most (a prompt with nobody else
- *                           decoding runs in one call)
+ * @param prefillChunk       prompt tokens run in one call: a long prompt delays the next token of the sequences
+ *                           decoding beside it by one chunk at most, and its attention workspace is
+ *                           [chunk, prompt length], so prefill memory grows linearly with the prompt
  * @param visionTilesPerStep  image tiles encoded together while other sequences are decoding
  * @param visionLayersPerStep vision encoder layers those tiles go through per step while other sequences are
  *                            decoding (an InternViT-300M tile costs about 2 s for 24 layers on 2 CPU cores)

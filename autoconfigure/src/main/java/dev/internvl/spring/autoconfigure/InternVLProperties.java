@@ -207,10 +207,10 @@ public class InternVLProperties {
         private int maxQueue = 64;
 
         /**
-         * Prompt tokens run in one piece while other requests are decoding (1 or more). A long prompt is admitted in
-         * chunks of this size, so running requests wait at most one chunk for their next token; smaller chunks keep
-         * their tokens flowing more evenly, at the cost of a longer time to the first token of the new request. A
-         * prompt that arrives with nothing else decoding runs in one piece.
+         * Prompt tokens run in one piece (1 or more). A long prompt is admitted in chunks of this size, so running
+         * requests wait at most one chunk for their next token, and its attention workspace grows linearly with its
+         * length; smaller chunks keep other requests' tokens flowing more evenly, at the cost of a longer time to
+         * the first token of the new request.
          */
         private int prefillChunk = 256;
 

@@ -61,8 +61,9 @@ public final class ApiErrors {
     }
 
     /**
-     * The engine's own message ("the engine is busy: N requests are running and M are waiting ..."), which says
-     * nothing about the server but its load; other refusals (a thread pool's, naming its classes) get a fixed one.
+     * The engine's own message ("the engine is busy: N requests are running or waiting, as many as it holds
+     * ..."), which says nothing about the server but its load; other refusals (a thread pool's, naming its
+     * classes) get a fixed one.
      */
     private static ApiException busy(RejectedExecutionException e) {
         String m = e.getMessage();

@@ -89,7 +89,8 @@ class BusyEngineTest {
 
     /** A 503 in OpenAI's shape, with {@code Retry-After: 1} and the engine's load in the message. */
     static void assertBusy(MvcResult r) {
-        JsonObject error = assertError(r, 503, "The engine is busy: 1 requests are running and 0 are waiting");
+        JsonObject error = assertError(r, 503,
+                "The engine is busy: 1 requests are running or waiting, as many as it holds (1 running and 0 waiting)");
         assertThat(error.get("code").getAsString()).isEqualTo("server_busy");
         assertThat(error.get("param").isJsonNull()).isTrue();
         assertThat(r.getResponse().getHeader("Retry-After")).isEqualTo("1");
