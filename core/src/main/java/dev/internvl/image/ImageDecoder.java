@@ -61,6 +61,39 @@ public final class ImageDecoder {
      * @throws ImageDecodeException if the data is empty, not a supported format, corrupt, truncated or too large
      */
     public static RgbImage decode(byte[] encoded, String sourceName, long maxPixels) {
+        return read(encoded, sourceName, maxPixels, true).image();
+    }
+
+    /**
+     * What the header of an image says, read without decoding its pixels.
+     *
+     * @param format the format's name: JPEG, PNG, GIF, BMP or WEBP
+     * @param width  the width the decoder would produce (a GIF's logical screen, not its first frame's)
+     * @param height the height, likewise
+     */
+    public record Header(String format, int width, int height) {
+
+        public long pixels() {
+            return (long) width * height;
+        }
+    }
+
+    /**
+     * Reads the header of {@code encoded} and applies the same checks as {@link #decode(byte[], String, long)}
+     * before it decodes pixels (format, size, pixel limit), without decoding them: the cheap refusal a server makes
+     * before it queues the work.
+     *
+     * @throws ImageTooLargeException if the header announces more than {@code maxPixels} pixels
+     * @throws ImageDecodeException if the data is empty, not a supported format or has an unreadable header
+     */
+    public static Header readHeader(byte[] encoded, String sourceName, long maxPixels) {
+        return read(encoded, sourceName, maxPixels, false).header();
+    }
+
+    private record Read(Header header, RgbImage image) {
+    }
+
+    private static Read read(byte[] encoded, String sourceName, long maxPixels, boolean pixels) {
         Objects.requireNonNull(encoded, "encoded");
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
@@ -78,7 +111,11 @@ public final class ImageDecoder {
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             reader.setInput(in, false, false);
-            checkSize(source, format, reader, maxPixels);
+            int[] size = checkSize(source, format, reader, maxPixels);
+            Header header = new Header(format.name(), size[0], size[1]);
+            if (!pixels) {
+                return new Read(header, null);
+            }
             RgbImage image = switch (format) {
                 case JPEG -> JpegDecoding.decode(reader, encoded);
                 case PNG -> PngDecoding.decode(reader, data);
@@ -92,7 +129,7 @@ public final class ImageDecoder {
                             + warning + ")");
                 }
             }
-            return image;
+            return new Read(header, image);
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -135,7 +172,7 @@ public final class ImageDecoder {
         return RasterRgb.convert(image);
     }
 
-    private static void checkSize(String source, ImageFormat format, ImageReader reader, long maxPixels)
+    private static int[] checkSize(String source, ImageFormat format, ImageReader reader, long maxPixels)
             throws IOException {
         int[] size = format == ImageFormat.GIF ? GifDecoding.canvasSize(reader)
                 : new int[] {reader.getWidth(0), reader.getHeight(0)};
@@ -146,10 +183,11 @@ public final class ImageDecoder {
             throw new ImageDecodeException(source + ": invalid image size " + width + "x" + height);
         }
         if (pixels > maxPixels || pixels > ARRAY_LIMIT) {
-            throw new ImageDecodeException(source + ": image of " + pixels + " pixels (" + width + "x" + height
+            throw new ImageTooLargeException(source + ": image of " + pixels + " pixels (" + width + "x" + height
                     + ") exceeds the limit of " + Math.min(maxPixels, ARRAY_LIMIT)
-                    + " pixels; refusing it as a possible decompression bomb");
+                    + " pixels; refusing it as a possible decompression bomb", width, height);
         }
+        return size;
     }
 
     private static String describe(Throwable e) {

@@ -224,6 +224,25 @@ class ImageDecoderTest {
     }
 
     @Test
+    void readHeaderAppliesTheDecodersSizeRulesWithoutDecoding() {
+        ImageDecoder.Header jpeg = ImageDecoder.readHeader(Golden.bytes(FIXTURES + "jpeg_444.jpg"), "a.jpg", 1L << 40);
+        assertEquals("JPEG", jpeg.format());
+        assertEquals(ImageDecoder.decode(Golden.bytes(FIXTURES + "jpeg_444.jpg"), "a.jpg").width(), jpeg.width());
+        // a GIF is as large as its logical screen, whatever its first frame
+        byte[] offset = Golden.bytes(FIXTURES + "gif_offset.gif");
+        RgbImage decoded = ImageDecoder.decode(offset, "o.gif");
+        ImageDecoder.Header gif = ImageDecoder.readHeader(offset, "o.gif", 1L << 40);
+        assertEquals(List.of(decoded.width(), decoded.height()), List.of(gif.width(), gif.height()));
+        ImageTooLargeException e = assertThrows(ImageTooLargeException.class,
+                () -> ImageDecoder.readHeader(offset, "o.gif", gif.pixels() - 1));
+        assertEquals(gif.width(), e.width());
+        // a header that reads fine is enough: damage further in is the decoder's to find
+        byte[] png = Golden.bytes(FIXTURES + "png_rgb8.png");
+        assertEquals(37, ImageDecoder.readHeader(Arrays.copyOf(png, 40), "cut.png", 2000).width());
+        assertThrows(ImageDecodeException.class, () -> ImageDecoder.readHeader(new byte[] {1, 2, 3}, "x", 10));
+    }
+
+    @Test
     void pixelLimitIsConfigurable() {
         byte[] png = Golden.bytes(FIXTURES + "png_rgb8.png"); // 37x29 = 1073 pixels
         assertEquals(37, ImageDecoder.decode(png, "small.png", 1073).width());

@@ -1,8 +1,8 @@
 package dev.internvl.spring.web;
 
 import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.ImageTooLargeException;
 import dev.internvl.image.RgbImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.springframework.util.MimeType;
 
 /**
@@ -118,34 +114,17 @@ final class ImageInputs {
     }
 
     /**
-     * Checks that the data is an image of an allowed size from its header, before anything decodes its pixels.
-     * Damage further in is left to the decoder to report.
+     * Checks that the data is an image of an allowed size from its header, before anything decodes its pixels, with
+     * the decoder's own rules (a GIF's logical screen is what it would allocate). Damage further in is left to the
+     * decoder to report.
      */
     void checkImage(EncodedImage image, String param) {
-        if (image.bytes().length == 0) {
-            throw ApiException.badRequest(param, "invalid_image", "'" + param + "' is empty (0 bytes), not an image");
-        }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(image.bytes()))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw ApiException.badRequest(param, "invalid_image", "'" + param + "': unsupported or unrecognized "
-                        + "image format (supported: JPEG, PNG, GIF, BMP, WebP)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > settings.maxImagePixels()) {
-                    throw tooManyPixels(param, reader.getWidth(0), reader.getHeight(0));
-                }
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ApiException api) {
-                throw api;
-            }
-            // unreadable header: the decoder says what is wrong
+        try {
+            ImageDecoder.readHeader(image.bytes(), param, settings.maxImagePixels());
+        } catch (ImageTooLargeException e) {
+            throw tooManyPixels(param, e.width(), e.height());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
         }
     }
 

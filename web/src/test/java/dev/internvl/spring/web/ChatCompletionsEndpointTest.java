@@ -312,6 +312,18 @@ class ChatCompletionsEndpointTest {
     }
 
     @Test
+    void aGifsLogicalScreenCountsAgainstThePixelLimitOnTheChatPathToo() throws Exception {
+        // 43 bytes: a 13000x13000 logical screen around a 1x1 frame; decoding it would allocate the whole screen.
+        byte[] gif = {'G', 'I', 'F', '8', '9', 'a', (byte) 0xC8, 0x32, (byte) 0xC8, 0x32, (byte) 0x80, 0, 0,
+                0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B};
+        JsonObject e = assertError(chat(request("", "data:image/gif;base64,"
+                + java.util.Base64.getEncoder().encodeToString(gif))), 400,
+                "is 13000x13000 pixels, more than the " + ApiSettings.DEFAULT_MAX_IMAGE_PIXELS);
+        assertThat(e.get("code").getAsString()).isEqualTo("image_too_large");
+    }
+
+    @Test
     void otherContentTypesAre415() throws Exception {
         MvcResult r = mvc.perform(post("/v1/chat/completions").contentType(MediaType.TEXT_PLAIN)
                 .content("hello")).andReturn();
