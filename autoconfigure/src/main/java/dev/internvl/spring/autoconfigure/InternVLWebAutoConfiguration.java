@@ -49,6 +49,7 @@ public class InternVLWebAutoConfiguration {
         positive("max-images", p.getMaxImages());
         positive("max-phrases", p.getMaxPhrases());
         positive("max-image-pixels", p.getMaxImagePixels());
+        positive("max-tokens", p.getMaxTokens());
         positive("remote-images.max-size", p.getRemoteImages().getMaxSize().toBytes());
         if (p.getRemoteImages().getTimeout().isNegative() || p.getRemoteImages().getTimeout().isZero()) {
             throw new InternVLConfigurationException(PREFIX + "remote-images.timeout", PREFIX
@@ -71,6 +72,7 @@ public class InternVLWebAutoConfiguration {
                 .imageFetchTimeout(p.getRemoteImages().getTimeout())
                 .maxImageFetchBytes(p.getRemoteImages().getMaxSize().toBytes())
                 .allowedOrigins(p.getCors().getAllowedOrigins())
+                .maxTokens(p.getMaxTokens())
                 .build();
     }
 

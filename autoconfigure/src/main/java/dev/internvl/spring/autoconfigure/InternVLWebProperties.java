@@ -53,6 +53,12 @@ public class InternVLWebProperties {
      */
     private Integer visionMaxTokens;
 
+    /**
+     * Most tokens a chat completion request may ask for with max_tokens or max_completion_tokens; a request asking
+     * for more is answered with 400. Requests that name no limit get the chat model's default.
+     */
+    private int maxTokens = 4096;
+
     private final Chat chat = new Chat();
 
     private final Grounding grounding = new Grounding();
@@ -109,6 +115,14 @@ public class InternVLWebProperties {
 
     public void setMaxImagePixels(long maxImagePixels) {
         this.maxImagePixels = maxImagePixels;
+    }
+
+    public int getMaxTokens() {
+        return maxTokens;
+    }
+
+    public void setMaxTokens(int maxTokens) {
+        this.maxTokens = maxTokens;
     }
 
     public Integer getVisionMaxTokens() {

@@ -22,10 +22,12 @@ import java.util.Objects;
  * @param maxImageFetchBytes  largest remote image
  * @param allowedOrigins      origins ({@code https://app.example.com}) whose browser pages may call the endpoints
  *                            (CORS), or {@code *} alone for any; empty: same-origin only, no CORS headers
+ * @param maxTokens           most tokens a chat completion request may ask for ({@code max_tokens},
+ *                            {@code max_completion_tokens}); a larger request is a 400
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
         List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins, int maxTokens) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -33,6 +35,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
     public static final long DEFAULT_MAX_IMAGE_PIXELS = 64L * 1000 * 1000;
     public static final Duration DEFAULT_IMAGE_FETCH_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_IMAGE_FETCH_BYTES = 10L * 1024 * 1024;
+    public static final int DEFAULT_MAX_TOKENS = 4096;
 
     public ApiSettings {
         if (apiKey != null && apiKey.isBlank()) {
@@ -43,6 +46,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         positive("maxPhrases", maxPhrases);
         positive("maxImagePixels", maxImagePixels);
         positive("maxImageFetchBytes", maxImageFetchBytes);
+        positive("maxTokens", maxTokens);
         Objects.requireNonNull(imageFetchTimeout, "imageFetchTimeout");
         if (imageFetchTimeout.isNegative() || imageFetchTimeout.isZero()) {
             throw new IllegalArgumentException("imageFetchTimeout must be positive, got " + imageFetchTimeout);
@@ -124,7 +128,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         return new Builder().apiKey(apiKey).maxRequestBytes(maxRequestBytes).maxImages(maxImages)
                 .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
                 .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
-                .allowedOrigins(allowedOrigins);
+                .allowedOrigins(allowedOrigins).maxTokens(maxTokens);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -150,7 +154,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         return "ApiSettings[apiKey=" + (apiKey == null ? "none" : "(set)") + ", maxRequestBytes=" + maxRequestBytes
                 + ", maxImages=" + maxImages + ", maxPhrases=" + maxPhrases + ", maxImagePixels=" + maxImagePixels
                 + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
-                + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins + "]";
+                + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins
+                + ", maxTokens=" + maxTokens + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -164,6 +169,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private Duration imageFetchTimeout = DEFAULT_IMAGE_FETCH_TIMEOUT;
         private long maxImageFetchBytes = DEFAULT_MAX_IMAGE_FETCH_BYTES;
         private List<String> allowedOrigins = List.of();
+        private int maxTokens = DEFAULT_MAX_TOKENS;
 
         private Builder() {
         }
@@ -213,9 +219,14 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        public Builder maxTokens(int v) {
+            maxTokens = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
-                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins);
+                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens);
         }
     }
 }

@@ -32,7 +32,7 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
         ApiController.checkModel(Json.string(body, "model", "model"), modelId);
         refuseUnsupported(body);
         List<Message> messages = messages(body, images, settings);
-        InternVLChatOptions options = options(body);
+        InternVLChatOptions options = options(body, settings.maxTokens());
         boolean stream = Boolean.TRUE.equals(Json.bool(body, "stream", "stream"));
         JsonObject streamOptions = Json.object(body, "stream_options", "stream_options");
         boolean includeUsage = streamOptions != null
@@ -198,11 +198,12 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
         text.append(part);
     }
 
-    private static InternVLChatOptions options(JsonObject body) {
+    private static InternVLChatOptions options(JsonObject body, int maxTokensCap) {
         InternVLChatOptions.Builder b = InternVLChatOptions.builder();
-        Integer maxTokens = Json.integer(body, "max_completion_tokens", "max_completion_tokens", 1, Integer.MAX_VALUE);
+        // Bounded: each token is a decode step of the shared engine and a cache position held until the end.
+        Integer maxTokens = Json.integer(body, "max_completion_tokens", "max_completion_tokens", 1, maxTokensCap);
         if (maxTokens == null) {
-            maxTokens = Json.integer(body, "max_tokens", "max_tokens", 1, Integer.MAX_VALUE);
+            maxTokens = Json.integer(body, "max_tokens", "max_tokens", 1, maxTokensCap);
         }
         b.maxTokens(maxTokens);
         Double temperature = Json.number(body, "temperature", "temperature");

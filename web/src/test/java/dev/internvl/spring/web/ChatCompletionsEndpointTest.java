@@ -249,6 +249,11 @@ class ChatCompletionsEndpointTest {
     @Test
     void optionsOutOfRangeAre400() throws Exception {
         assertError(chat(request("\"max_tokens\":0")), 400, "'max_tokens' must be between 1 and");
+        // a client cannot book the engine for 2^31 decode steps: the server's cap (spring.ai.internvl.web.max-tokens)
+        assertError(chat(request("\"max_tokens\":2147483647")), 400, "'max_tokens' must be between 1 and "
+                + ApiSettings.DEFAULT_MAX_TOKENS + ", got 2147483647");
+        assertError(chat(request("\"max_completion_tokens\":" + (ApiSettings.DEFAULT_MAX_TOKENS + 1))), 400,
+                "'max_completion_tokens' must be between 1 and " + ApiSettings.DEFAULT_MAX_TOKENS);
         assertError(chat(request("\"max_completion_tokens\":1.5")), 400, "'max_completion_tokens' must be an integer");
         assertError(chat(request("\"temperature\":3")), 400, "'temperature' must be between 0 and 2");
         assertError(chat(request("\"temperature\":\"hot\"")), 400, "'temperature' must be a number");
