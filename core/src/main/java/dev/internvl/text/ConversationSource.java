@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the default system message of one template out of a checkpoint's {@code conversation.py} without running
@@ -20,8 +22,9 @@ import java.util.Optional;
  * <p>Values are read only where they are string literal expressions: literals of any quoting and prefix,
  * implicitly concatenated, parenthesised, joined with {@code +}. Where the answer would depend on running the code
  * (another expression, an f-string, positional or unpacked arguments, a registration inside a block or one whose
- * name cannot be read, a template registered twice without {@code override=True}, Python that does not tokenize)
- * the file is {@link Unreadable} and the caller keeps its built-in default.
+ * name cannot be read, a template registered twice without {@code override=True}, a module-level statement touching
+ * {@code system_message}, an encoding other than UTF-8, Python that does not tokenize) the file is
+ * {@link Unreadable} and the caller keeps its built-in default.
  */
 final class ConversationSource {
 
@@ -36,6 +39,11 @@ final class ConversationSource {
     private record Registration(int line, String name, Map<String, int[]> keywords, Boolean override) {
     }
 
+    /** A PEP 263 encoding declaration on the first or second line (the second only after a comment or blank). */
+    private static final Pattern CODING = Pattern.compile(
+            "\\A(?:[ \\t\\f]*(?:#[^\\n]*)?\\r?\\n)?[ \\t\\f]*#[^\\n]*?coding[:=][ \\t]*([-\\w.]+)");
+    private static final Pattern UTF_8 = Pattern.compile("(?i)utf[-_]?8(?:[-_].*)?");
+
     private final List<Token> tokens;
 
     private ConversationSource(List<Token> tokens) {
@@ -49,6 +57,10 @@ final class ConversationSource {
      * @throws Unreadable when the answer cannot be read from the file exactly
      */
     static Optional<String> systemMessage(String source, String template) throws Unreadable {
+        Matcher coding = CODING.matcher(source.startsWith("\uFEFF") ? source.substring(1) : source);
+        if (coding.find() && !UTF_8.matcher(coding.group(1)).matches()) {
+            throw new Unreadable("declares the source encoding " + coding.group(1) + ", not UTF-8");
+        }
         List<Token> tokens;
         try {
             tokens = PythonLexer.tokenize(source);
@@ -85,11 +97,34 @@ final class ConversationSource {
         if (found == null) {
             return Optional.empty();
         }
+        moduleLevelChanges();
         int[] value = found.keywords().get("system_message");
         if (value != null) {
             return Optional.of(literal(value[0], value[1], "line " + found.line() + ": the system_message of " + template));
         }
         return Optional.of(classDefault(template));
+    }
+
+    /**
+     * Refuses module-level statements (outside the registrations) that touch a system message, such as
+     * {@code conv_templates['x'].system_message = ...}: the registered value would not be the one in force.
+     */
+    private void moduleLevelChanges() throws Unreadable {
+        for (int i = 0; i < tokens.size(); i++) {
+            Token first = tokens.get(i);
+            if (!first.lineStart() || first.indent() != 0 || first.kind() == Kind.END) {
+                continue;
+            }
+            boolean skip = first.isName("def") || first.isName("class") || first.isOp("@") || first.isName("import")
+                    || first.isName("from") || first.isName("register_conv_template");
+            for (int j = i; tokens.get(j).kind() != Kind.NEWLINE && tokens.get(j).kind() != Kind.END; j++) {
+                Token t = tokens.get(j);
+                if (!skip && (t.isName("system_message") || t.isName("set_system_message"))) {
+                    throw new Unreadable("line " + t.line() + ": a module-level statement touches " + t.text()
+                            + " (" + snippet(i, j + 1) + "), so the registered value may not be the one in force");
+                }
+            }
+        }
     }
 
     /** The registration whose argument list opens at {@code open}. */

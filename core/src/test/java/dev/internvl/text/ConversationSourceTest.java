@@ -165,6 +165,12 @@ class ConversationSourceTest {
         String file = HEAD.replace("system_message: str = ''", "system_message: str = 'class ' 'default'")
                 + "register_conv_template(Conversation(name='internvl2_5', roles=('a', 'b')))\n";
         assertEquals(Optional.of("class default"), ConversationSource.systemMessage(file, "internvl2_5"));
+        String otherClass = HEAD + "class Other:\n    system_message: str = 'not the Conversation class'\n\n\n"
+                + "register_conv_template(Conversation(name='internvl2_5'))\n";
+        assertEquals(Optional.of(""), ConversationSource.systemMessage(otherClass, "internvl2_5"));
+        String declaredTwice = HEAD.replace("    roles: tuple", "    system_message: str = 'again'\n    roles: tuple")
+                + "register_conv_template(Conversation(name='internvl2_5'))\n";
+        assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(declaredTwice, "internvl2_5"));
         String noClass = "register_conv_template(Conversation(name='internvl2_5'))\n";
         assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(noClass, "internvl2_5"));
         String noDefault = HEAD.replace("system_message: str = ''", "system_message: str")
@@ -188,6 +194,15 @@ class ConversationSourceTest {
         assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(positional, "internvl2_5"));
         String notPython = HEAD + "register_conv_template(Conversation(name='internvl2_5', system_message='a'))\n$\n";
         assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(notPython, "internvl2_5"));
+        String changedLater = HEAD + "register_conv_template(Conversation(name='internvl2_5', system_message='a'))\n"
+                + "conv_templates['internvl2_5'].system_message = 'b'\n";
+        assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(changedLater, "internvl2_5"));
+        String latin1 = "# -*- coding: latin-1 -*-\n" + HEAD
+                + "register_conv_template(Conversation(name='internvl2_5', system_message='a'))\n";
+        assertThrows(ConversationSource.Unreadable.class, () -> ConversationSource.systemMessage(latin1, "internvl2_5"));
+        assertEquals(Optional.of("a"), ConversationSource.systemMessage(latin1.replace("latin-1", "utf-8"), "internvl2_5"));
+        assertEquals(Optional.of("a"), ConversationSource.systemMessage("#!/usr/bin/env python\n" + latin1.replace(
+                "latin-1", "UTF8"), "internvl2_5"));
         // another template's unreadable message does not matter
         String other = HEAD + "register_conv_template(Conversation(name='Hermes-2', system_message=f'{1}'))\n"
                 + "register_conv_template(Conversation(name='internvl2_5', system_message='mine'))\n";
