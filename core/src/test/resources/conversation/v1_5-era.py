@@ -168,6 +168,26 @@ register_conv_template(
 )
 
 
+# other argument forms of the shipped files; see https://example.invalid/page#L10-L20 (a '#' in a comment)
+register_conv_template(
+    # a comment between the two calls
+    Conversation(
+        name='other-forms',
+        roles=('问：', '答：\n'),
+        messages=(
+            ('Human', """A multi-line
+example with 'quotes' and a # sign."""),
+        ),
+        offset=1,
+        sep_style=None,
+        sep=None,
+        stop_str=['###', '</s>', '[UNK]'],
+        stop_token_ids=[0, 2],  # "<unk>", "</s>"
+        system_message="A message after the other arguments: \"quoted\", {braces} and a tab\t.",
+    )
+)
+
+
 if __name__ == '__main__':
     conv = conv_templates['two-lines']
     print(conv.get_prompt())
