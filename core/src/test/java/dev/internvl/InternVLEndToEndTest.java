@@ -214,9 +214,18 @@ class InternVLEndToEndTest {
     }
 
     @Test
+    void placeholdersBeyondTheImagesStayText() {
+        ChatResponse one = fp32.chat(ChatRequest.builder("<image> and").image(picture(0)).maxTiles(1).build());
+        ChatResponse extra = fp32.chat(ChatRequest.builder("<image> and <image>").image(picture(0)).maxTiles(1).build());
+        assertEquals("<image> and <image>", extra.history().get(0).question());
+        assertTrue(extra.promptTokens() > one.promptTokens(), extra.promptTokens() + " vs " + one.promptTokens());
+        assertTrue(fp32.chat(ChatRequest.of("What does <image> mean?")).promptTokens() > 4);
+    }
+
+    @Test
     void badRequestsGetClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> fp32.chat(ChatRequest.builder("<image> and <image>").image(picture(0)).build()));
+                () -> fp32.chat(ChatRequest.builder("<image> only").image(picture(0)).image(picture(1)).build()));
         assertTrue(e.getMessage().contains("placeholder"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> fp32.chat(ChatRequest.builder("x").image(picture(0)).maxTiles(41).build()));

@@ -10,10 +10,13 @@ import java.util.Objects;
  *
  * <p>A chat prompt: if there is no history, there are images and the question has no {@code <image>}, the
  * question becomes {@code <image>\n} + question; the template renders the system prompt, the history and the
- * question with the assistant's turn left open; then each {@code <image>} of the whole prompt (history included),
- * in order, becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokens per tile × that image's tiles) +
- * {@code </img>}. Unlike the official code, which silently leaves unmatched placeholders or images, a different
- * number of placeholders and images is an error.
+ * question with the assistant's turn left open; then, image by image, the first {@code <image>} left in the whole
+ * prompt (system message and history included) becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokens per tile ×
+ * that image's tiles) + {@code </img>}, as the official {@code query.replace('<image>', image_tokens, 1)} does.
+ *
+ * <p>Placeholders beyond the images stay in the prompt as plain text ({@code <image>} is not a token), as in the
+ * official code. Fewer placeholders than images is an error: the official code would then hold fewer
+ * {@code <IMG_CONTEXT>} tokens than vision embeddings and fail when it scatters them.
  */
 public final class ChatPromptBuilder {
 
@@ -38,7 +41,11 @@ public final class ChatPromptBuilder {
         return new ChatPromptBuilder(template, null, null, InternVLTokens.DEFAULT_TOKENS_PER_TILE);
     }
 
-    /** Uses the checkpoint's {@code config.json} {@code system_message} (null: none) unless a system message is set. */
+    /**
+     * Uses the checkpoint's {@code config.json} {@code system_message} (null: none) unless a system message is set.
+     * The training code of OpenGVLab/InternVL takes this key when present; the modeling code shipped with the
+     * published checkpoints ignores it, and their {@code config.json} files do not have it.
+     */
     public ChatPromptBuilder withConfigSystemMessage(String configSystemMessage) {
         return new ChatPromptBuilder(template, systemMessageOverride, configSystemMessage, tokensPerTile);
     }
@@ -73,8 +80,8 @@ public final class ChatPromptBuilder {
      *     returned them
      * @param question the user's question
      * @param numPatchesList tiles per image, in placeholder order (null or empty: text only)
-     * @throws IllegalArgumentException when the prompt's {@code <image>} placeholders and the images differ in number,
-     *     or an image has no tiles
+     * @throws IllegalArgumentException when the prompt holds fewer {@code <image>} placeholders than there are
+     *     images (more are fine: the rest stay as text), or an image has no tiles
      */
     public ChatPrompt chat(List<ChatTurn> history, String question, List<Integer> numPatchesList) {
         Objects.requireNonNull(question, "question");
@@ -92,10 +99,10 @@ public final class ChatPromptBuilder {
         String unexpanded = template.render(systemMessage(), turns);
 
         int placeholders = InternVLTokens.countPlaceholders(unexpanded);
-        if (placeholders != patches.size()) {
+        if (placeholders < patches.size()) {
             throw new IllegalArgumentException("The prompt holds " + placeholders + " " + InternVLTokens.IMAGE_PLACEHOLDER
                     + " placeholder(s) (system message, history and question together) but " + patches.size()
-                    + " image(s) were given (numPatchesList=" + patches + ")");
+                    + " image(s) were given (numPatchesList=" + patches + "); each image needs its own placeholder");
         }
         int contextTokens = tokensPerTile * patches.stream().mapToInt(Integer::intValue).sum();
         String text = InternVLTokens.expandPlaceholders(unexpanded, patches, tokensPerTile);

@@ -1,21 +1,32 @@
 package dev.internvl.text;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The chat templates that InternVL checkpoints name in {@code config.json}, as defined in the official
  * {@code internvl_chat/internvl/conversation.py} (OpenGVLab/InternVL at commit 2410d1dbf208f0e7).
  *
- * <p>The default system messages are those of the InternVL2 era. Checkpoints of the InternVL-Chat-V1-5 era ship a
- * {@code conversation.py} whose defaults differ ({@link #V1_5_INTERNLM2_SYSTEM_MESSAGE},
- * {@link #V1_5_PHI3_SYSTEM_MESSAGE}); pass those, or the {@code config.json} {@code system_message}, to the
- * prompt builder.
+ * <p>The default system messages are those of the InternVL2 era (and InternVL2.5's own for {@code internvl2_5}).
+ * Checkpoints of the InternVL-Chat-V1-5 era ship a {@code conversation.py} whose defaults differ
+ * ({@link #V1_5_INTERNLM2_SYSTEM_MESSAGE}, {@link #V1_5_PHI3_SYSTEM_MESSAGE}); {@link #forCheckpoint} reads the
+ * checkpoint's own file.
  */
 public final class ConversationTemplates {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConversationTemplates.class);
 
     /** System message of the InternVL2 templates (note the full-width comma, then an ASCII comma and a space). */
     public static final String INTERNVL2_SYSTEM_MESSAGE =
@@ -70,21 +81,40 @@ public final class ConversationTemplates {
      * checkpoints ship the {@code conversation.py} their code runs, and those of the InternVL-Chat-V1-5 era
      * (InternVL-Chat-V1-5, Mini-InternVL-Chat-2B/4B-V1-5) set the V1.5 messages
      * ({@link #V1_5_INTERNLM2_SYSTEM_MESSAGE}, {@link #V1_5_PHI3_SYSTEM_MESSAGE}) where later ones set the InternVL2
-     * message, and {@code internvl2_5} (InternVL2.5, InternVL3) its own. When the folder has no
-     * {@code conversation.py}, or it does not define {@code name} with a plain string literal, the registry's
-     * default applies: the InternVL2-era message, or the internvl2_5 one for {@code internvl2_5}.
+     * message, and {@code internvl2_5} (InternVL2.5, InternVL3) its own. The file is read as Python source, not run:
+     * the {@code system_message=} of the module-level {@code register_conv_template(Conversation(name=name, ...))}
+     * (a commented-out line before it is a comment), or, where that call sets none, the default of the file's
+     * {@code Conversation} class ({@code ''} in the official files).
+     *
+     * <p>The registry's default (the InternVL2-era message, or the internvl2_5 one for {@code internvl2_5}) applies
+     * when the folder has no {@code conversation.py}, and, with a warning in the log, when the file cannot be read,
+     * does not register {@code name}, or gives the message in a form that would need running the code (anything
+     * but string literals, implicitly concatenated, parenthesised or joined with {@code +}; see
+     * {@link ConversationSource}).
      */
-    public static ConversationTemplate forCheckpoint(java.nio.file.Path checkpointDir, String name) {
+    public static ConversationTemplate forCheckpoint(Path checkpointDir, String name) {
         ConversationTemplate template = get(name);
-        java.nio.file.Path file = checkpointDir.resolve("conversation.py");
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        Path file = checkpointDir.resolve("conversation.py");
+        if (!Files.isRegularFile(file)) {
+            return template;
+        }
+        String fallback = "; template " + name + " keeps its built-in system message";
+        String source;
+        try {
+            source = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: cannot be read as UTF-8 text ({}){}", file, e, fallback);
             return template;
         }
         try {
-            String source = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
-            return ConversationSource.systemMessage(source, name).map(template::withDefaultSystemMessage)
-                    .orElse(template);
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            Optional<String> message = ConversationSource.systemMessage(source, name);
+            if (message.isEmpty()) {
+                LOG.warn("{}: registers no template {}{}", file, name, fallback);
+                return template;
+            }
+            return template.withDefaultSystemMessage(message.get());
+        } catch (ConversationSource.Unreadable e) {
+            LOG.warn("{}: {}{}", file, e.getMessage(), fallback);
             return template;
         }
     }

@@ -5,9 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The prompt rules of chat() / batch_chat() beyond the golden cases, and the errors for inconsistent inputs. */
 class ChatPromptBuilderTest {
@@ -16,6 +24,9 @@ class ChatPromptBuilderTest {
     private static final String SYSTEM = "<|im_start|>system\nS<|im_end|>";
 
     private final ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(HERMES).withSystemMessage("S");
+
+    @TempDir
+    Path dir;
 
     @Test
     void systemMessagePrecedence() {
@@ -47,11 +58,87 @@ class ChatPromptBuilderTest {
     }
 
     @Test
-    void placeholdersAndImagesMustMatch() {
-        assertThrows(IllegalArgumentException.class, () -> builder.chat(null, "<image> and <image>", List.of(1)));
-        assertThrows(IllegalArgumentException.class, () -> builder.chat(null, "<image> only", List.of(1, 2)));
-        assertThrows(IllegalArgumentException.class, () -> builder.chat(null, "a literal <image>", null));
+    void extraPlaceholdersStayAsTextInEveryTemplate() {
+        for (String name : ConversationTemplates.names()) {
+            ChatPromptBuilder b = ChatPromptBuilder.forTemplate(ConversationTemplates.get(name)).withImageTokensPerTile(2);
+            matchesTheReference(b, null, "A <image> and B <image> and C <image>.", List.of(1, 3));
+            matchesTheReference(b, List.of(), "a literal <image>", List.of());
+            matchesTheReference(b, null, "<image><image>", List.of(2));
+            matchesTheReference(b.withSystemMessage("system <image>"), null, "Q <image> <image>", List.of(2));
+            matchesTheReference(b, List.of(new ChatTurn("<image>\nfirst", "ok")), "second <image>", List.of(1));
+            matchesTheReference(b, null, "prefixed", List.of(1));
+        }
+        ChatPrompt p = builder.withImageTokensPerTile(1).chat(null, "A <image> B <image> C <image>", List.of(2, 1));
+        assertEquals(SYSTEM + "<|im_start|>user\nA <img><IMG_CONTEXT><IMG_CONTEXT></img> B <img><IMG_CONTEXT></img> "
+                + "C <image><|im_end|><|im_start|>assistant\n", p.text());
+        assertEquals(3, p.imageContextTokens());
+        assertEquals("A <image> B <image> C <image>", p.question());
+    }
+
+    @Test
+    void fewerPlaceholdersThanImagesIsAnError() {
+        for (String name : ConversationTemplates.names()) {
+            ChatPromptBuilder b = ChatPromptBuilder.forTemplate(ConversationTemplates.get(name));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.chat(null, "<image> only", List.of(1, 2)), name);
+            assertTrue(e.getMessage().contains("1 <image> placeholder(s)") && e.getMessage().contains("2 image(s)"),
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> b.chat(List.of(new ChatTurn("Hi", "Hello")), "no placeholder", List.of(1)), name);
+        }
         assertThrows(IllegalArgumentException.class, () -> builder.chat(null, "no tiles", List.of(0)));
+    }
+
+    @Test
+    void leftoverPlaceholdersTokenizeAsPlainText() throws IOException {
+        checkLeftoverTokens(TestData.qwen2Tokenizer(), "Hermes-2");
+        checkLeftoverTokens(TestData.qwen2Tokenizer(), "internvl2_5");
+        for (String[] pair : new String[][] {{"internlm2-style", "internlm2-chat"}, {"phi3-internvl", "phi3-chat"}}) {
+            Path folder = dir.resolve(pair[0]);
+            Files.createDirectories(folder);
+            Files.copy(TestData.resource("tokenizers/mistral-spm/tokenizer.model"), folder.resolve("tokenizer.model"));
+            Files.copy(TestData.resource("tokenizers/" + pair[0] + "/tokenizer_config.json"),
+                    folder.resolve("tokenizer_config.json"));
+            try (InternVLTokenizer tokenizer = InternVLTokenizer.load(folder)) {
+                checkLeftoverTokens(tokenizer, pair[1]);
+            }
+        }
+    }
+
+    private static void checkLeftoverTokens(InternVLTokenizer tokenizer, String template) {
+        ChatPrompt p = ChatPromptBuilder.forTemplate(ConversationTemplates.get(template)).withImageTokensPerTile(4)
+                .chat(null, "Compare <image> with <image>.", List.of(2));
+        long[] ids = tokenizer.encode(p.text());
+        long context = tokenizer.requireTokenId(InternVLTokens.IMG_CONTEXT);
+        assertEquals(p.imageContextTokens(), Arrays.stream(ids).filter(id -> id == context).count(), template);
+        // not a token of its own: it survives decoding without special tokens, as text
+        assertTrue(tokenizer.tokenId(InternVLTokens.IMAGE_PLACEHOLDER).isEmpty()
+                || !tokenizer.specialIds().contains(tokenizer.tokenId(InternVLTokens.IMAGE_PLACEHOLDER).getAsLong()), template);
+        assertTrue(tokenizer.decode(ids, true).contains(" with <image>."), template + ": " + tokenizer.decode(ids, true));
+    }
+
+    /**
+     * The prompt of {@code chat()} written out by the reference's own steps: the {@code <image>\n} prefix rule, the
+     * rendered template, then {@code query.replace('<image>', image_tokens, 1)} once per image.
+     */
+    private static void matchesTheReference(ChatPromptBuilder b, List<ChatTurn> history, String question,
+                                            List<Integer> patches) {
+        String q = history == null && !patches.isEmpty() && !question.contains("<image>") ? "<image>\n" + question
+                : question;
+        List<ChatTurn> turns = new ArrayList<>(history == null ? List.of() : history);
+        turns.add(ChatTurn.open(q));
+        String query = b.template().render(b.systemMessage(), turns);
+        int placeholders = query.split(Pattern.quote("<image>"), -1).length - 1;
+        for (int tiles : patches) {
+            query = query.replaceFirst(Pattern.quote("<image>"),
+                    Matcher.quoteReplacement("<img>" + "<IMG_CONTEXT>".repeat(2 * tiles) + "</img>"));
+        }
+        ChatPrompt prompt = b.chat(history, question, patches);
+        String id = b.template().name() + ": " + question;
+        assertEquals(query, prompt.text(), id);
+        assertEquals(q, prompt.question(), id);
+        assertEquals(2 * patches.stream().mapToInt(Integer::intValue).sum(), prompt.imageContextTokens(), id);
+        assertEquals(placeholders - patches.size(), prompt.text().split(Pattern.quote("<image>"), -1).length - 1, id);
     }
 
     @Test
