@@ -197,7 +197,8 @@ final class TokenizerFiles {
             files.description = files.description.substring(0, files.description.length() - 1) + ", "
                     + files.renamed.size() + " ids renamed by " + TOKENIZER_CONFIG_JSON + ")";
         }
-        files.nfcText = kind == Kind.VOCAB_MERGES
+        // the slow Qwen2Tokenizer: its own files, or a tokenizer.json standing in for them
+        files.nfcText = kind == Kind.VOCAB_MERGES && (tokenizerClass == null || !tokenizerClass.endsWith("Fast"))
                 || kind == Kind.TOKENIZER_JSON && "Qwen2Tokenizer".equals(tokenizerClass);
         return files;
     }
@@ -294,8 +295,8 @@ final class TokenizerFiles {
 
     /**
      * Whether the whole text is normalized to NFC before added tokens are split off, as the slow
-     * {@code Qwen2Tokenizer} does: for vocab.json + merges.txt, and for a tokenizer.json whose tokenizer_config.json
-     * names that slow class.
+     * {@code Qwen2Tokenizer} does: for vocab.json + merges.txt read as that class, and for a tokenizer.json whose
+     * tokenizer_config.json names it.
      */
     boolean normalizesTextToNfc() {
         return nfcText;
