@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,9 +19,16 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * The text tokenizer of an InternVL checkpoint: the checkpoint's Hugging Face {@code tokenizer.json} run by DJL's
- * binding of the Rust {@code tokenizers} library, with truncation and padding off.
+ * The text tokenizer of an InternVL checkpoint, equal to the slow transformers tokenizer that InternVL's
+ * {@code chat()} loads ({@code use_fast=False}): the checkpoint's Hugging Face {@code tokenizer.json}, or the
+ * {@code tokenizer.json} built in memory from its {@code vocab.json} + {@code merges.txt} (Qwen2) or SentencePiece
+ * {@code tokenizer.model} (InternLM2, Phi-3, Yi), run by DJL's binding of the Rust {@code tokenizers} library with
+ * truncation and padding off. Which packaging is read when a folder has several follows
+ * {@code tokenizer_config.json}'s {@code tokenizer_class} (see {@link #source()}).
  *
  * <p>{@link #encode} adds the special tokens that the tokenizer itself adds: those of the {@code tokenizer.json}
  * post-processor, overridden by {@code add_bos_token} / {@code add_eos_token} where {@code tokenizer_config.json}
@@ -35,6 +43,7 @@ public final class InternVLTokenizer implements AutoCloseable {
     private static final String PROBE_TEXT = "a";
     /** Qwen2's pad token, used when the tokenizer files name none. */
     private static final String QWEN_PAD_TOKEN = "<|endoftext|>";
+    private static final Logger LOG = LoggerFactory.getLogger(InternVLTokenizer.class);
 
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> tokenIds;
@@ -46,11 +55,16 @@ public final class InternVLTokenizer implements AutoCloseable {
     /** Non-legacy SentencePiece (Phi-3): the text gets a leading ▁ unless it starts with one of {@link #noPrefixBefore}. */
     private final boolean prefixesText;
     private final java.util.List<String> noPrefixBefore;
+    /** The slow Qwen2Tokenizer normalizes the whole text to NFC before it splits off added tokens. */
+    private final boolean nfcText;
+    private final String source;
 
     private InternVLTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files, Path dir) {
         this.tokenizer = tokenizer;
         this.prefixesText = files.prefixesText();
         this.noPrefixBefore = java.util.List.copyOf(files.allSpecialTokens(dir));
+        this.nfcText = files.normalizesTextToNfc();
+        this.source = files.description();
         Map<String, Integer> ids = new HashMap<>(files.vocab());
         Set<Long> special = new HashSet<>();
         for (TokenizerFiles.AddedToken token : files.addedTokens()) {
@@ -83,10 +97,10 @@ public final class InternVLTokenizer implements AutoCloseable {
     /**
      * Loads the tokenizer of a checkpoint folder.
      *
-     * @param checkpointDir the folder with {@code tokenizer.json} and optionally {@code tokenizer_config.json} and
-     *     {@code added_tokens.json}
-     * @throws IllegalArgumentException when a file is missing or malformed (the message names it), or declares a
-     *     token id that contradicts another file
+     * @param checkpointDir the folder with {@code tokenizer.json}, {@code tokenizer.model} or {@code vocab.json} +
+     *     {@code merges.txt}, and optionally {@code tokenizer_config.json} and {@code added_tokens.json}
+     * @throws IllegalArgumentException when no tokenizer is found or a file is malformed (the message names it), or
+     *     a file declares a token id that contradicts another file
      * @throws IllegalStateException when the tokenizer library cannot register an added token under its id
      */
     public static InternVLTokenizer load(Path checkpointDir) {
@@ -107,7 +121,9 @@ public final class InternVLTokenizer implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         }
         try {
-            return new InternVLTokenizer(tokenizer, files, checkpointDir);
+            InternVLTokenizer loaded = new InternVLTokenizer(tokenizer, files, checkpointDir);
+            LOG.info("Tokenizer of {}: {}{}", checkpointDir, loaded.source(), files.choiceNote());
+            return loaded;
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -128,11 +144,16 @@ public final class InternVLTokenizer implements AutoCloseable {
     }
 
     /**
-     * The slow {@code LlamaTokenizer(legacy=False)} prepends {@code ▁} to the whole text, then drops it again when the
-     * text starts with one of its {@code all_special_tokens} (a leading added token outside that set keeps a lone
+     * The text as the slow tokenizer prepares it: the slow {@code Qwen2Tokenizer} normalizes it to NFC as a whole
+     * (before added tokens are split off, so {@code ">"} and a combining mark after an added token compose); the slow
+     * {@code LlamaTokenizer(legacy=False)} prepends {@code ▁} to the whole text, then drops it again when the text
+     * starts with one of its {@code all_special_tokens} (a leading added token outside that set keeps a lone
      * {@code ▁} token before it, as in Python).
      */
     private String prefixed(String text) {
+        if (nfcText) {
+            text = Normalizer.normalize(text, Normalizer.Form.NFC);
+        }
         if (!prefixesText || text.isEmpty()) {
             return text;
         }
@@ -169,6 +190,16 @@ public final class InternVLTokenizer implements AutoCloseable {
     public long requireTokenId(String token) {
         return tokenId(token).orElseThrow(() -> new IllegalArgumentException(
                 "Token " + token + " is not a single token of this tokenizer"));
+    }
+
+    /**
+     * What was loaded: the packaging, the tokenizer class and how it was read, e.g.
+     * {@code vocab.json + merges.txt (Qwen2Tokenizer, slow)},
+     * {@code tokenizer.model (SentencePiece, InternLM2Tokenizer, 6 ids renamed by tokenizer_config.json)} or
+     * {@code tokenizer.json (PreTrainedTokenizerFast)}.
+     */
+    public String source() {
+        return source;
     }
 
     /** Number of distinct token ids, added tokens included ({@code len(tokenizer)} in transformers). */

@@ -28,7 +28,9 @@ import java.util.Map;
  *       equal scores keep piece order, and the splits of one piece are ordered by their left then right ids),
  *       which is the order SentencePiece's BPE applies them in;</li>
  *   <li>added tokens: the unknown and control pieces ({@code <unk> <s> </s>}) as special tokens, user-defined
- *       pieces as plain added tokens (SentencePiece matches them whole anywhere in the text);</li>
+ *       pieces as plain added tokens (SentencePiece matches them whole anywhere in the text). Exact for models
+ *       without a dummy prefix (InternLM2); with one, the library also prefixes the text right after a user-defined
+ *       piece, where SentencePiece does not (no InternVL checkpoint has both);</li>
  *   <li>whitespace, {@code legacy} (InternLM2 always; Llama-style tokenizers unless {@code tokenizer_config.json}
  *       says {@code "legacy": false}): spaces become {@code ▁} and every stretch of text between special tokens gets
  *       the dummy prefix {@code ▁}, as {@code sp.encode} does in the slow tokenizer; non-legacy (Phi-3): only the
