@@ -194,6 +194,11 @@ public final class InternVLTokenizer implements AutoCloseable {
         return padTokenId;
     }
 
+    /** TEMP placeholder until the real description of the tokenizer files lands (dropped at merge). */
+    public String source() {
+        return "tokenizer.json";
+    }
+
     @Override
     public void close() {
         tokenizer.close();
