@@ -88,11 +88,7 @@ public final class InternVL implements AutoCloseable {
                 max = 1;
             }
             PreprocessOptions pre = new PreprocessOptions(cfg.imageSize(), min, max, thumb);
-            long vocab = cfg.llm().vocabSize();
-            if (tokenizer.vocabSize() > vocab) {
-                throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
-                        + " tokens but the model's vocabulary is " + vocab);
-            }
+            checkVocabulary(dir, tokenizer, cfg.llm().vocabSize());
             return new InternVL(model, tokenizer, template, builder, pre, options.generation(), options.batching());
         } catch (RuntimeException e) {
             if (model != null) {
@@ -136,6 +132,14 @@ public final class InternVL implements AutoCloseable {
         Set<Long> stops = new LinkedHashSet<>(template.stopTokenIds(tokenizer));
         generationEosIds.stream().map(Integer::longValue).filter(id -> id < vocab).forEach(stops::add);
         return stops;
+    }
+
+    /** Fails when the tokenizer has more tokens than the model's embedding has rows. */
+    static void checkVocabulary(Path dir, InternVLTokenizer tokenizer, long vocab) {
+        if (tokenizer.vocabSize() > vocab) {
+            throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary is " + vocab);
+        }
     }
 
     /** The id that pads batches: the tokenizer's pad token, else the first stop id. */
