@@ -477,8 +477,8 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
         line(out, "parameters", count(p.total()) + " (" + p.total() + "): vision " + count(p.vision()) + ", projector "
                 + count(p.projector()) + ", embedding " + count(p.embedding()) + ", layers " + count(p.layers())
                 + ", final norm " + count(p.finalNorm()) + ", head " + (p.headTied() ? "tied to the embedding"
-                : count(p.head()) + (p.headAssumed() ? " (assumed stored: InternVL checkpoints save the head even "
-                        + "when tie_word_embeddings is true)" : "")));
+                : count(p.head()) + (p.headAssumed() && llm.tieWordEmbeddings() ? " (assumed stored: InternVL "
+                        + "checkpoints save the head even when tie_word_embeddings is true)" : "")));
         if (weights.parametersInFiles() != null) {
             long unusedParams = weights.parametersInFiles() - p.total();
             line(out, "", "the weight files hold " + count(weights.parametersInFiles()) + " ("
