@@ -265,8 +265,8 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
             }
             problems.addAll(mismatched);
             if (!headStored && !cfg.llm().tieWordEmbeddings()) {
-                warnings.add("config.json says the head is not tied (tie_word_embeddings false) but the weights have no "
-                        + head + ": the embedding serves as the head");
+                warnings.add("config.json says the head is not tied (tie_word_embeddings false) but the weights have "
+                        + "no " + head + ": the embedding serves as the head");
             }
             if (!unused.isEmpty()) {
                 warnings.add(unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
@@ -451,7 +451,8 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
         out.append("checkpoint  ").append(dir.toAbsolutePath()).append('\n');
         line(out, "vision", visionVariant() + ": hidden " + v.hiddenSize() + ", " + v.numLayers() + " layers, "
                 + v.numHeads() + " heads, MLP " + v.intermediateSize() + ", " + (v.rmsNorm() ? "RMSNorm" : "LayerNorm")
-                + ", " + (v.qkNormalization() ? "qk-norm" : "no qk-norm") + ", " + (v.qkvBias() ? "qkv bias" : "no qkv bias"));
+                + ", " + (v.qkNormalization() ? "qk-norm" : "no qk-norm") + ", "
+                + (v.qkvBias() ? "qkv bias" : "no qkv bias"));
         line(out, "", "tile " + config.imageSize() + " px, patch " + v.patchSize() + ", select_layer "
                 + config.selectLayer() + " (" + config.visionLayersToRun() + " of " + v.numLayers() + " layers run), "
                 + "downsample_ratio " + config.downsampleRatio() + ", ps_version " + config.psVersion());
@@ -516,7 +517,8 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
             line(out, "", "files: " + (t.files().isEmpty() ? "none" : String.join(", ", t.files())));
             return;
         }
-        line(out, "tokenizer", t.source() + ": " + t.vocabSize() + " tokens, " + (t.addsBos() ? "adds BOS" : "no BOS added"));
+        line(out, "tokenizer", t.source() + ": " + t.vocabSize() + " tokens, "
+                + (t.addsBos() ? "adds BOS" : "no BOS added"));
         List<String> specials = new ArrayList<>();
         t.specialTokens().forEach((text, id) -> specials.add(text + " " + (id == null ? "(none)" : id)));
         line(out, "", String.join(", ", specials));

@@ -73,7 +73,8 @@ interface DecoderLayout {
             }
             w.add(l + "self_attn.o_proj.weight", d, q);
             w.add(l + "post_attention_layernorm.weight", d);
-            w.addConcatenated(w.tensor(l + "mlp.gate_proj.weight", inter, d), w.tensor(l + "mlp.up_proj.weight", inter, d));
+            w.addConcatenated(w.tensor(l + "mlp.gate_proj.weight", inter, d),
+                    w.tensor(l + "mlp.up_proj.weight", inter, d));
             w.add(l + "mlp.down_proj.weight", d, inter);
             return w;
         }
@@ -113,11 +114,13 @@ interface DecoderLayout {
             long inter = cfg.intermediateSize();
             WeightPlan w = new WeightPlan(PlannedTensor.Part.LAYER);
             w.add(l + "attention_norm.weight", d);
-            w.addRegroupedQkv(l + "attention.wqkv.weight", new long[] {(long) kvHeads * (g + 2) * hd, d}, kvHeads, g, hd);
+            w.addRegroupedQkv(l + "attention.wqkv.weight", new long[] {(long) kvHeads * (g + 2) * hd, d}, kvHeads, g,
+                    hd);
             w.addAbsent();
             w.add(l + "attention.wo.weight", d, q);
             w.add(l + "ffn_norm.weight", d);
-            w.addConcatenated(w.tensor(l + "feed_forward.w1.weight", inter, d), w.tensor(l + "feed_forward.w3.weight", inter, d));
+            w.addConcatenated(w.tensor(l + "feed_forward.w1.weight", inter, d),
+                    w.tensor(l + "feed_forward.w3.weight", inter, d));
             w.add(l + "feed_forward.w2.weight", d, inter);
             return w;
         }

@@ -241,11 +241,6 @@ final class WeightLoader implements AutoCloseable {
             return this;
         }
 
-        /** Appends {@code t} when present, else an absent marker. */
-        WeightList addOptional(TensorInfo t) {
-            return t == null ? addAbsent() : add(t);
-        }
-
         private void append(IValue t) {
             if (list == null) {
                 list = kernels.call("list_of", t);
