@@ -57,11 +57,9 @@ public final class InternVL implements AutoCloseable {
         this.preprocess = preprocess;
         this.defaults = defaults;
         this.imageContextId = tokenizer.requireTokenId(InternVLTokens.IMG_CONTEXT);
-        int vocab = model.config().llm().vocabSize();
-        Set<Long> stops = new LinkedHashSet<>(template.stopTokenIds(tokenizer));
-        model.checkpoint().generationEosIds().stream().map(Integer::longValue).filter(id -> id < vocab)
-                .forEach(stops::add);
-        long pad = tokenizer.padTokenId().orElse(stops.iterator().next());
+        Set<Long> stops = stopTokenIds(template, tokenizer, model.checkpoint().generationEosIds(),
+                model.config().llm().vocabSize());
+        long pad = padTokenId(tokenizer, stops);
         this.scheduler = new BatchScheduler(model, tokenizer, imageContextId, pad, stops, batching);
     }
 
@@ -80,17 +78,8 @@ public final class InternVL implements AutoCloseable {
             }
             model = InternVLModel.load(dir, options.model());
             InternVLConfig cfg = model.config();
-            String name = options.template() != null ? options.template() : cfg.template().orElseThrow(() ->
-                    new CheckpointException(dir.resolve("config.json") + ": names no template; set one explicitly"));
-            ConversationTemplate template = ConversationTemplates.forCheckpoint(dir, name);
-            ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(template)
-                    .withImageTokensPerTile(cfg.numImageTokens());
-            if (cfg.systemMessage().isPresent()) {
-                builder = builder.withConfigSystemMessage(cfg.systemMessage().get());
-            }
-            if (options.systemMessage() != null) {
-                builder = builder.withSystemMessage(options.systemMessage());
-            }
+            ChatPromptBuilder builder = promptBuilder(dir, cfg, options.template(), options.systemMessage());
+            ConversationTemplate template = builder.template();
             int min = options.minTiles() != null ? options.minTiles() : cfg.minDynamicPatch();
             int max = options.maxTiles() != null ? options.maxTiles() : cfg.maxDynamicPatch();
             boolean thumb = options.thumbnail() != null ? options.thumbnail() : cfg.useThumbnail();
@@ -99,11 +88,7 @@ public final class InternVL implements AutoCloseable {
                 max = 1;
             }
             PreprocessOptions pre = new PreprocessOptions(cfg.imageSize(), min, max, thumb);
-            long vocab = cfg.llm().vocabSize();
-            if (tokenizer.vocabSize() > vocab) {
-                throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
-                        + " tokens but the model's vocabulary is " + vocab);
-            }
+            checkVocabulary(dir, tokenizer, cfg.llm().vocabSize());
             return new InternVL(model, tokenizer, template, builder, pre, options.generation(), options.batching());
         } catch (RuntimeException e) {
             if (model != null) {
@@ -112,6 +97,54 @@ public final class InternVL implements AutoCloseable {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /**
+     * The prompt builder of the checkpoint in {@code dir}: the template {@code template} names, else the one
+     * {@code config.json} names (as the checkpoint's own {@code conversation.py} defines it, see
+     * {@link ConversationTemplates#forCheckpoint}); the system message {@code systemMessage}, else
+     * {@code config.json}'s {@code system_message}, else the template's; and the config's image tokens per tile.
+     *
+     * @param template      a template name overriding config.json's, or null
+     * @param systemMessage a system message overriding the checkpoint's, or null
+     * @throws CheckpointException when neither names a template
+     */
+    public static ChatPromptBuilder promptBuilder(Path dir, InternVLConfig cfg, String template, String systemMessage) {
+        String name = template != null ? template : cfg.template().orElseThrow(() ->
+                new CheckpointException(dir.resolve("config.json") + ": names no template; set one explicitly"));
+        ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(ConversationTemplates.forCheckpoint(dir, name))
+                .withImageTokensPerTile(cfg.numImageTokens());
+        if (cfg.systemMessage().isPresent()) {
+            builder = builder.withConfigSystemMessage(cfg.systemMessage().get());
+        }
+        if (systemMessage != null) {
+            builder = builder.withSystemMessage(systemMessage);
+        }
+        return builder;
+    }
+
+    /**
+     * The ids that end generation: the template's stop tokens with {@code tokenizer}, then the eos ids of
+     * {@code generation_config.json} that lie inside the model's vocabulary of {@code vocab}.
+     */
+    static Set<Long> stopTokenIds(ConversationTemplate template, InternVLTokenizer tokenizer,
+            List<Integer> generationEosIds, int vocab) {
+        Set<Long> stops = new LinkedHashSet<>(template.stopTokenIds(tokenizer));
+        generationEosIds.stream().map(Integer::longValue).filter(id -> id < vocab).forEach(stops::add);
+        return stops;
+    }
+
+    /** Fails when the tokenizer has more tokens than the model's embedding has rows. */
+    static void checkVocabulary(Path dir, InternVLTokenizer tokenizer, long vocab) {
+        if (tokenizer.vocabSize() > vocab) {
+            throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary is " + vocab);
+        }
+    }
+
+    /** The id that pads batches: the tokenizer's pad token, else the first stop id. */
+    static long padTokenId(InternVLTokenizer tokenizer, Set<Long> stops) {
+        return tokenizer.padTokenId().orElse(stops.iterator().next());
     }
 
     /** Answers one round. */

@@ -54,12 +54,13 @@ public final class Checkpoint {
             });
         }
         checkIndex(dir, seenIn);
-        List<Integer> eos = List.of();
+        return new Checkpoint(dir, config, Collections.unmodifiableMap(tensors), generationEosIds(dir));
+    }
+
+    /** The eos ids of {@code generation_config.json} in {@code dir}, empty when the file is absent. */
+    public static List<Integer> generationEosIds(Path dir) {
         Path gen = dir.resolve("generation_config.json");
-        if (Files.exists(gen)) {
-            eos = Json.read(gen).getIntOrList("eos_token_id");
-        }
-        return new Checkpoint(dir, config, Collections.unmodifiableMap(tensors), eos);
+        return Files.exists(gen) ? Json.read(gen).getIntOrList("eos_token_id") : List.of();
     }
 
     /** Opens the checkpoint indexing all tensors. */

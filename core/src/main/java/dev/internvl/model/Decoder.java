@@ -7,6 +7,8 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.checkpoint.RopeScaling;
 import dev.internvl.torch.TorchKernels;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The language model: token embedding (with projected image embeddings scattered into the
@@ -66,7 +68,7 @@ public final class Decoder implements AutoCloseable {
                 w.add(ckpt.tensor(ckpt.has(layout.head()) ? layout.head() : layout.embedding(), v, d));
             }
             for (int i = 0; i < cfg.numLayers(); i++) {
-                layout.addLayer(ckpt, cfg, i, w.onDevice(devices.layer(i)));
+                w.onDevice(devices.layer(i)).addAll(ckpt, layout.layer(cfg, i));
             }
         } catch (RuntimeException e) {
             w.close();
@@ -84,10 +86,35 @@ public final class Decoder implements AutoCloseable {
     }
 
     /**
+     * The tensors {@link #load} reads, in its order: the embedding, the final norm, the head when the checkpoint
+     * stores one ({@code headStored}; otherwise the embedding serves as the head), then each layer's.
+     */
+    static List<PlannedTensor> plannedTensors(LlmConfig cfg, boolean headStored) {
+        DecoderLayout layout = DecoderLayout.of(cfg.architecture());
+        long v = cfg.vocabSize();
+        long d = cfg.hiddenSize();
+        List<PlannedTensor> out = new ArrayList<>();
+        out.add(new PlannedTensor(layout.embedding(), new long[] {v, d}, PlannedTensor.Part.EMBEDDING));
+        out.add(new PlannedTensor(layout.finalNorm(), new long[] {d}, PlannedTensor.Part.FINAL_NORM));
+        if (headStored) {
+            out.add(new PlannedTensor(layout.head(), new long[] {v, d}, PlannedTensor.Part.HEAD));
+        }
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            out.addAll(layout.layer(cfg, i).tensors());
+        }
+        return out;
+    }
+
+    /** The name of the output head in {@code cfg}'s family; absent from a checkpoint, the embedding is the head. */
+    static String headName(LlmConfig cfg) {
+        return DecoderLayout.of(cfg.architecture()).head();
+    }
+
+    /**
      * int4 groups must tile every matrix's input width, and libtorch's packing needs output rows in multiples of 16
      * (the head's vocabulary rows are padded instead).
      */
-    private static void checkGroups(LlmConfig cfg, int group) {
+    static void checkGroups(LlmConfig cfg, int group) {
         long[] widths = {cfg.hiddenSize(), (long) cfg.numHeads() * cfg.headDim(), cfg.intermediateSize()};
         for (long k : widths) {
             if (k % group != 0) {

@@ -1,6 +1,5 @@
 package dev.internvl.model;
 
-import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.LlmConfig;
 
@@ -21,8 +20,8 @@ interface DecoderLayout {
     /** Name of the output head [V,D]; when absent from the checkpoint the head is tied to the embedding. */
     String head();
 
-    /** Appends layer {@code i}'s seven weights in the engine's order. */
-    void addLayer(Checkpoint ckpt, LlmConfig cfg, int i, WeightLoader.WeightList w);
+    /** Layer {@code i}'s seven weights in the engine's order. */
+    WeightPlan layer(LlmConfig cfg, int i);
 
     static DecoderLayout of(String architecture) {
         return switch (architecture) {
@@ -56,26 +55,28 @@ interface DecoderLayout {
         }
 
         @Override
-        public void addLayer(Checkpoint ckpt, LlmConfig cfg, int i, WeightLoader.WeightList w) {
+        public WeightPlan layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             long q = (long) cfg.numHeads() * cfg.headDim();
             long kv = (long) cfg.numKvHeads() * cfg.headDim();
             long inter = cfg.intermediateSize();
-            w.add(ckpt.tensor(l + "input_layernorm.weight", d));
-            w.addConcatenated(ckpt.tensor(l + "self_attn.q_proj.weight", q, d),
-                    ckpt.tensor(l + "self_attn.k_proj.weight", kv, d), ckpt.tensor(l + "self_attn.v_proj.weight", kv, d));
+            WeightPlan w = new WeightPlan(PlannedTensor.Part.LAYER);
+            w.add(l + "input_layernorm.weight", d);
+            w.addConcatenated(w.tensor(l + "self_attn.q_proj.weight", q, d),
+                    w.tensor(l + "self_attn.k_proj.weight", kv, d), w.tensor(l + "self_attn.v_proj.weight", kv, d));
             if (cfg.qkvBias()) {
-                w.addConcatenated(ckpt.tensor(l + "self_attn.q_proj.bias", q),
-                        ckpt.tensor(l + "self_attn.k_proj.bias", kv), ckpt.tensor(l + "self_attn.v_proj.bias", kv));
+                w.addConcatenated(w.tensor(l + "self_attn.q_proj.bias", q),
+                        w.tensor(l + "self_attn.k_proj.bias", kv), w.tensor(l + "self_attn.v_proj.bias", kv));
             } else {
                 w.addAbsent();
             }
-            w.add(ckpt.tensor(l + "self_attn.o_proj.weight", d, q));
-            w.add(ckpt.tensor(l + "post_attention_layernorm.weight", d));
-            w.addConcatenated(ckpt.tensor(l + "mlp.gate_proj.weight", inter, d),
-                    ckpt.tensor(l + "mlp.up_proj.weight", inter, d));
-            w.add(ckpt.tensor(l + "mlp.down_proj.weight", d, inter));
+            w.add(l + "self_attn.o_proj.weight", d, q);
+            w.add(l + "post_attention_layernorm.weight", d);
+            w.addConcatenated(w.tensor(l + "mlp.gate_proj.weight", inter, d),
+                    w.tensor(l + "mlp.up_proj.weight", inter, d));
+            w.add(l + "mlp.down_proj.weight", d, inter);
+            return w;
         }
     }
 
@@ -103,7 +104,7 @@ interface DecoderLayout {
         }
 
         @Override
-        public void addLayer(Checkpoint ckpt, LlmConfig cfg, int i, WeightLoader.WeightList w) {
+        public WeightPlan layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             int hd = cfg.headDim();
@@ -111,14 +112,17 @@ interface DecoderLayout {
             int g = cfg.numHeads() / kvHeads;
             long q = (long) cfg.numHeads() * hd;
             long inter = cfg.intermediateSize();
-            w.add(ckpt.tensor(l + "attention_norm.weight", d));
-            w.addRegroupedQkv(ckpt.tensor(l + "attention.wqkv.weight", (long) kvHeads * (g + 2) * hd, d), kvHeads, g, hd);
+            WeightPlan w = new WeightPlan(PlannedTensor.Part.LAYER);
+            w.add(l + "attention_norm.weight", d);
+            w.addRegroupedQkv(l + "attention.wqkv.weight", new long[] {(long) kvHeads * (g + 2) * hd, d}, kvHeads, g,
+                    hd);
             w.addAbsent();
-            w.add(ckpt.tensor(l + "attention.wo.weight", d, q));
-            w.add(ckpt.tensor(l + "ffn_norm.weight", d));
-            w.addConcatenated(ckpt.tensor(l + "feed_forward.w1.weight", inter, d),
-                    ckpt.tensor(l + "feed_forward.w3.weight", inter, d));
-            w.add(ckpt.tensor(l + "feed_forward.w2.weight", d, inter));
+            w.add(l + "attention.wo.weight", d, q);
+            w.add(l + "ffn_norm.weight", d);
+            w.addConcatenated(w.tensor(l + "feed_forward.w1.weight", inter, d),
+                    w.tensor(l + "feed_forward.w3.weight", inter, d));
+            w.add(l + "feed_forward.w2.weight", d, inter);
+            return w;
         }
     }
 
@@ -145,19 +149,20 @@ interface DecoderLayout {
         }
 
         @Override
-        public void addLayer(Checkpoint ckpt, LlmConfig cfg, int i, WeightLoader.WeightList w) {
+        public WeightPlan layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             long q = (long) cfg.numHeads() * cfg.headDim();
             long kv = (long) cfg.numKvHeads() * cfg.headDim();
             long inter = cfg.intermediateSize();
-            w.add(ckpt.tensor(l + "input_layernorm.weight", d));
-            w.add(ckpt.tensor(l + "self_attn.qkv_proj.weight", q + 2 * kv, d));
-            w.addAbsent();
-            w.add(ckpt.tensor(l + "self_attn.o_proj.weight", d, q));
-            w.add(ckpt.tensor(l + "post_attention_layernorm.weight", d));
-            w.add(ckpt.tensor(l + "mlp.gate_up_proj.weight", 2 * inter, d));
-            w.add(ckpt.tensor(l + "mlp.down_proj.weight", d, inter));
+            return new WeightPlan(PlannedTensor.Part.LAYER)
+                    .add(l + "input_layernorm.weight", d)
+                    .add(l + "self_attn.qkv_proj.weight", q + 2 * kv, d)
+                    .addAbsent()
+                    .add(l + "self_attn.o_proj.weight", d, q)
+                    .add(l + "post_attention_layernorm.weight", d)
+                    .add(l + "mlp.gate_up_proj.weight", 2 * inter, d)
+                    .add(l + "mlp.down_proj.weight", d, inter);
         }
     }
 }

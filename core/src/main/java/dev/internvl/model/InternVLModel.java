@@ -6,6 +6,8 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
 import dev.internvl.torch.TorchKernels;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A loaded InternVL checkpoint: {@link VisionEncoder} then {@link Projector} turn tiles into embeddings, which
@@ -55,6 +57,37 @@ public final class InternVLModel implements AutoCloseable {
                 closeQuietly(part, e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The checkpoint tensors {@link #load} reads for the whole model, in load order, each with the shape
+     * {@code config.json} implies, without reading anything: the vision encoder's (the layers up to
+     * {@code select_layer}), the projector's and the decoder's. The decoder's head is listed only when
+     * {@code headStored}: a checkpoint without it uses the embedding as the head.
+     */
+    public static List<PlannedTensor> plannedTensors(InternVLConfig config, boolean headStored) {
+        config.llm().validate();
+        List<PlannedTensor> all = new ArrayList<>(VisionEncoder.plan(config).tensors());
+        all.addAll(Projector.plan(config).tensors());
+        all.addAll(Decoder.plannedTensors(config.llm(), headStored));
+        return all;
+    }
+
+    /** The checkpoint name of the decoder's output head (optional: without it the head is the embedding). */
+    public static String headTensorName(InternVLConfig config) {
+        return Decoder.headName(config.llm());
+    }
+
+    /**
+     * Checks, without loading, that the decoder can take quantization {@code q} (int4 groups must tile every matrix
+     * and its rows come in multiples of 16).
+     *
+     * @throws IllegalArgumentException saying why not
+     */
+    public static void checkQuantization(InternVLConfig config, Quantization q) {
+        if (q.bits() == 4) {
+            Decoder.checkGroups(config.llm(), q.groupSize());
         }
     }
 

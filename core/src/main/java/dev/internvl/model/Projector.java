@@ -28,19 +28,25 @@ public final class Projector implements AutoCloseable {
 
     static Projector load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, String device) {
         InternVLConfig cfg = ckpt.config();
-        long in = (long) cfg.vision().hiddenSize() * cfg.shuffleFactor() * cfg.shuffleFactor();
-        long d = cfg.llm().hiddenSize();
         WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
-            w.add(ckpt.tensor("mlp1.0.weight", in)).add(ckpt.tensor("mlp1.0.bias", in))
-                    .add(ckpt.tensor("mlp1.1.weight", d, in)).add(ckpt.tensor("mlp1.1.bias", d))
-                    .add(ckpt.tensor("mlp1.3.weight", d, d)).add(ckpt.tensor("mlp1.3.bias", d));
+            w.addAll(ckpt, plan(cfg));
         } catch (RuntimeException e) {
             w.close();
             throw e;
         }
         int grid = cfg.imageSize() / cfg.vision().patchSize();
         return new Projector(kernels, grid, cfg.shuffleFactor(), cfg.psVersion().equals("v2"), w);
+    }
+
+    /** The tensors {@link #load} reads: {@code mlp1}'s LayerNorm and two Linear layers. */
+    static WeightPlan plan(InternVLConfig cfg) {
+        long in = (long) cfg.vision().hiddenSize() * cfg.shuffleFactor() * cfg.shuffleFactor();
+        long d = cfg.llm().hiddenSize();
+        return new WeightPlan(PlannedTensor.Part.PROJECTOR)
+                .add("mlp1.0.weight", in).add("mlp1.0.bias", in)
+                .add("mlp1.1.weight", d, in).add("mlp1.1.bias", d)
+                .add("mlp1.3.weight", d, d).add("mlp1.3.bias", d);
     }
 
     /** [tiles, grid^2, C] ViT output to [tiles * tokens, D] language-model embeddings; caller closes the result. */

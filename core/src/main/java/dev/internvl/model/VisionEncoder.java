@@ -38,39 +38,45 @@ public final class VisionEncoder implements AutoCloseable {
     static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
             String device) {
         InternVLConfig config = ckpt.config();
-        VisionConfig v = config.vision();
-        long c = v.hiddenSize();
-        long p = v.patchSize();
-        long positions = 1 + (long) (v.imageSize() / v.patchSize()) * (v.imageSize() / v.patchSize());
-        int layers = config.visionLayersToRun();
         WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
-            w.add(ckpt.tensor(P + "embeddings.patch_embedding.weight", c, 3, p, p))
-                    .add(ckpt.tensor(P + "embeddings.patch_embedding.bias", c))
-                    .add(ckpt.tensor(P + "embeddings.class_embedding", 1, 1, c))
-                    .add(ckpt.tensor(P + "embeddings.position_embedding", 1, positions, c));
-            for (int i = 0; i < layers; i++) {
-                String l = P + "encoder.layers." + i + ".";
-                long inter = v.intermediateSize();
-                w.add(ckpt.tensor(l + "norm1.weight", c));
-                w.addOptional(v.rmsNorm() ? null : ckpt.tensor(l + "norm1.bias", c));
-                w.add(ckpt.tensor(l + "attn.qkv.weight", 3 * c, c));
-                w.addOptional(v.qkvBias() ? ckpt.tensor(l + "attn.qkv.bias", 3 * c) : null);
-                w.addOptional(v.qkNormalization() ? ckpt.tensor(l + "attn.q_norm.weight", c) : null);
-                w.addOptional(v.qkNormalization() ? ckpt.tensor(l + "attn.k_norm.weight", c) : null);
-                w.add(ckpt.tensor(l + "attn.proj.weight", c, c)).add(ckpt.tensor(l + "attn.proj.bias", c));
-                w.add(ckpt.tensor(l + "ls1", c));
-                w.add(ckpt.tensor(l + "norm2.weight", c));
-                w.addOptional(v.rmsNorm() ? null : ckpt.tensor(l + "norm2.bias", c));
-                w.add(ckpt.tensor(l + "mlp.fc1.weight", inter, c)).add(ckpt.tensor(l + "mlp.fc1.bias", inter));
-                w.add(ckpt.tensor(l + "mlp.fc2.weight", c, inter)).add(ckpt.tensor(l + "mlp.fc2.bias", c));
-                w.add(ckpt.tensor(l + "ls2", c));
-            }
+            w.addAll(ckpt, plan(config));
         } catch (RuntimeException e) {
             w.close();
             throw e;
         }
-        return new VisionEncoder(kernels, v, layers, dtype, w);
+        return new VisionEncoder(kernels, config.vision(), config.visionLayersToRun(), dtype, w);
+    }
+
+    /** The tensors {@link #load} reads: the embeddings, then the layers up to {@code select_layer}. */
+    static WeightPlan plan(InternVLConfig config) {
+        VisionConfig v = config.vision();
+        long c = v.hiddenSize();
+        long p = v.patchSize();
+        long positions = 1 + (long) (v.imageSize() / v.patchSize()) * (v.imageSize() / v.patchSize());
+        long inter = v.intermediateSize();
+        WeightPlan w = new WeightPlan(PlannedTensor.Part.VISION);
+        w.add(P + "embeddings.patch_embedding.weight", c, 3, p, p)
+                .add(P + "embeddings.patch_embedding.bias", c)
+                .add(P + "embeddings.class_embedding", 1, 1, c)
+                .add(P + "embeddings.position_embedding", 1, positions, c);
+        for (int i = 0; i < config.visionLayersToRun(); i++) {
+            String l = P + "encoder.layers." + i + ".";
+            w.add(l + "norm1.weight", c);
+            w.addIf(!v.rmsNorm(), l + "norm1.bias", c);
+            w.add(l + "attn.qkv.weight", 3 * c, c);
+            w.addIf(v.qkvBias(), l + "attn.qkv.bias", 3 * c);
+            w.addIf(v.qkNormalization(), l + "attn.q_norm.weight", c);
+            w.addIf(v.qkNormalization(), l + "attn.k_norm.weight", c);
+            w.add(l + "attn.proj.weight", c, c).add(l + "attn.proj.bias", c);
+            w.add(l + "ls1", c);
+            w.add(l + "norm2.weight", c);
+            w.addIf(!v.rmsNorm(), l + "norm2.bias", c);
+            w.add(l + "mlp.fc1.weight", inter, c).add(l + "mlp.fc1.bias", inter);
+            w.add(l + "mlp.fc2.weight", c, inter).add(l + "mlp.fc2.bias", c);
+            w.add(l + "ls2", c);
+        }
+        return w;
     }
 
     /**

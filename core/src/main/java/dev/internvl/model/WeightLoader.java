@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
+import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.FloatFormats;
 import dev.internvl.checkpoint.TensorInfo;
@@ -137,6 +138,11 @@ final class WeightLoader implements AutoCloseable {
         };
     }
 
+    /** The checkpoint tensor a plan names, checked against the shape config.json implies. */
+    private static TensorInfo stored(Checkpoint ckpt, PlannedTensor t) {
+        return ckpt.tensor(t.name(), t.shape());
+    }
+
     /** Releases the file mappings; weights taken from them keep their own reference. */
     @Override
     public void close() {
@@ -161,6 +167,22 @@ final class WeightLoader implements AutoCloseable {
         WeightList add(TensorInfo t) {
             try (IValue w = load(t, target)) {
                 append(w);
+            }
+            return this;
+        }
+
+        /** Appends every slot of {@code plan}, each tensor taken from {@code ckpt} and checked against its shape. */
+        WeightList addAll(Checkpoint ckpt, WeightPlan plan) {
+            for (WeightPlan.Slot slot : plan.slots()) {
+                if (slot instanceof WeightPlan.Single one) {
+                    add(stored(ckpt, one.tensor()));
+                } else if (slot instanceof WeightPlan.Concatenated cat) {
+                    addConcatenated(cat.parts().stream().map(p -> stored(ckpt, p)).toArray(TensorInfo[]::new));
+                } else if (slot instanceof WeightPlan.Regrouped r) {
+                    addRegroupedQkv(stored(ckpt, r.tensor()), r.kvHeads(), r.groups(), r.headDim());
+                } else {
+                    addAbsent();
+                }
             }
             return this;
         }
@@ -217,11 +239,6 @@ final class WeightLoader implements AutoCloseable {
                 append(e);
             }
             return this;
-        }
-
-        /** Appends {@code t} when present, else an absent marker. */
-        WeightList addOptional(TensorInfo t) {
-            return t == null ? addAbsent() : add(t);
         }
 
         private void append(IValue t) {

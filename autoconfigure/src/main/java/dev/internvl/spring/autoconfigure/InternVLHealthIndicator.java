@@ -1,13 +1,17 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.CheckpointInspection;
 import dev.internvl.InternVL;
 import dev.internvl.generate.BatchScheduler;
+import java.util.Map;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
  * Reports the loaded InternVL model: up once the checkpoint has loaded (it loads at start-up or the application
- * does not start), with the checkpoint, dtype, device, template and tiling as details, and the current load:
+ * does not start), with the checkpoint, dtype, device, quantization, template and tiling as details, the key facts of
+ * {@link CheckpointInspection} ({@code decoder}, {@code vision}, {@code tokenizer}, {@code parameters},
+ * {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current load:
  * {@code running} (requests in the batch, decoding or being admitted) and {@code waiting} (requests queued for a
  * place in it). A busy engine is still up: requests beyond its queue are refused, not failed.
  */
@@ -15,6 +19,7 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
 
     private final InternVL engine;
     private final String modelId;
+    private volatile Map<String, Object> facts;
 
     public InternVLHealthIndicator(InternVL engine, String modelId) {
         super("InternVL health check failed");
@@ -31,9 +36,21 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("path", dir.toAbsolutePath().toString())
                 .withDetail("dtype", engine.model().options().dtype().toString())
                 .withDetail("device", engine.model().options().device())
+                .withDetail("quantization", engine.model().options().quantization().toString())
                 .withDetail("template", engine.template().name())
                 .withDetail("maxTiles", engine.preprocessOptions().maxTiles())
+                .withDetails(facts())
                 .withDetail("running", load.running())
                 .withDetail("waiting", load.waiting());
+    }
+
+    /** The inspection's key facts, computed once: the checkpoint does not change under a loaded engine. */
+    private Map<String, Object> facts() {
+        Map<String, Object> f = facts;
+        if (f == null) {
+            f = CheckpointInspection.of(engine).healthDetails(engine.model().options().quantization());
+            facts = f;
+        }
+        return f;
     }
 }

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.checkpoint.SafetensorsFile;
+import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
@@ -14,6 +16,7 @@ import dev.internvl.spring.ai.InternVLChatOptions;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -332,7 +336,45 @@ class InternVLAutoConfigurationTest {
                     .containsEntry("device", "cpu").containsEntry("template", "Hermes-2")
                     .containsEntry("path", checkpoint.toAbsolutePath().toString())
                     .containsEntry("running", 0).containsEntry("waiting", 0);
+            // the inspection's key facts: the tiny Qwen2 decoder, its tokenizer, and parameters that match the files
+            String source = context.getBean(InternVL.class).tokenizer().source();
+            assertThat(health.getDetails()).containsEntry("quantization", "none")
+                    .containsEntry("tokenizer", source + " (151655 tokens)");
+            assertThat((String) health.getDetails().get("decoder")).startsWith("Qwen2ForCausalLM (2 layers, hidden 32");
+            assertThat(health.getDetails().get("parameters")).isEqualTo(elementsInFiles(checkpoint));
+            assertThat(health.getDetails().get("weightBytes")).isEqualTo(2 * elementsInFiles(checkpoint));
         });
+    }
+
+    @Test
+    void healthWeightBytesFollowTheQuantizationInUse() {
+        withModel().withPropertyValues("spring.ai.internvl.quantization=int8").run(context -> {
+            InternVL engine = context.getBean(InternVL.class);
+            Health health = context.getBean(InternVLHealthIndicator.class).health(true);
+            assertThat(health.getDetails()).containsEntry("quantization", "int8");
+            // the decoder's bytes as libtorch measures them once loaded, plus bf16 vision encoder and projector
+            long visionAndProjector = 0;
+            for (String name : engine.model().checkpoint().names()) {
+                if (!name.startsWith("language_model.")) {
+                    visionAndProjector += engine.model().checkpoint().tensor(name).numel();
+                }
+            }
+            assertThat(health.getDetails().get("weightBytes"))
+                    .isEqualTo(engine.model().decoder().weightBytes() + 2 * visionAndProjector);
+        });
+    }
+
+    /** Elements of all tensors the safetensors headers in {@code dir} declare. */
+    static long elementsInFiles(Path dir) throws IOException {
+        long n = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                for (TensorInfo t : SafetensorsFile.readHeader(f).values()) {
+                    n += t.numel();
+                }
+            }
+        }
+        return n;
     }
 
     @Test

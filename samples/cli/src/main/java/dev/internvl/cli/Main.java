@@ -4,15 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code internvl-cli}: terminal chat, the parity contract used by the reference tooling (preprocess, prompt,
- * vision, logits — names and file formats are a contract), and the benchmark. Errors end the process with
- * status 1 and one line naming the file and problem.
+ * {@code internvl-cli}: terminal chat, checkpoint inspection, the parity contract used by the reference tooling
+ * (preprocess, prompt, vision, logits — names and file formats are a contract), and the benchmark. Errors end the
+ * process with status 1 and one line naming the file and problem.
  */
 @Command(name = "internvl-cli", mixinStandardHelpOptions = true, version = "internvl-cli 0.1.0",
-        description = "Local InternVL inference: chat, parity tools and benchmark.",
+        description = "Local InternVL inference: chat, checkpoint inspection, parity tools and benchmark.",
         subcommands = {ChatCommand.class, PreprocessCommand.class, PromptCommand.class, VisionCommand.class,
                 LogitsCommand.class, BenchCommand.class, BoxesCommand.class, GroundCommand.class,
-                OcrCommand.class})
+                OcrCommand.class, InspectCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

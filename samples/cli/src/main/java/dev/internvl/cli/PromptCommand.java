@@ -5,11 +5,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.internvl.InternVL;
 import dev.internvl.checkpoint.InternVLConfig;
 import dev.internvl.text.ChatPrompt;
 import dev.internvl.text.ChatPromptBuilder;
 import dev.internvl.text.ChatTurn;
-import dev.internvl.text.ConversationTemplates;
 import dev.internvl.text.InternVLTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,16 +45,7 @@ final class PromptCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InternVLConfig cfg = InternVLConfig.read(model.resolve("config.json"));
-        String name = template != null ? template : cfg.template().orElseThrow(() ->
-                new IllegalArgumentException(model.resolve("config.json") + ": names no template; pass --template"));
-        ChatPromptBuilder builder = ChatPromptBuilder.forTemplate(ConversationTemplates.forCheckpoint(model, name))
-                .withImageTokensPerTile(cfg.numImageTokens());
-        if (cfg.systemMessage().isPresent()) {
-            builder = builder.withConfigSystemMessage(cfg.systemMessage().get());
-        }
-        if (system != null) {
-            builder = builder.withSystemMessage(system);
-        }
+        ChatPromptBuilder builder = InternVL.promptBuilder(model, cfg, template, system);
         ChatPrompt prompt = builder.chat(readHistory(), question, imageTiles);
         try (InternVLTokenizer tokenizer = InternVLTokenizer.load(model)) {
             JsonObject o = new JsonObject();
