@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.internvl.checkpoint.LlmConfig;
-import java.nio.file.Files;
+import dev.internvl.testing.RealCheckpoints;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -18,22 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class RealCheckpointInspectionTest {
 
-    /** {@code shared/realckpt} in a parent of the working directory, or null. */
-    static Path realCheckpoints() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("realckpt");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     static CheckpointInspection inspect(String name) {
-        Path root = realCheckpoints();
-        assumeTrue(root != null && Files.isRegularFile(root.resolve(name).resolve("config.json")),
-                "shared/realckpt/" + name + " is not here");
-        return CheckpointInspection.inspect(root.resolve(name));
+        return CheckpointInspection.inspect(RealCheckpoints.require(name));
     }
 
     static void assertWithinOnePercent(double published, long computed, String what) {

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-
+import dev.internvl.testing.RealCheckpoints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,8 +138,7 @@ class CheckpointTemplateTest {
 
     @Test
     void theSharedCommentedFixtureGivesTheActiveMessage() throws IOException {
-        Path fixture = realCheckpoints().resolve("fixtures/conversation_commented.py");
-        Assumptions.assumeTrue(Files.isRegularFile(fixture), "no " + fixture);
+        Path fixture = RealCheckpoints.require("fixtures").resolve("conversation_commented.py");
         Files.copy(fixture, dir.resolve("conversation.py"));
         String message = ConversationTemplates.forCheckpoint(dir, "Hermes-2").defaultSystemMessage();
         assertEquals(ConversationTemplates.INTERNVL2_SYSTEM_MESSAGE, message);
@@ -184,16 +182,5 @@ class CheckpointTemplateTest {
         Files.write(dir.resolve("conversation.py"), new byte[] {'#', (byte) 0xC3, '\n'});
         assertEquals(ConversationTemplates.INTERNVL2_5_SYSTEM_MESSAGE,
                 ConversationTemplates.forCheckpoint(dir, "internvl2_5").defaultSystemMessage());
-    }
-
-    /** {@code shared/realckpt} next to the repository (walking up from the working directory). */
-    static Path realCheckpoints() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/realckpt");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return Path.of("shared/realckpt");
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.internvl.testing.PythonReference;
+import dev.internvl.testing.RealCheckpoints;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
@@ -34,7 +36,7 @@ class RealCheckpointTokenizerTest {
 
     @Test
     void internVL2_1BMatchesTheSlowQwen2Tokenizer() {
-        Path model = PythonReference.assumeRealCheckpoint("InternVL2-1B");
+        Path model = RealCheckpoints.require("InternVL2-1B");
         Path script = PythonReference.assumeScript("ref_qwen2.py", "regex");
         List<String> texts = texts();
         List<long[]> expected = PythonReference.ids(script, model, texts, work);
@@ -51,7 +53,7 @@ class RealCheckpointTokenizerTest {
 
     @Test
     void internVL2_2BMatchesTheSlowInternLM2Tokenizer() {
-        Path model = PythonReference.assumeRealCheckpoint("InternVL2-2B");
+        Path model = RealCheckpoints.require("InternVL2-2B");
         Path script = PythonReference.assumeScript("ref_internlm2.py", "sentencepiece");
         List<String> texts = texts();
         List<long[]> expected = PythonReference.ids(script, model, texts, work);

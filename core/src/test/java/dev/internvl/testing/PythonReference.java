@@ -1,4 +1,4 @@
-package dev.internvl.text;
+package dev.internvl.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Assumptions;
  * {@code ref_internlm2.py}) with {@code /usr/bin/python3}. Tests that use them skip when the folder, the interpreter
  * or its modules are missing, except under {@code CI=true}, where a missing interpreter or module fails.
  */
-final class PythonReference {
+public final class PythonReference {
 
     static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final long TIMEOUT_SECONDS = 600;
@@ -44,31 +43,9 @@ final class PythonReference {
     private PythonReference() {
     }
 
-    /** {@code shared/realckpt} beside the repository (a parent of the working directory holds {@code shared/}). */
-    static Optional<Path> realCheckpoints() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("realckpt");
-            if (Files.isDirectory(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The real-checkpoint folder {@code name}, or a skip when it is not there. */
-    static Path assumeRealCheckpoint(String name) {
-        Optional<Path> root = realCheckpoints();
-        Assumptions.assumeTrue(root.isPresent(), "no shared/realckpt beside the repository");
-        Path dir = root.get().resolve(name);
-        Assumptions.assumeTrue(Files.isDirectory(dir), "no " + dir);
-        return dir;
-    }
-
     /** The reference script {@code tools/NAME}; skips unless it and a python that imports {@code modules} exist. */
-    static Path assumeScript(String name, String... modules) {
-        Optional<Path> root = realCheckpoints();
-        Assumptions.assumeTrue(root.isPresent(), "no shared/realckpt beside the repository");
-        Path script = root.get().resolve("tools").resolve(name);
+    public static Path assumeScript(String name, String... modules) {
+        Path script = RealCheckpoints.require("tools").resolve(name);
         Assumptions.assumeTrue(Files.isRegularFile(script), "no " + script);
         String missing = null;
         if (!Files.isExecutable(PYTHON)) {
@@ -98,7 +75,7 @@ final class PythonReference {
     }
 
     /** The ids the reference {@code script} gives for each text, in one Python process. */
-    static List<long[]> ids(Path script, Path modelDir, List<String> texts, Path workDir) {
+    public static List<long[]> ids(Path script, Path modelDir, List<String> texts, Path workDir) {
         try {
             List<String> command = new ArrayList<>(List.of(PYTHON.toString(), "-c", DRIVER, script.toString(),
                     modelDir.toString()));
