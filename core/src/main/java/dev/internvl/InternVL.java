@@ -76,6 +76,8 @@ public final class InternVL implements AutoCloseable {
             if (!options.model().loadVision() || !options.model().loadLanguage()) {
                 throw new IllegalArgumentException("chat needs both the vision and the language parts");
             }
+            // before the weights: a mismatched tokenizer is found in milliseconds, not after minutes of loading
+            checkVocabulary(dir, tokenizer, InternVLConfig.read(dir.resolve("config.json")).llm().vocabSize());
             model = InternVLModel.load(dir, options.model());
             InternVLConfig cfg = model.config();
             ChatPromptBuilder builder = promptBuilder(dir, cfg, options.template(), options.systemMessage());
@@ -88,7 +90,6 @@ public final class InternVL implements AutoCloseable {
                 max = 1;
             }
             PreprocessOptions pre = new PreprocessOptions(cfg.imageSize(), min, max, thumb);
-            checkVocabulary(dir, tokenizer, cfg.llm().vocabSize());
             return new InternVL(model, tokenizer, template, builder, pre, options.generation(), options.batching());
         } catch (RuntimeException e) {
             if (model != null) {
@@ -134,11 +135,15 @@ public final class InternVL implements AutoCloseable {
         return stops;
     }
 
-    /** Fails when the tokenizer has more tokens than the model's embedding has rows. */
-    static void checkVocabulary(Path dir, InternVLTokenizer tokenizer, long vocab) {
-        if (tokenizer.vocabSize() > vocab) {
-            throw new CheckpointException(dir + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model's vocabulary is " + vocab);
+    /**
+     * Fails when the tokenizer has ids beyond the rows of the model's embedding ({@code llm_config.vocab_size}):
+     * such a token would index past the embedding. Fewer tokens than rows is normal (embeddings are padded).
+     */
+    public static void checkVocabulary(Path dir, InternVLTokenizer tokenizer, long vocab) {
+        if (tokenizer.maxTokenId() >= vocab) {
+            throw new CheckpointException(dir + ": the tokenizer (" + tokenizer.source() + ") has ids up to "
+                    + tokenizer.maxTokenId() + " (" + tokenizer.vocabSize() + " tokens), but config.json's "
+                    + "llm_config.vocab_size is " + vocab + ": the files belong to different models");
         }
     }
 

@@ -67,6 +67,14 @@ class CheckpointInspectionTest {
         ByteBuffer out = ByteBuffer.allocate(8 + h.length + all.length - 8 - (int) len).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(h.length).put(h).put(all, 8 + (int) len, all.length - 8 - (int) len);
         Files.write(file, out.array());
+        // and in the shard index, so that the checkpoint stays consistent: only the name changes
+        Path index = file.resolveSibling("model.safetensors.index.json");
+        if (Files.exists(index)) {
+            JsonObject o = JsonParser.parseString(Files.readString(index)).getAsJsonObject();
+            JsonObject map = o.getAsJsonObject("weight_map");
+            map.add(to, map.remove(from));
+            Files.writeString(index, o.toString());
+        }
     }
 
     /** The file of the shard holding {@code tensor}. */

@@ -49,6 +49,7 @@ public final class InternVLTokenizer implements AutoCloseable {
     private final Map<String, Integer> tokenIds;
     private final Set<Long> specialIds;
     private final int vocabSize;
+    private final int maxTokenId;
     private final long[] prefixIds;
     private final long[] suffixIds;
     private final OptionalLong padTokenId;
@@ -76,6 +77,7 @@ public final class InternVLTokenizer implements AutoCloseable {
         this.tokenIds = Collections.unmodifiableMap(ids);
         this.specialIds = Set.copyOf(special);
         this.vocabSize = (int) ids.values().stream().distinct().count();
+        this.maxTokenId = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         checkAddedTokens(files);
 
         long[] withSpecial = tokenizer.encode(PROBE_TEXT, true, false).getIds();
@@ -205,6 +207,11 @@ public final class InternVLTokenizer implements AutoCloseable {
     /** Number of distinct token ids, added tokens included ({@code len(tokenizer)} in transformers). */
     public int vocabSize() {
         return vocabSize;
+    }
+
+    /** The largest token id, added tokens included; the model's embedding needs more rows than that. */
+    public int maxTokenId() {
+        return maxTokenId;
     }
 
     /** Ids of the special added tokens: those that {@code decode(ids, true)} drops. */

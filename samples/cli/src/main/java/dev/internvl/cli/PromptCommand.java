@@ -48,6 +48,7 @@ final class PromptCommand implements Callable<Integer> {
         ChatPromptBuilder builder = InternVL.promptBuilder(model, cfg, template, system);
         ChatPrompt prompt = builder.chat(readHistory(), question, imageTiles);
         try (InternVLTokenizer tokenizer = InternVLTokenizer.load(model)) {
+            InternVL.checkVocabulary(model, tokenizer, cfg.llm().vocabSize());
             JsonObject o = new JsonObject();
             o.addProperty("prompt", prompt.text());
             JsonArray ids = new JsonArray();
