@@ -232,7 +232,8 @@ public final class DownloadProgress {
         if (rate > 0) {
             s.append(", ").append(HumanUnits.rate(rate));
         }
-        remaining().ifPresent(d -> s.append(", about ").append(HumanUnits.duration(d)).append(" left"));
+        remaining().filter(d -> d.toSeconds() >= 1)
+                .ifPresent(d -> s.append(", about ").append(HumanUnits.duration(d)).append(" left"));
         s.append(", ").append(filesDone()).append(" of ").append(fileCount()).append(" files");
         return s.toString();
     }
