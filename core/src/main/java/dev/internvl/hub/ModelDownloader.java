@@ -100,8 +100,11 @@ public final class ModelDownloader {
         try {
             return online(cache, repo, rev, progress, listener);
         } catch (HubException e) {
-            if (e.reason() == Reason.NETWORK && progress.phase() == DownloadProgress.Phase.RESOLVING
+            boolean unreachable = e.reason() == Reason.NETWORK || e.reason() == Reason.ACCESS_DENIED;
+            if (unreachable && progress.phase() == DownloadProgress.Phase.RESOLVING
                     && known.isPresent() && CheckpointFiles.missing(cache.snapshot(known.get())).isEmpty()) {
+                // as huggingface_hub: a hub that cannot be reached or refuses (a token that expired) leaves the
+                // cached snapshot usable
                 log.warn("{}: {}; using the cached snapshot {}", repo, e.getMessage(), cache.snapshot(known.get()));
                 return cache.snapshot(known.get());
             }

@@ -337,7 +337,7 @@ class ModelDownloaderTest {
     }
 
     @Test
-    void gatedModelsNeedTheTokenWhichNeverLeavesTheHub() {
+    void gatedModelsNeedTheTokenWhichNeverLeavesTheHub() throws IOException {
         Map<String, byte[]> files = shardedRepo();
         hub.serve(ID, files).gated("hf_secret");
         HubException none = assertThrows(HubException.class,
@@ -360,6 +360,10 @@ class ModelDownloaderTest {
             assertEquals(r.server().equals("hub") ? "Bearer hf_secret" : null, r.authorization(), r.toString());
         }
         assertTrue(hub.requests().stream().anyMatch(r -> r.server().equals("cdn")));
+
+        // Refused later (no token now) with a usable snapshot in the cache: that snapshot, as huggingface_hub does.
+        Files.delete(dir.resolve("generation_config.json")); // not complete, so the hub is asked
+        assertEquals(dir, new ModelDownloader(settings()).download(ID, "main", DownloadListener.NONE));
     }
 
     @Test
