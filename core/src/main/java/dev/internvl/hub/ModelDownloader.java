@@ -181,6 +181,11 @@ public final class ModelDownloader {
             }
         }
         checkFreeSpace(cache, commit, files, listed, what);
+        for (String name : files) {
+            if (Files.exists(cache.pointer(commit, name))) {
+                progress.cached(name);
+            }
+        }
         progress.phase(DownloadProgress.Phase.DOWNLOADING);
         listener.started(progress);
         fetchAll(cache, repo, commit, files, progress, listener);

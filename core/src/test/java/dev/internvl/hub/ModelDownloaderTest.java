@@ -197,7 +197,13 @@ class ModelDownloaderTest {
         Files.delete(dir.resolve(SHARD2)); // the link; the blob stays
         Files.delete(new HubCache(cache, new RepoId(ID)).blob(repo.etag(SHARD1))); // the blob; the link dangles
         hub.clearRequests();
-        new ModelDownloader(settings()).download(ID, "main", DownloadListener.NONE);
+        List<String> lines = new ArrayList<>();
+        new ModelDownloader(settings()).download(ID, "main", new ProgressLog(lines::add));
+        long there = Stream.of("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                INDEX).mapToLong(n -> files.get(n).length).sum();
+        long total = there + files.get(SHARD1).length + files.get(SHARD2).length;
+        assertTrue(lines.get(0).endsWith("7 files, " + HumanUnits.bytes(total) + " (" + HumanUnits.bytes(there)
+                + " already there)"), lines.get(0));
         assertArrayEquals(files.get(SHARD1), Files.readAllBytes(dir.resolve(SHARD1)));
         assertArrayEquals(files.get(SHARD2), Files.readAllBytes(dir.resolve(SHARD2)));
         List<Request> gets = hub.requests().stream().filter(r -> r.method().equals("GET")).toList();
@@ -445,7 +451,7 @@ class ModelDownloaderTest {
     @Test
     void twoProcessesDownloadingTheSameModelEndWithOneCorrectCopy() throws Exception {
         Map<String, byte[]> files = shardedRepo();
-        FakeHub.Repo repo = hub.serve(ID, files).throttle(300_000);
+        FakeHub.Repo repo = hub.serve(ID, files).throttle(150_000); // slow enough for both to start meanwhile
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
