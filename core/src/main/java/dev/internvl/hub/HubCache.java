@@ -61,7 +61,7 @@ public final class HubCache {
 
     /** The snapshot's entry (a link to the blob) for the repository file {@code file} ({@code /}-separated). */
     public Path pointer(String commit, String file) {
-        return inside(snapshot(commit), file);
+        return inside(snapshot(commit), file, "a repository file name");
     }
 
     /** Where the content with this (normalised) etag is kept. */
@@ -84,12 +84,12 @@ public final class HubCache {
     /** The marker saying that {@code file} does not exist at {@code commit}. */
     public Path noExist(String commit, String file) {
         checkCommit(commit);
-        return inside(repoDir.resolve(".no_exist").resolve(commit), file);
+        return inside(repoDir.resolve(".no_exist").resolve(commit), file, "a repository file name");
     }
 
     /** The file holding the commit that {@code revision} (a branch or tag) resolved to. */
     public Path ref(String revision) {
-        return inside(repoDir.resolve("refs"), revision);
+        return inside(repoDir.resolve("refs"), revision, "a branch, tag or commit id");
     }
 
     /**
@@ -202,16 +202,15 @@ public final class HubCache {
     }
 
     /** {@code relative} ({@code /}-separated) under {@code root}, refusing names that would leave it. */
-    private static Path inside(Path root, String relative) {
+    private static Path inside(Path root, String relative, String what) {
         if (relative == null || relative.isEmpty() || relative.startsWith("/") || relative.contains("\\")
                 || relative.contains("\0")) {
-            throw new HubException(HubException.Reason.PROTOCOL, "'" + relative + "': not a repository file name");
+            throw new HubException(HubException.Reason.PROTOCOL, "'" + relative + "': not " + what);
         }
         Path p = root;
         for (String part : relative.split("/", -1)) {
             if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-                throw new HubException(HubException.Reason.PROTOCOL, "'" + relative
-                        + "': not a repository file name");
+                throw new HubException(HubException.Reason.PROTOCOL, "'" + relative + "': not " + what);
             }
             p = p.resolve(part);
         }
