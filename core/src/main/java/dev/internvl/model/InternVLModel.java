@@ -96,7 +96,8 @@ public final class InternVLModel implements AutoCloseable {
         if (options.deviceMap() == null || !options.deviceMap().strip().equals("auto")) {
             return 0;
         }
-        return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+        return dev.internvl.torch.NativeLibraries.loading(() -> ai.djl.engine.Engine.getEngine("PyTorch"))
+                .getGpuCount();
     }
 
     /** Tiles (float32 [tiles,3,S,S], normalized) to the embeddings of their {@code <IMG_CONTEXT>} rows. */

@@ -46,7 +46,7 @@ public final class TorchKernels implements AutoCloseable {
         PtNDManager manager;
         DjlSettings.optOutOfTracking();
         try {
-            Engine.getEngine("PyTorch");
+            NativeLibraries.loading(() -> Engine.getEngine("PyTorch"));
             manager = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new TorchException("cannot load the PyTorch native library through DJL (" + e.getMessage()

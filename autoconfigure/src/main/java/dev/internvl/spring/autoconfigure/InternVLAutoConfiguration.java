@@ -3,6 +3,11 @@ package dev.internvl.spring.autoconfigure;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
 import dev.internvl.generate.BatchingOptions;
+import dev.internvl.hub.HubException;
+import dev.internvl.hub.HubSettings;
+import dev.internvl.hub.ModelDownloader;
+import dev.internvl.hub.ProgressLog;
+import dev.internvl.hub.RepoId;
 import dev.internvl.model.DeviceMap;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.model.Quantization;
@@ -23,8 +28,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 
 /**
- * Loads the InternVL checkpoint named by {@code spring.ai.internvl.model.path} once, at start-up, and closes it with
- * the context. Active when {@code spring.ai.model.chat} is {@code internvl} or absent, or when
+ * Loads the InternVL checkpoint named by {@code spring.ai.internvl.model.path} (or, without it, downloaded from the
+ * Hugging Face hub by {@code spring.ai.internvl.model.id} into the Hugging Face cache, with progress in the log) once,
+ * at start-up, and closes it with the context. Active when {@code spring.ai.model.chat} is {@code internvl} or absent, or when
  * {@code spring.ai.internvl.tools.enabled} is set to true (the vision tools for a planner of another provider).
  */
 @AutoConfiguration
@@ -51,34 +57,54 @@ public class InternVLAutoConfiguration {
     }
 
     static final String MODEL_PATH = InternVLProperties.PREFIX + ".model.path";
+    static final String MODEL_ID = InternVLProperties.PREFIX + ".model.id";
 
     private static final Log logger = LogFactory.getLog(InternVLAutoConfiguration.class);
+
+    /** Where the checkpoint folder came from: the property that named it and what it said. */
+    record CheckpointSource(Path dir, String property, String value) {
+
+        String describe() {
+            return property + "=" + value + (property.equals(MODEL_ID) ? " (" + dir + ")" : "");
+        }
+    }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public InternVL internVL(InternVLProperties properties) {
-        Path dir = checkpointFolder(properties);
         EngineOptions options = engineOptions(properties);
+        CheckpointSource checkpoint = checkpoint(properties);
         long start = System.nanoTime();
         InternVL engine;
         try {
-            engine = InternVL.load(dir, options);
+            engine = InternVL.load(checkpoint.dir(), options);
         } catch (RuntimeException e) {
-            throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": could not load the "
-                    + "InternVL checkpoint (dtype " + options.model().dtype() + ", device " + options.model().device()
-                    + "): " + e.getMessage(), e);
+            throw new InternVLConfigurationException(checkpoint.property(), checkpoint.describe()
+                    + ": could not load the InternVL checkpoint (dtype " + options.model().dtype() + ", device "
+                    + options.model().device() + "): " + e.getMessage(), e);
         }
-        logger.info("Loaded InternVL checkpoint " + dir + " (" + options.model().dtype() + ", "
+        logger.info("Loaded InternVL checkpoint " + checkpoint.dir() + " (" + options.model().dtype() + ", "
                 + options.model().device() + ", template " + engine.template().name() + ") in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return engine;
+    }
+
+    /** The folder of {@code model.path}, else the snapshot of {@code model.id} in the Hugging Face cache. */
+    static CheckpointSource checkpoint(InternVLProperties properties) {
+        Path dir = properties.getModel().getPath();
+        String id = properties.getModel().getId();
+        if ((dir == null || dir.toString().isBlank()) && id != null && !id.isBlank()) {
+            return new CheckpointSource(download(properties.getModel()), MODEL_ID, id.strip());
+        }
+        return new CheckpointSource(checkpointFolder(properties), MODEL_PATH, String.valueOf(dir));
     }
 
     static Path checkpointFolder(InternVLProperties properties) {
         Path dir = properties.getModel().getPath();
         if (dir == null || dir.toString().isBlank()) {
             throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + " is not set: point it at the folder "
-                    + "of a downloaded InternVL checkpoint (for example OpenGVLab/InternVL2-1B)");
+                    + "of a downloaded InternVL checkpoint, or set " + MODEL_ID + " to a Hugging Face model id (for "
+                    + "example OpenGVLab/InternVL2-1B) to download it");
         }
         if (!Files.exists(dir)) {
             throw new InternVLConfigurationException(MODEL_PATH, MODEL_PATH + "=" + dir + ": no such folder"
@@ -93,6 +119,34 @@ public class InternVLAutoConfiguration {
                     + "folder, so it is not a Hugging Face checkpoint folder");
         }
         return dir;
+    }
+
+    /**
+     * Downloads what the cache lacks of {@code model.id} at {@code model.revision} (nothing, and no request, when
+     * the snapshot is complete), logging progress every 10 % or 5 seconds.
+     */
+    static Path download(InternVLProperties.Model model) {
+        String id = model.getId().strip();
+        if (!RepoId.isValid(id)) {
+            throw new InternVLConfigurationException(MODEL_ID, MODEL_ID + "=" + id + ": not a Hugging Face model "
+                    + "id (org/name, for example OpenGVLab/InternVL2-1B); to load a checkpoint folder, set "
+                    + MODEL_PATH);
+        }
+        HubSettings settings;
+        try {
+            settings = HubSettings.fromEnvironment().withToken(model.getToken());
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(MODEL_ID, MODEL_ID + "=" + id + ": " + e.getMessage(), e);
+        }
+        ModelDownloader downloader = new ModelDownloader(settings);
+        try {
+            Path dir = downloader.download(id, model.getRevision(), new ProgressLog(logger::info));
+            logger.info("InternVL checkpoint " + id + " (revision " + model.getRevision() + ") is in the Hugging "
+                    + "Face cache: " + dir);
+            return dir;
+        } catch (HubException e) {
+            throw new InternVLConfigurationException(MODEL_ID, MODEL_ID + ": " + e.getMessage(), e);
+        }
     }
 
     static EngineOptions engineOptions(InternVLProperties p) {

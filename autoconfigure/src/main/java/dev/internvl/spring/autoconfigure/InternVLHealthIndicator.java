@@ -3,6 +3,7 @@ package dev.internvl.spring.autoconfigure;
 import dev.internvl.CheckpointInspection;
 import dev.internvl.InternVL;
 import dev.internvl.generate.BatchScheduler;
+import dev.internvl.hub.HubCache;
 import java.util.Map;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -13,7 +14,9 @@ import org.springframework.boot.health.contributor.Health;
  * {@link CheckpointInspection} ({@code decoder}, {@code vision}, {@code tokenizer}, {@code parameters},
  * {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current load:
  * {@code running} (requests in the batch, decoding or being admitted) and {@code waiting} (requests queued for a
- * place in it). A busy engine is still up: requests beyond its queue are refused, not failed.
+ * place in it). A checkpoint from the Hugging Face cache also shows its {@code source}, {@code org/name@commit}. A
+ * busy engine is still up: requests beyond its queue are refused, not failed. An engine whose worker kept failing
+ * and stopped is down, with the cause as {@code failure}: it refuses every request until it is loaded again.
  */
 public class InternVLHealthIndicator extends AbstractHealthIndicator {
 
@@ -31,10 +34,15 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
     protected void doHealthCheck(Health.Builder builder) {
         var dir = engine.model().checkpoint().dir();
         BatchScheduler.Load load = engine.load();
-        builder.up()
-                .withDetail("model", modelId != null ? modelId : String.valueOf(dir.getFileName()))
-                .withDetail("path", dir.toAbsolutePath().toString())
-                .withDetail("dtype", engine.model().options().dtype().toString())
+        if (load.failure() != null) {
+            builder.down().withDetail("failure", load.failure());
+        } else {
+            builder.up();
+        }
+        builder.withDetail("model", modelId != null ? modelId : String.valueOf(dir.getFileName()))
+                .withDetail("path", dir.toAbsolutePath().toString());
+        HubCache.describe(dir).ifPresent(source -> builder.withDetail("source", source));
+        builder.withDetail("dtype", engine.model().options().dtype().toString())
                 .withDetail("device", engine.model().options().device())
                 .withDetail("quantization", engine.model().options().quantization().toString())
                 .withDetail("template", engine.template().name())

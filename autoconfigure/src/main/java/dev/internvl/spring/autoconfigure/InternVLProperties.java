@@ -152,19 +152,35 @@ public class InternVLProperties {
         this.thumbnail = thumbnail;
     }
 
-    /** Which checkpoint. */
+    /** Which checkpoint: a local folder, or a model on the Hugging Face hub. */
     public static class Model {
 
         /**
          * Folder of a downloaded InternVL checkpoint in the Hugging Face layout (config.json, *.safetensors,
-         * tokenizer.json), e.g. a local copy of OpenGVLab/InternVL2-1B. Required.
+         * tokenizer files), e.g. a local copy of OpenGVLab/InternVL2-1B. Wins over model.id; one of the two is
+         * required.
          */
         private Path path;
 
         /**
-         * Model id reported in chat response metadata and observations. Defaults to the checkpoint folder's name.
+         * Hugging Face model id (org/name, e.g. OpenGVLab/InternVL2-1B). Without model.path, the checkpoint's files
+         * are downloaded at start-up into the Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub, else
+         * ~/.cache/huggingface/hub; shared with Python's huggingface_hub), resumed after an interruption and reused
+         * by later starts; HF_ENDPOINT names another hub, HF_HUB_OFFLINE=1 uses the cache only. Also the model id
+         * reported in chat response metadata and observations; defaults to the checkpoint folder's name.
          */
         private String id;
+
+        /**
+         * Branch, tag or commit id of model.id to download.
+         */
+        private String revision = "main";
+
+        /**
+         * Hugging Face access token for gated or private models (accept the licence on the model's page first).
+         * Defaults to the HF_TOKEN environment variable, then to the token file that 'hf auth login' writes.
+         */
+        private String token;
 
         public Path getPath() {
             return path;
@@ -180,6 +196,22 @@ public class InternVLProperties {
 
         public void setId(String id) {
             this.id = id;
+        }
+
+        public String getRevision() {
+            return revision;
+        }
+
+        public void setRevision(String revision) {
+            this.revision = revision;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
         }
     }
 

@@ -23,8 +23,8 @@ import org.springframework.util.MimeType;
 @Component
 public class AskCommand implements ApplicationRunner, ExitCodeGenerator {
 
-    static final String USAGE = "usage: java -jar internvl-sample-app.jar --spring.ai.internvl.model.path=DIR "
-            + "IMAGE QUESTION...";
+    static final String USAGE = "usage: java -jar internvl-sample-app.jar --spring.ai.internvl.model.id=ORG/NAME "
+            + "(or --spring.ai.internvl.model.path=DIR) IMAGE QUESTION...";
 
     private static final Map<String, String> IMAGE_TYPES = Map.of("jpg", "jpeg", "jpeg", "jpeg", "png", "png",
             "gif", "gif", "bmp", "bmp", "webp", "webp");

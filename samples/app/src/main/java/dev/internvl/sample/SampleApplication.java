@@ -19,14 +19,17 @@ import org.springframework.context.annotation.Bean;
  * <p>With an image and a question it answers through Spring AI's {@code ChatClient} and exits:
  *
  * <pre>
- * java -jar internvl-sample-app.jar --spring.ai.internvl.model.path=/models/InternVL2-1B photo.jpg "Describe the image."
+ * java -jar internvl-sample-app.jar --spring.ai.internvl.model.id=OpenGVLab/InternVL2-1B photo.jpg "Describe the image."
  * </pre>
+ *
+ * <p>(the model is downloaded into the Hugging Face cache on the first run; {@code --spring.ai.internvl.model.path=DIR}
+ * loads a checkpoint folder instead).
  *
  * <p>Without them it serves a web page at {@code http://localhost:8080/} to find things in an image and read its
  * text, and the InternVL HTTP endpoints under {@code /v1} (OpenAI-compatible chat completions, grounding, OCR):
  *
  * <pre>
- * java -jar internvl-sample-app.jar --spring.ai.internvl.model.path=/models/InternVL2-1B
+ * java -jar internvl-sample-app.jar --spring.ai.internvl.model.id=OpenGVLab/InternVL2-1B
  * </pre>
  */
 @SpringBootApplication

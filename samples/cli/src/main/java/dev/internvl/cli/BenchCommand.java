@@ -42,8 +42,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dims", defaultValue = "internvl2-1b", description = "internvl2-1b or tiny (random weights).")
     String dims;
 
-    @Option(names = "--model", description = "Benchmark this checkpoint instead of random weights.")
-    Path model;
+    @Option(names = "--model", description = "Benchmark this checkpoint (folder or Hugging Face model id) instead of "
+            + "random weights.")
+    ModelLocation model;
 
     @Option(names = "--work-dir", description = "Where the random checkpoint is kept (default: the temp folder).")
     Path workDir;
@@ -97,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tiles must be >= 0, --text-tokens and --new-tokens >= 1");
         }
         ComputeDType computeDType = ComputeDType.parse(dtype);
-        Path dir = model != null ? model : randomCheckpoint();
+        Path dir = model != null ? model.dir() : randomCheckpoint();
         double bandwidth;
         try (TorchKernels probe = TorchKernels.load()) {
             bandwidth = MemoryBandwidth.measure(probe, 1L << 30, 5);

@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
         + "reads questions line by line from standard input and keeps the conversation.")
 final class ChatCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Checkpoint folder.")
-    Path model;
+    @Option(names = "--model", required = true, description = "Checkpoint folder, or Hugging Face model id "
+            + "(org/name[@revision]) downloaded into the Hugging Face cache.")
+    ModelLocation model;
 
     @Option(names = "--image", description = "Image file; repeat for several images.")
     List<Path> images = new ArrayList<>();
@@ -82,7 +83,7 @@ final class ChatCommand implements Callable<Integer> {
                         .withQuantization(Quantization.parse(quantization)).withDeviceMap(deviceMap))
                 .withSystemMessage(system).withGeneration(gen);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (InternVL engine = InternVL.load(model, options)) {
+        try (InternVL engine = InternVL.load(model.dir(), options)) {
             if (question != null) {
                 ask(engine, out, question, decoded, List.of());
                 return 0;

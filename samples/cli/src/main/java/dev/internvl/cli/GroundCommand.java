@@ -36,7 +36,7 @@ final class GroundCommand implements Callable<Integer> {
         String prompt = all ? GroundingPrompts.detectAll(ref) : GroundingPrompts.locate(ref);
         RgbImage image = args.decodeImage();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (InternVL engine = InternVL.load(args.model, args.engineOptions())) {
+        try (InternVL engine = InternVL.load(args.model.dir(), args.engineOptions())) {
             GroundingResult r = VisionTasks.groundWith(engine, image, prompt, args.taskOptions());
             out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.grounding(r)));
         }

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "logits", description = "Decoder last-position logits for token ids (loads only language_model.*).")
 final class LogitsCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Checkpoint folder.")
-    Path model;
+    @Option(names = "--model", required = true, description = "Checkpoint folder, or Hugging Face model id "
+            + "(org/name[@revision]) downloaded into the Hugging Face cache.")
+    ModelLocation model;
 
     @Option(names = "--ids", required = true, split = ",", description = "Comma-separated token ids.")
     long[] ids;
@@ -32,7 +33,7 @@ final class LogitsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ids is empty");
         }
         ModelOptions opts = ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).languageOnly();
-        try (InternVLModel m = InternVLModel.load(model, opts)) {
+        try (InternVLModel m = InternVLModel.load(model.dir(), opts)) {
             Decoder decoder = m.decoder();
             try (KvCache cache = decoder.newCache(1, ids.length)) {
                 float[] logits = decoder.forward(new long[][] {ids}, new int[1], null, -1, cache)[0];

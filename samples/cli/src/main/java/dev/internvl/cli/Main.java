@@ -26,7 +26,11 @@ public final class Main {
                 System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+        // ... except the one-time unpacking of libtorch, which takes a while on a fresh machine
+        String natives = "org.slf4j.simpleLogger.log.dev.internvl.torch.NativeLibraries";
+        System.setProperty(natives, System.getProperty(natives, "info"));
         CommandLine cli = new CommandLine(new Main());
+        cli.registerConverter(ModelLocation.class, ModelLocation::parse); // --model: a folder or a model id
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + oneLine(ex));
             if (System.getenv("INTERNVL_DEBUG") != null) {

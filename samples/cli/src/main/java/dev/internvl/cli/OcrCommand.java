@@ -36,7 +36,7 @@ final class OcrCommand implements Callable<Integer> {
         RgbImage image = args.decodeImage();
         String q = question != null ? question : keyValues ? OcrPrompts.KEY_VALUES : OcrPrompts.READ_ALL;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (InternVL engine = InternVL.load(args.model, args.engineOptions())) {
+        try (InternVL engine = InternVL.load(args.model.dir(), args.engineOptions())) {
             OcrResult r = VisionTasks.ocrWith(engine, image, q, args.taskOptions());
             out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.ocr(new JsonObject(), r, keyValues)));
         }

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "prompt", description = "Build the chat() prompt and its input ids; prints {\"prompt\",\"input_ids\"}.")
 final class PromptCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Checkpoint folder (config.json and tokenizer).")
-    Path model;
+    @Option(names = "--model", required = true, description = "Checkpoint folder (config.json and tokenizer), or "
+            + "Hugging Face model id (org/name[@revision]) downloaded into the Hugging Face cache.")
+    ModelLocation model;
 
     @Option(names = "--question", required = true, description = "The question.")
     String question;
@@ -44,6 +45,7 @@ final class PromptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path model = this.model.dir();
         InternVLConfig cfg = InternVLConfig.read(model.resolve("config.json"));
         ChatPromptBuilder builder = InternVL.promptBuilder(model, cfg, template, system);
         ChatPrompt prompt = builder.chat(readHistory(), question, imageTiles);

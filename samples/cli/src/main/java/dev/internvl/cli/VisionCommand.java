@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 @Command(name = "vision", description = "Run InternViT + projector on pixel values; writes [tiles*256, llm_hidden].")
 final class VisionCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Checkpoint folder.")
-    Path model;
+    @Option(names = "--model", required = true, description = "Checkpoint folder, or Hugging Face model id "
+            + "(org/name[@revision]) downloaded into the Hugging Face cache.")
+    ModelLocation model;
 
     @Option(names = "--pixels", required = true, description = "float32 .npy [tiles,3,S,S] (preprocess output).")
     Path pixels;
@@ -32,7 +33,7 @@ final class VisionCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Npy.Array px = Npy.read(pixels);
         ModelOptions opts = ModelOptions.defaults().withDtype(ComputeDType.parse(dtype)).visionOnly();
-        try (InternVLModel m = InternVLModel.load(model, opts)) {
+        try (InternVLModel m = InternVLModel.load(model.dir(), opts)) {
             int size = m.config().imageSize();
             long[] s = px.shape();
             if (s.length != 4 || s[1] != 3 || s[2] != size || s[3] != size) {

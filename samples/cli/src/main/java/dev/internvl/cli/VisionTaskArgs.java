@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
  */
 final class VisionTaskArgs {
 
-    @Option(names = "--model", description = "Checkpoint folder (required).")
-    Path model;
+    @Option(names = "--model", description = "Checkpoint folder, or Hugging Face model id (org/name[@revision]) "
+            + "downloaded into the Hugging Face cache (required).")
+    ModelLocation model;
 
     @Option(names = "--image", description = "Image file (required). Boxes are in pixels of this image.")
     Path image;
@@ -36,7 +37,7 @@ final class VisionTaskArgs {
 
     void requireModelAndImage() {
         if (model == null) {
-            throw new IllegalArgumentException("--model is required: the checkpoint folder");
+            throw new IllegalArgumentException("--model is required: the checkpoint folder or model id");
         }
         if (image == null) {
             throw new IllegalArgumentException("--image is required: the image file");
