@@ -85,11 +85,25 @@ public final class ModelDownloader {
      * @throws HubException when the model cannot be had: see {@link HubException.Reason}
      */
     public Path download(String repoId, String revision, DownloadListener listener) {
+        return download(repoId, revision, listener, true);
+    }
+
+    /**
+     * Like {@link #download(String, String, DownloadListener)}, but without the weights: the configuration,
+     * tokenizer and template files (and the shard index), a few megabytes, enough to inspect what the checkpoint
+     * is and how much memory it will take before its weights are fetched.
+     */
+    public Path downloadWithoutWeights(String repoId, String revision, DownloadListener listener) {
+        return download(repoId, revision, listener, false);
+    }
+
+    private Path download(String repoId, String revision, DownloadListener listener, boolean weights) {
         RepoId repo = new RepoId(repoId);
         String rev = revision == null || revision.isBlank() ? "main" : revision.strip();
         HubCache cache = new HubCache(settings.cacheDir(), repo);
         Optional<String> known = cache.commitOf(rev);
-        if (known.isPresent() && CheckpointFiles.complete(cache, known.get())) {
+        if (known.isPresent() && (weights ? CheckpointFiles.complete(cache, known.get())
+                : Files.exists(cache.snapshot(known.get()).resolve("config.json")))) {
             log.debug("{}@{}: complete in the cache at {}", repo, rev, cache.snapshot(known.get()));
             return cache.snapshot(known.get());
         }
@@ -98,7 +112,7 @@ public final class ModelDownloader {
         }
         DownloadProgress progress = new DownloadProgress(repo.value(), rev, settings.cacheDir());
         try {
-            return online(cache, repo, rev, progress, listener);
+            return online(cache, repo, rev, progress, listener, weights);
         } catch (HubException e) {
             boolean unreachable = e.reason() == Reason.NETWORK || e.reason() == Reason.ACCESS_DENIED;
             if (unreachable && progress.phase() == DownloadProgress.Phase.RESOLVING
@@ -141,7 +155,7 @@ public final class ModelDownloader {
     }
 
     private Path online(HubCache cache, RepoId repo, String rev, DownloadProgress progress,
-                        DownloadListener listener) {
+                        DownloadListener listener, boolean weights) {
         String what = repo + " (revision " + rev + ")";
         RepoInfo info = client.modelInfo(repo, rev);
         String commit = info.commit();
@@ -163,11 +177,13 @@ public final class ModelDownloader {
                 files.add(name);
             }
         }
-        files.add(sharded ? CheckpointFiles.INDEX : CheckpointFiles.SINGLE);
+        if (weights || sharded) {
+            files.add(sharded ? CheckpointFiles.INDEX : CheckpointFiles.SINGLE);
+        }
         for (String name : files) {
             progress.plan(name, listed.get(name).size());
         }
-        if (sharded) { // the index names the shards: it comes first
+        if (sharded && weights) { // the index names the shards: it comes first
             fetchFile(cache, repo, commit, CheckpointFiles.INDEX, progress, DownloadListener.NONE,
                     new AtomicBoolean());
             for (String shard : CheckpointFiles.shards(cache.pointer(commit, CheckpointFiles.INDEX), what)) {

@@ -3,7 +3,6 @@ package dev.internvl.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.internvl.CheckpointInspection;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +24,10 @@ final class InspectCommand implements Callable<Integer> {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
             .create();
 
-    @Option(names = "--model", required = true, description = "Checkpoint folder (weights optional).")
-    Path model;
+    @Option(names = "--model", required = true, description = "Checkpoint folder (weights optional), or Hugging "
+            + "Face model id (org/name[@revision]): then only its configuration and tokenizer files are downloaded, "
+            + "to tell before the weights whether it will work and how much memory it needs.")
+    ModelLocation location;
 
     @Option(names = "--template", description = "Template override (default: config.json's).")
     String template;
@@ -41,13 +42,13 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         CheckpointInspection inspection;
         try {
-            inspection = CheckpointInspection.inspect(model, template, system);
+            inspection = CheckpointInspection.inspect(location.dirWithoutWeights(), template, system);
         } catch (RuntimeException e) {
             if (!json) {
                 throw e;
             }
             Map<String, Object> failed = new LinkedHashMap<>();
-            failed.put("path", model.toAbsolutePath().toString());
+            failed.put("model", location.toString());
             failed.put("willLoad", false);
             failed.put("problems", List.of(Main.oneLine(e)));
             System.out.println(GSON.toJson(failed));

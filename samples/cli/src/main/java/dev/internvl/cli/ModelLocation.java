@@ -43,12 +43,20 @@ final class ModelLocation {
      */
     synchronized Path dir() {
         if (dir == null) {
-            dir = locate();
+            dir = locate(true);
         }
         return dir;
     }
 
-    private Path locate() {
+    /**
+     * The checkpoint folder for looking at it without its weights: a folder as it is, or for a model id the
+     * snapshot folder with the configuration, tokenizer and template files only (the weights are not downloaded).
+     */
+    synchronized Path dirWithoutWeights() {
+        return dir != null ? dir : locate(false);
+    }
+
+    private Path locate(boolean weights) {
         Path folder = null;
         try {
             folder = Path.of(spec);
@@ -73,7 +81,9 @@ final class ModelLocation {
         DownloadListener progress = System.console() != null ? new ProgressBar(err, ProgressBar.terminalWidth())
                 : new ProgressLog(err::println);
         try {
-            return new ModelDownloader(settings).download(id, revision, progress);
+            ModelDownloader downloader = new ModelDownloader(settings);
+            return weights ? downloader.download(id, revision, progress)
+                    : downloader.downloadWithoutWeights(id, revision, progress);
         } catch (HubException e) {
             if (e.reason() == HubException.Reason.NOT_FOUND && folder != null) {
                 throw new HubException(e.reason(), e.getMessage() + "; nor is there a folder " + spec + where(folder),

@@ -74,6 +74,22 @@ class CliHubTest {
     }
 
     @Test
+    void inspectByIdFetchesNoWeights() {
+        hub.serve("test-org/inspect-only", checkpoint);
+        hub.clearRequests();
+        CliTest.Run r = CliTest.cli("inspect", "--model", "test-org/inspect-only");
+        // no weights yet, so it will not load; but it says what the weights are and what they will take
+        assertEquals(1, r.status(), r.err() + r.out());
+        assertTrue(r.out().contains("model-00001-of-00002.safetensors: listed by the index, missing"), r.out());
+        assertTrue(r.out().contains("language    Qwen2ForCausalLM"), r.out());
+        assertTrue(r.out().contains("memory      weights only"), r.out());
+        assertTrue(hub.requests().stream().noneMatch(q -> q.path().endsWith(".safetensors")),
+                "asked for weights: " + hub.requests());
+        assertTrue(hub.requests().stream().anyMatch(q -> q.path().endsWith("/config.json")), hub.requests()
+                .toString());
+    }
+
+    @Test
     void aFolderThatExistsWinsOverAnIdOfTheSameSpelling() throws IOException {
         Path relative = Path.of("target", "cli-hub-" + ProcessHandle.current().pid());
         copy(checkpoint, relative);

@@ -69,7 +69,7 @@ class InspectCliTest {
     void aFolderWithoutConfigIsOneErrorLine() {
         CliTest.Run r = CliTest.cli("inspect", "--model", tmp.resolve("absent").toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().startsWith("error: ") && r.err().contains("not a directory"), r.err());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("no such folder"), r.err());
         CliTest.Run j = CliTest.cli("inspect", "--model", tmp.resolve("absent").toString(), "--json");
         assertEquals(1, j.status());
         assertTrue(!JsonParser.parseString(j.out()).getAsJsonObject().get("willLoad").getAsBoolean(), j.out());
