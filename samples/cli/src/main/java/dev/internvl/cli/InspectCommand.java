@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code inspect}: what a checkpoint folder holds and whether the engine will load it, reading only config.json,
  * the tokenizer files and the safetensors headers, so it answers before the weights are downloaded.
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = {
+@Command(name = "inspect", description = {
         "Check a checkpoint folder without loading weights: vision and language parts, template, tokenizer and "
                 + "its special-token ids, weight files against the tensors the engine needs, parameter counts and "
                 + "the memory the weights take (bf16, int8, int4).",

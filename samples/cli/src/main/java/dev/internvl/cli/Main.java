@@ -2,14 +2,16 @@ package dev.internvl.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code internvl-cli}: terminal chat, checkpoint inspection, the parity contract used by the reference tooling
  * (preprocess, prompt, vision, logits — names and file formats are a contract), and the benchmark. Errors end the
  * process with status 1 and one line naming the file and problem.
  */
-@Command(name = "internvl-cli", mixinStandardHelpOptions = true, version = "internvl-cli 0.1.0",
-        description = "Local InternVL inference: chat, checkpoint inspection, parity tools and benchmark.",
+// The help and version options are inherited: every command answers --help (exit 0).
+@Command(name = "internvl-cli", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        version = "internvl-cli 0.1.0", description = "Local InternVL inference: chat, checkpoint inspection, parity tools and benchmark.",
         subcommands = {ChatCommand.class, PreprocessCommand.class, PromptCommand.class, VisionCommand.class,
                 LogitsCommand.class, BenchCommand.class, BoxesCommand.class, GroundCommand.class,
                 OcrCommand.class, InspectCommand.class})
