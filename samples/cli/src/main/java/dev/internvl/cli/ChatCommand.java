@@ -5,6 +5,7 @@ import dev.internvl.ChatResponse;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
 import dev.internvl.generate.GenerationOptions;
+import dev.internvl.image.DynamicTiling;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
@@ -24,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code chat}: streams the answer to a question (about images); without a question, a multi-round session. */
-@Command(name = "chat", description = "Ask a question (about images) and stream the answer. Without QUESTION, "
-        + "reads questions line by line from standard input and keeps the conversation.")
+@Command(name = "chat", description = {"Ask a question (about images) and stream the answer. Without QUESTION, "
+        + "reads questions line by line from standard input and keeps the conversation.",
+        "In a conversation, /reset starts a new one and /exit (or /quit, or the end of input) ends it."})
 final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "Checkpoint folder, or Hugging Face model id "
@@ -72,6 +74,11 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // every argument is checked before the model loads, which takes a while
+        if (maxTiles != null && (maxTiles < 1 || maxTiles > DynamicTiling.MAX_TILES_LIMIT)) {
+            throw new IllegalArgumentException("--max-tiles " + maxTiles + " must be between 1 and "
+                    + DynamicTiling.MAX_TILES_LIMIT);
+        }
         List<RgbImage> decoded = new ArrayList<>();
         for (Path p : images) {
             decoded.add(ImageDecoder.decode(p));
@@ -93,7 +100,14 @@ final class ChatCommand implements Callable<Integer> {
             String line;
             System.err.print("> ");
             while ((line = in.readLine()) != null) {
-                if (!line.isBlank()) {
+                String command = line.strip();
+                if (command.equals("/exit") || command.equals("/quit")) {
+                    break;
+                }
+                if (command.equals("/reset")) {
+                    history = List.of();
+                    System.err.println("(new conversation)");
+                } else if (!line.isBlank()) {
                     history = ask(engine, out, line, decoded, history).history();
                 }
                 System.err.print("> ");

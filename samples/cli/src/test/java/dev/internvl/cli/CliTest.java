@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,6 +182,39 @@ class CliTest {
                 "Describe the image.");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().endsWith("\n"));
+    }
+
+    /** {@code chat} without a question reads {@code lines} as the conversation. */
+    static Run session(String... lines) {
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream((String.join("\n", lines) + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+            return cli("chat", "--model", tiny.toString(), "--max-new-tokens", "4", "--dtype", "fp32");
+        } finally {
+            System.setIn(in);
+        }
+    }
+
+    @Test
+    void aConversationUnderstandsResetAndExit() {
+        Run alone = cli("chat", "--model", tiny.toString(), "--max-new-tokens", "4", "--dtype", "fp32", "Tell me more");
+        assertEquals(0, alone.status(), alone.err());
+        Run r = session("Hi", "/reset", "Tell me more", "/exit", "Never asked");
+        assertEquals(0, r.status(), r.err());
+        List<String> answers = r.out().lines().toList();
+        // two answers: /reset and /exit are no questions, and nothing after /exit is asked
+        assertEquals(2, answers.size(), r.out());
+        // after /reset the question is asked as in a new conversation
+        assertEquals(alone.out().strip(), answers.get(1).strip());
+        assertTrue(r.err().contains("(new conversation)"), r.err());
+    }
+
+    @Test
+    void chatChecksItsArgumentsBeforeLoadingTheModel() {
+        // the model does not exist: the tile limit is what the error names, so it was checked first
+        assertOneLineError(cli("chat", "--model", tmp.resolve("absent").toString(), "--max-tiles", "0", "Hi"),
+                "--max-tiles 0 must be between 1 and 40");
     }
 
     @Test
