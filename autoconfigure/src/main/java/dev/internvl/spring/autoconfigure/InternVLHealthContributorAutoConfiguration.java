@@ -19,9 +19,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnEnabledHealthIndicator("internvl")
 public class InternVLHealthContributorAutoConfiguration {
 
-    @Bean
-    @ConditionalOnMissingBean(name = "internVLHealthIndicator")
-    public InternVLHealthIndicator internVLHealthIndicator(InternVL engine, InternVLProperties properties) {
+    /** Named so that Actuator, which drops the {@code HealthIndicator} suffix, reports it as {@code internvl}. */
+    @Bean("internvlHealthIndicator")
+    @ConditionalOnMissingBean(name = "internvlHealthIndicator")
+    public InternVLHealthIndicator internvlHealthIndicator(InternVL engine, InternVLProperties properties) {
         return new InternVLHealthIndicator(engine, properties.getModel().getId());
     }
 }

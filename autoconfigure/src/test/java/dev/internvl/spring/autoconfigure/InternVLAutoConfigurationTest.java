@@ -80,7 +80,9 @@ class InternVLAutoConfigurationTest {
     void activeWhenTheModelSelectionIsAbsent() {
         withModel().run(context -> {
             assertThat(context).hasSingleBean(InternVL.class).hasSingleBean(InternVLChatModel.class)
-                    .hasSingleBean(ChatModel.class).hasSingleBean(InternVLHealthIndicator.class);
+                    .hasSingleBean(ChatModel.class).hasSingleBean(InternVLHealthIndicator.class)
+                    // Actuator names a contributor after its bean without the suffix: "internvl", as documented
+                    .hasBean("internvlHealthIndicator");
             assertThat(context.getBean(InternVLChatModel.class).getModelId()).isEqualTo("tiny-internvl");
         });
     }
