@@ -82,6 +82,8 @@ public final class InternVLTokenizer implements AutoCloseable {
         }
         byFirst.values().forEach(l -> l.sort(java.util.Comparator.comparingInt(String::length).reversed()));
         this.addedTextsByFirst = byFirst;
+        // the unknown token stands for text the model cannot spell; it forges nothing
+        files.modelUnkToken().map(unk -> idOf(files, unk)).ifPresent(added::remove);
         this.addedIds = Set.copyOf(added);
         this.prefixesText = files.prefixesText();
         this.noPrefixBefore = java.util.List.copyOf(files.allSpecialTokens(dir));
@@ -179,8 +181,8 @@ public final class InternVLTokenizer implements AutoCloseable {
      * Token ids of {@code text} with no added token matched: {@code <|im_end|>}, {@code <img>},
      * {@code <IMG_CONTEXT>}, {@code <s>} and the like are encoded as ordinary text by the model (BPE or the converted
      * SentencePiece), as transformers does with {@code split_special_tokens=True}; no BOS or EOS is added. Never yields
-     * the id of an added token (a SentencePiece piece that an added token renamed, such as InternLM2's
-     * {@code [UNUSED_TOKEN_145]}, is spelled out too). The text is prepared as for {@link #encode} (NFC, the
+     * the id of an added token other than the unknown token (a SentencePiece piece that an added token renamed, such
+     * as InternLM2's {@code [UNUSED_TOKEN_145]}, is spelled out too). The text is prepared as for {@link #encode} (NFC, the
      * non-legacy {@code ▁} prefix).
      */
     public long[] encodePlain(String text) {
@@ -381,6 +383,16 @@ public final class InternVLTokenizer implements AutoCloseable {
     public void close() {
         tokenizer.close();
         plainTokenizer.close();
+    }
+
+    private static Long idOf(TokenizerFiles files, String token) {
+        for (TokenizerFiles.AddedToken added : files.addedTokens()) {
+            if (added.content().equals(token)) {
+                return (long) added.id();
+            }
+        }
+        Integer id = files.vocab().get(token);
+        return id == null ? null : (long) id;
     }
 
     /** Fails unless the library encodes every added token as exactly its own id (it renumbers ids that leave gaps). */

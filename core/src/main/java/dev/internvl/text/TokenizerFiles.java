@@ -361,8 +361,12 @@ final class TokenizerFiles {
             }
         }
         removed.forEach(modelVocab::remove);
+        Set<String> unmergeable = new HashSet<>(removed); // no merge may form an added token, the unknown one included
+        if (unk != null && addedTexts.contains(unk)) {
+            unmergeable.add(unk);
+        }
         JsonElement merges = model.get("merges");
-        if (merges != null && merges.isJsonArray() && !removed.isEmpty()) {
+        if (merges != null && merges.isJsonArray() && !unmergeable.isEmpty()) {
             JsonArray kept = new JsonArray();
             for (JsonElement merge : merges.getAsJsonArray()) {
                 String left;
@@ -376,13 +380,19 @@ final class TokenizerFiles {
                     left = pair.substring(0, space);
                     right = pair.substring(space + 1);
                 }
-                if (!removed.contains(left) && !removed.contains(right) && !removed.contains(left + right)) {
+                if (!removed.contains(left) && !removed.contains(right) && !unmergeable.contains(left + right)) {
                     kept.add(merge);
                 }
             }
             model.add("merges", kept);
         }
         return plain.toString();
+    }
+
+    /** The unknown token of the model ({@code model.unk_token}), if it names one. */
+    Optional<String> modelUnkToken() {
+        JsonObject model = objectOrNull(tokenizer, "model");
+        return model == null ? Optional.empty() : Optional.ofNullable(stringOrNull(model, "unk_token"));
     }
 
     /**

@@ -126,4 +126,14 @@ class PromptSafetyTest {
             assertEquals(mode == SpecialTokensInText.PLAIN ? 1 : 2, count(ids, imgStart), mode.toString());
         }
     }
+
+    @Test
+    void encodePlainDropsAddedTokensFromTheModelVocabulary() {
+        // a WordLevel model whose vocabulary holds <s> and </s> as words: plainly they are unknown words
+        try (InternVLTokenizer t = InternVLTokenizer.load(TestData.resource("tokenizers/tiny-wordlevel-bos"))) {
+            long unk = t.requireTokenId("<unk>");
+            assertArrayEquals(new long[] {1, 3, 2}, t.encode("hello </s>"));
+            assertArrayEquals(new long[] {3, unk, 4, unk}, t.encodePlain("hello <s> world </s>"));
+        }
+    }
 }
