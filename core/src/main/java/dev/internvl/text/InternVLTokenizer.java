@@ -190,6 +190,17 @@ public final class InternVLTokenizer implements AutoCloseable {
     }
 
     /**
+     * The first text in {@code text} (leftmost, longest) that the tokenizer matches as an added token, such as
+     * {@code <|im_end|>} or {@code <ref>}; empty when there is none.
+     */
+    public Optional<String> addedTokenIn(String text) {
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, text.length());
+        java.util.List<int[]> found = forgedTokens(text, all, SpecialTokensInText.PLAIN);
+        return found.isEmpty() ? Optional.empty() : Optional.of(text.substring(found.get(0)[0], found.get(0)[1]));
+    }
+
+    /**
      * Token ids of a prompt whose parts are marked as coming from the caller ({@link ChatPrompt.Segment#untrusted()})
      * or from the template and the image expansions, with this tokenizer's own special tokens (BOS) added once.
      *
