@@ -4,6 +4,7 @@ import dev.internvl.generate.GenerationOptions;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;
+import dev.internvl.text.SpecialTokensInText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,15 +22,27 @@ import java.util.Objects;
  * @param maxTiles      tiles per image at most, when not null (1..40)
  * @param thumbnail     whether multi-tile images get a thumbnail tile, when not null
  * @param generation    generation options, when not null
+ * @param specialTokensInText whether the text of added tokens ({@code <|im_end|>}, {@code <img>}, ...) in the
+ *     question, history and system message becomes those tokens ({@link SpecialTokensInText#REFERENCE}, the default,
+ *     as the reference {@code chat()}) or stays ordinary text ({@link SpecialTokensInText#PLAIN}, for text from
+ *     people other than the caller); {@code <IMG_CONTEXT>} never comes from this text
  */
 public record ChatRequest(String question, List<RgbImage> images, ImageLayout layout, List<ChatTurn> history,
-        String systemMessage, Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
+        String systemMessage, Integer maxTiles, Boolean thumbnail, GenerationOptions generation,
+        SpecialTokensInText specialTokensInText) {
 
     public ChatRequest {
         Objects.requireNonNull(question, "question");
         images = List.copyOf(images == null ? List.of() : images);
         layout = layout == null ? ImageLayout.SEPARATE : layout;
         history = List.copyOf(history == null ? List.of() : history);
+        specialTokensInText = specialTokensInText == null ? SpecialTokensInText.REFERENCE : specialTokensInText;
+    }
+
+    /** A request that encodes special-token text as the reference does ({@link SpecialTokensInText#REFERENCE}). */
+    public ChatRequest(String question, List<RgbImage> images, ImageLayout layout, List<ChatTurn> history,
+            String systemMessage, Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
+        this(question, images, layout, history, systemMessage, maxTiles, thumbnail, generation, null);
     }
 
     /** A text-only question with default settings. */
@@ -51,6 +64,7 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
         private Integer maxTiles;
         private Boolean thumbnail;
         private GenerationOptions generation;
+        private SpecialTokensInText specialTokensInText;
 
         private Builder(String question) {
             this.question = question;
@@ -101,8 +115,15 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
             return this;
         }
 
+        /** How added-token text in the question, history and system message is encoded (null: REFERENCE). */
+        public Builder specialTokensInText(SpecialTokensInText v) {
+            specialTokensInText = v;
+            return this;
+        }
+
         public ChatRequest build() {
-            return new ChatRequest(question, images, layout, history, systemMessage, maxTiles, thumbnail, generation);
+            return new ChatRequest(question, images, layout, history, systemMessage, maxTiles, thumbnail, generation,
+                    specialTokensInText);
         }
     }
 }

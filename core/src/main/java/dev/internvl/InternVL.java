@@ -152,7 +152,12 @@ public final class InternVL implements AutoCloseable {
         return tokenizer.padTokenId().orElse(stops.iterator().next());
     }
 
-    /** Answers one round. */
+    /**
+     * Answers one round. The question, history and system message are encoded as the reference {@code chat()} does:
+     * the text of an added token in them ({@code <|im_end|>}, {@code <img>}, ...) becomes that token, unless the
+     * request asks for {@link dev.internvl.text.SpecialTokensInText#PLAIN}; {@code <IMG_CONTEXT>} typed in them
+     * stays text in either mode (only images bring it).
+     */
     public ChatResponse chat(ChatRequest request) {
         return chat(request, Generator.SILENT);
     }
@@ -169,10 +174,9 @@ public final class InternVL implements AutoCloseable {
         } else if (tiles.size() > 1 && InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty()) {
             question = MultiImageQuestions.separate(tiles.size(), question);
         }
-        ChatPromptBuilder builder = request.systemMessage() == null ? prompts
-                : prompts.withSystemMessage(request.systemMessage());
+        ChatPromptBuilder builder = prompts.withCallerSystemMessage(request.systemMessage());
         ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
-        long[] ids = tokenizer.encode(prompt.text());
+        long[] ids = tokenizer.encode(prompt.segments(), request.specialTokensInText());
         GenerationOptions options = request.generation() != null ? request.generation() : defaults;
         Generator.Result r = submit(ids, images, options, listener).await();
         List<ChatTurn> history = new ArrayList<>(request.history());
@@ -200,7 +204,7 @@ public final class InternVL implements AutoCloseable {
             images.add(mine);
             ChatPrompt p = prompts.chat(List.of(), req.question(), mine.stream().map(PreprocessedImage::numTiles).toList());
             built.add(p);
-            ids.add(tokenizer.encode(p.text()));
+            ids.add(tokenizer.encode(p.segments(), req.specialTokensInText()));
         }
         GenerationOptions o = options != null ? options : defaults;
         List<BatchScheduler.Submission> submitted = new ArrayList<>();

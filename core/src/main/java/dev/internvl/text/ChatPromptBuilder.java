@@ -1,6 +1,7 @@
 package dev.internvl.text;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,9 +25,17 @@ public final class ChatPromptBuilder {
     private final String systemMessageOverride;
     private final String configSystemMessage;
     private final int tokensPerTile;
+    /** Whether the system message override came from a caller (it is then untrusted text, see {@link ChatPrompt#segments()}). */
+    private final boolean systemFromCaller;
 
     private ChatPromptBuilder(ConversationTemplate template, String systemMessageOverride, String configSystemMessage,
                               int tokensPerTile) {
+        this(template, systemMessageOverride, configSystemMessage, tokensPerTile, false);
+    }
+
+    private ChatPromptBuilder(ConversationTemplate template, String systemMessageOverride, String configSystemMessage,
+                              int tokensPerTile, boolean systemFromCaller) {
+        this.systemFromCaller = systemFromCaller && systemMessageOverride != null;
         this.template = Objects.requireNonNull(template, "template");
         this.systemMessageOverride = systemMessageOverride;
         this.configSystemMessage = configSystemMessage;
@@ -55,9 +64,19 @@ public final class ChatPromptBuilder {
         return new ChatPromptBuilder(template, systemMessage, configSystemMessage, tokensPerTile);
     }
 
+    /**
+     * Uses this system message from a request (null: the builder's own), marked as caller text in
+     * {@link ChatPrompt#segments()}; the prompt text is the same as with {@link #withSystemMessage}.
+     */
+    public ChatPromptBuilder withCallerSystemMessage(String systemMessage) {
+        return systemMessage == null ? this
+                : new ChatPromptBuilder(template, systemMessage, configSystemMessage, tokensPerTile, true);
+    }
+
     /** Sets the image tokens per tile ({@code num_image_token} of the model, 256 for 448-pixel tiles). */
     public ChatPromptBuilder withImageTokensPerTile(int tokensPerTile) {
-        return new ChatPromptBuilder(template, systemMessageOverride, configSystemMessage, tokensPerTile);
+        return new ChatPromptBuilder(template, systemMessageOverride, configSystemMessage, tokensPerTile,
+                systemFromCaller);
     }
 
     /** The system message in force: the one set, else the checkpoint's, else the template default. */
@@ -96,7 +115,15 @@ public final class ChatPromptBuilder {
                 ? InternVLTokens.IMAGE_PLACEHOLDER + "\n" + question
                 : question;
         turns.add(ChatTurn.open(fullQuestion));
-        String unexpanded = template.render(systemMessage(), turns);
+        StringBuilder rendered = new StringBuilder();
+        BitSet fromCaller = new BitSet();
+        template.separatorStyle().render(template, systemMessage(), systemFromCaller, turns, (part, untrusted) -> {
+            if (untrusted) {
+                fromCaller.set(rendered.length(), rendered.length() + part.length());
+            }
+            rendered.append(part);
+        });
+        String unexpanded = rendered.toString();
 
         int placeholders = InternVLTokens.countPlaceholders(unexpanded);
         if (placeholders < patches.size()) {
@@ -106,7 +133,57 @@ public final class ChatPromptBuilder {
         }
         int contextTokens = tokensPerTile * patches.stream().mapToInt(Integer::intValue).sum();
         String text = InternVLTokens.expandPlaceholders(unexpanded, patches, tokensPerTile);
-        return new ChatPrompt(text, unexpanded, fullQuestion, patches, contextTokens);
+        return new ChatPrompt(text, unexpanded, fullQuestion, patches, contextTokens,
+                segments(unexpanded, fromCaller, patches));
+    }
+
+    /**
+     * The parts of the expanded prompt: runs of caller and template text as {@code fromCaller} marks them, with each
+     * expanded placeholder (as {@link InternVLTokens#expandPlaceholders}) a template part.
+     */
+    private List<ChatPrompt.Segment> segments(String unexpanded, BitSet fromCaller, List<Integer> patches) {
+        List<ChatPrompt.Segment> out = new ArrayList<>();
+        int from = 0;
+        for (int tiles : patches) {
+            int at = unexpanded.indexOf(InternVLTokens.IMAGE_PLACEHOLDER, from);
+            if (at < 0) {
+                break;
+            }
+            addRuns(out, unexpanded, fromCaller, from, at);
+            add(out, InternVLTokens.IMG_START + InternVLTokens.IMG_CONTEXT.repeat(tokensPerTile * tiles)
+                    + InternVLTokens.IMG_END, false);
+            from = at + InternVLTokens.IMAGE_PLACEHOLDER.length();
+        }
+        addRuns(out, unexpanded, fromCaller, from, unexpanded.length());
+        return out;
+    }
+
+    private static void addRuns(List<ChatPrompt.Segment> out, String text, BitSet fromCaller, int from, int to) {
+        int i = from;
+        while (i < to) {
+            boolean untrusted = fromCaller.get(i);
+            int end = Math.min(to, untrusted ? fromCaller.nextClearBit(i) : nextSet(fromCaller, i, to));
+            add(out, text.substring(i, end), untrusted);
+            i = end;
+        }
+    }
+
+    private static int nextSet(BitSet bits, int from, int to) {
+        int next = bits.nextSetBit(from);
+        return next < 0 ? to : next;
+    }
+
+    /** Appends a part, joined to the last one when both are caller text or both are not. */
+    private static void add(List<ChatPrompt.Segment> out, String text, boolean untrusted) {
+        if (text.isEmpty()) {
+            return;
+        }
+        int last = out.size() - 1;
+        if (last >= 0 && out.get(last).untrusted() == untrusted) {
+            out.set(last, new ChatPrompt.Segment(out.get(last).text() + text, untrusted));
+        } else {
+            out.add(new ChatPrompt.Segment(text, untrusted));
+        }
     }
 
     /**

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * sets them. So Qwen2 tokenizers add nothing, while InternLM2-style tokenizers prepend BOS ({@link #addsBos()}).
  * Added tokens that {@code tokenizer_config.json} ({@code added_tokens_decoder}) or {@code added_tokens.json}
  * declare and {@code tokenizer.json} lacks are added as single tokens. Decoding applies no clean-up of spaces.
- * Safe for concurrent use; {@link #close()} frees the native tokenizer.
+ *
+ * <p>{@link #encodePlain} encodes text with no added token matched (every {@code <|im_end|>} or {@code <img>} as
+ * ordinary text), and {@link #encode(List, SpecialTokensInText)} encodes a prompt whose caller-given parts must not
+ * forge control tokens. Safe for concurrent use; {@link #close()} frees the native tokenizers.
  */
 public final class InternVLTokenizer implements AutoCloseable {
 
@@ -46,6 +49,11 @@ public final class InternVLTokenizer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InternVLTokenizer.class);
 
     private final HuggingFaceTokenizer tokenizer;
+    /** The same tokenizer without added tokens, for {@link #encodePlain}. */
+    private final HuggingFaceTokenizer plainTokenizer;
+    /** The texts of all added tokens, longest first, by their first character (for finding them in text). */
+    private final Map<Character, java.util.List<String>> addedTextsByFirst;
+    private final Set<Long> addedIds;
     private final Map<String, Integer> tokenIds;
     private final Set<Long> specialIds;
     private final int vocabSize;
@@ -60,8 +68,23 @@ public final class InternVLTokenizer implements AutoCloseable {
     private final boolean nfcText;
     private final String source;
 
-    private InternVLTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files, Path dir) {
+    private InternVLTokenizer(HuggingFaceTokenizer tokenizer, HuggingFaceTokenizer plainTokenizer, TokenizerFiles files,
+                              Path dir) {
         this.tokenizer = tokenizer;
+        this.plainTokenizer = plainTokenizer;
+        Map<Character, java.util.List<String>> byFirst = new HashMap<>();
+        Set<Long> added = new HashSet<>();
+        for (TokenizerFiles.AddedToken token : files.addedTokens()) {
+            added.add((long) token.id());
+            if (!token.content().isEmpty()) {
+                byFirst.computeIfAbsent(token.content().charAt(0), c -> new java.util.ArrayList<>()).add(token.content());
+            }
+        }
+        byFirst.values().forEach(l -> l.sort(java.util.Comparator.comparingInt(String::length).reversed()));
+        this.addedTextsByFirst = byFirst;
+        // the unknown token stands for text the model cannot spell; it forges nothing
+        files.modelUnkToken().map(unk -> idOf(files, unk)).ifPresent(added::remove);
+        this.addedIds = Set.copyOf(added);
         this.prefixesText = files.prefixesText();
         this.noPrefixBefore = java.util.List.copyOf(files.allSpecialTokens(dir));
         this.nfcText = files.normalizesTextToNfc();
@@ -112,8 +135,16 @@ public final class InternVLTokenizer implements AutoCloseable {
         // Special tokens are added here, not by DJL; DJL would otherwise truncate at 512 tokens and pad.
         Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
         HuggingFaceTokenizer tokenizer;
+        HuggingFaceTokenizer plain;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
+            try {
+                plain = HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(files.plainJson().getBytes(StandardCharsets.UTF_8)), options);
+            } catch (IOException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot load " + files.tokenizerJsonPath(), e);
         } catch (EngineException e) {
@@ -123,11 +154,12 @@ public final class InternVLTokenizer implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         }
         try {
-            InternVLTokenizer loaded = new InternVLTokenizer(tokenizer, files, checkpointDir);
+            InternVLTokenizer loaded = new InternVLTokenizer(tokenizer, plain, files, checkpointDir);
             LOG.info("Tokenizer of {}: {}{}", checkpointDir, loaded.source(), files.choiceNote());
             return loaded;
         } catch (RuntimeException e) {
             tokenizer.close();
+            plain.close();
             throw e;
         }
     }
@@ -142,6 +174,132 @@ public final class InternVLTokenizer implements AutoCloseable {
         System.arraycopy(prefixIds, 0, ids, 0, prefixIds.length);
         System.arraycopy(body, 0, ids, prefixIds.length, body.length);
         System.arraycopy(suffixIds, 0, ids, prefixIds.length + body.length, suffixIds.length);
+        return ids;
+    }
+
+    /**
+     * Token ids of {@code text} with no added token matched: {@code <|im_end|>}, {@code <img>},
+     * {@code <IMG_CONTEXT>}, {@code <s>} and the like are encoded as ordinary text by the model (BPE or the converted
+     * SentencePiece), as transformers does with {@code split_special_tokens=True}; no BOS or EOS is added. Never yields
+     * the id of an added token other than the unknown token (a SentencePiece piece that an added token renamed, such
+     * as InternLM2's {@code [UNUSED_TOKEN_145]}, is spelled out too). The text is prepared as for {@link #encode} (NFC, the
+     * non-legacy {@code ▁} prefix).
+     */
+    public long[] encodePlain(String text) {
+        return plainBody(text, true);
+    }
+
+    /**
+     * The first text in {@code text} (leftmost, longest) that the tokenizer matches as an added token, such as
+     * {@code <|im_end|>} or {@code <ref>}; empty when there is none.
+     */
+    public Optional<String> addedTokenIn(String text) {
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, text.length());
+        java.util.List<int[]> found = forgedTokens(text, all, SpecialTokensInText.PLAIN);
+        return found.isEmpty() ? Optional.empty() : Optional.of(text.substring(found.get(0)[0], found.get(0)[1]));
+    }
+
+    /**
+     * Token ids of a prompt whose parts are marked as coming from the caller ({@link ChatPrompt.Segment#untrusted()})
+     * or from the template and the image expansions, with this tokenizer's own special tokens (BOS) added once.
+     *
+     * <p>When no caller part holds the text of a token that {@code mode} keeps out of caller text, the ids are those
+     * of {@link #encode}{@code (text)}, whatever the mode. Otherwise each such occurrence in caller text is encoded as
+     * ordinary text ({@link #encodePlain}), and the stretches of the prompt between them as by {@link #encode}. The
+     * tokenizer splits the text at an added token anyway, so the stretches around an occurrence are encoded exactly as
+     * in the reference; only the occurrence itself differs from transformers' {@code split_special_tokens=True} on
+     * the whole text, which could merge its first or last characters with the neighbouring text (and a SentencePiece
+     * tokenizer that prefixes every stretch with {@code ▁} prefixes it too).
+     *
+     * @param mode {@link SpecialTokensInText#PLAIN}: no added token from caller text;
+     *     {@link SpecialTokensInText#REFERENCE}: all of them as in the reference, except {@code <IMG_CONTEXT>}
+     */
+    public long[] encode(java.util.List<ChatPrompt.Segment> segments, SpecialTokensInText mode) {
+        StringBuilder text = new StringBuilder();
+        java.util.BitSet untrusted = new java.util.BitSet();
+        for (ChatPrompt.Segment segment : segments) {
+            if (segment.untrusted()) {
+                untrusted.set(text.length(), text.length() + segment.text().length());
+            }
+            text.append(segment.text());
+        }
+        String all = text.toString();
+        java.util.List<int[]> forged = untrusted.isEmpty() ? java.util.List.of() : forgedTokens(all, untrusted, mode);
+        if (forged.isEmpty()) {
+            return encode(all);
+        }
+        java.util.List<long[]> parts = new java.util.ArrayList<>();
+        parts.add(prefixIds);
+        int from = 0;
+        for (int[] range : forged) {
+            if (range[0] > from) {
+                parts.add(body(all.substring(from, range[0]), from == 0));
+            }
+            parts.add(plainBody(all.substring(range[0], range[1]), range[0] == 0));
+            from = range[1];
+        }
+        if (from < all.length()) {
+            parts.add(body(all.substring(from), false));
+        }
+        parts.add(suffixIds);
+        long[] ids = new long[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (long[] part : parts) {
+            System.arraycopy(part, 0, ids, at, part.length);
+            at += part.length;
+        }
+        return ids;
+    }
+
+    /**
+     * The added tokens that the tokenizer would match in {@code text} (leftmost, longest first) and that touch caller
+     * text, as [start, end) ranges: all of them in PLAIN mode, only {@code <IMG_CONTEXT>} in REFERENCE mode.
+     */
+    private java.util.List<int[]> forgedTokens(String text, java.util.BitSet untrusted, SpecialTokensInText mode) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < text.length()) {
+            String match = null;
+            for (String candidate : addedTextsByFirst.getOrDefault(text.charAt(i), java.util.List.of())) {
+                if (text.startsWith(candidate, i)) {
+                    match = candidate;
+                    break;
+                }
+            }
+            if (match == null) {
+                i++;
+                continue;
+            }
+            int end = i + match.length();
+            int firstUntrusted = untrusted.nextSetBit(i);
+            boolean fromCaller = firstUntrusted >= 0 && firstUntrusted < end;
+            if (fromCaller && (mode == SpecialTokensInText.PLAIN || match.equals(InternVLTokens.IMG_CONTEXT))) {
+                out.add(new int[] {i, end});
+            }
+            i = end;
+        }
+        return out;
+    }
+
+    /** The ids of a stretch of prompt text without BOS/EOS; only the first stretch gets the non-legacy ▁ prefix. */
+    private long[] body(String text, boolean first) {
+        String prepared = first ? prefixed(text) : nfcText ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
+        return tokenizer.encode(prepared, false, false).getIds();
+    }
+
+    private long[] plainBody(String text, boolean first) {
+        String prepared = nfcText ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
+        if (first && prefixesText && !prepared.isEmpty()) {
+            prepared = "\u2581" + prepared;
+        }
+        long[] ids = plainTokenizer.encode(prepared, false, false).getIds();
+        for (long id : ids) {
+            if (addedIds.contains(id)) {
+                throw new IllegalStateException("The tokenizer (" + source + ") cannot encode \"" + text
+                        + "\" without its added token id " + id + " (its model vocabulary cannot be reduced)");
+            }
+        }
         return ids;
     }
 
@@ -235,6 +393,17 @@ public final class InternVLTokenizer implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
+        plainTokenizer.close();
+    }
+
+    private static Long idOf(TokenizerFiles files, String token) {
+        for (TokenizerFiles.AddedToken added : files.addedTokens()) {
+            if (added.content().equals(token)) {
+                return (long) added.id();
+            }
+        }
+        Integer id = files.vocab().get(token);
+        return id == null ? null : (long) id;
     }
 
     /** Fails unless the library encodes every added token as exactly its own id (it renumbers ids that leave gaps). */

@@ -1,6 +1,7 @@
 package dev.internvl.text;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /** How a {@link ConversationTemplate} joins the system prompt, roles, messages and separators into one prompt. */
 public enum SeparatorStyle {
@@ -11,23 +12,44 @@ public enum SeparatorStyle {
      */
     MPT {
         @Override
-        String render(ConversationTemplate template, String systemMessage, List<ChatTurn> turns) {
+        void render(ConversationTemplate template, String systemMessage, boolean systemFromCaller, List<ChatTurn> turns,
+                    BiConsumer<String, Boolean> out) {
             String sep = template.separator();
-            StringBuilder prompt = new StringBuilder(template.systemPrompt(systemMessage)).append(sep);
-            for (ChatTurn turn : turns) {
-                appendMessage(prompt, template.userRole(), turn.question(), sep);
-                appendMessage(prompt, template.assistantRole(), turn.answer(), sep);
+            String[] around = template.systemTemplate().split(
+                    java.util.regex.Pattern.quote(ConversationTemplate.SYSTEM_MESSAGE_FIELD), -1);
+            for (int i = 0; i < around.length; i++) {
+                if (i > 0) {
+                    out.accept(systemMessage, systemFromCaller);
+                }
+                out.accept(around[i], false);
             }
-            return prompt.toString();
+            out.accept(sep, false);
+            for (ChatTurn turn : turns) {
+                appendMessage(out, template.userRole(), turn.question(), sep);
+                appendMessage(out, template.assistantRole(), turn.answer(), sep);
+            }
         }
 
-        private void appendMessage(StringBuilder prompt, String role, String message, String sep) {
-            prompt.append(role);
+        private void appendMessage(BiConsumer<String, Boolean> out, String role, String message, String sep) {
+            out.accept(role, false);
             if (message != null && !message.isEmpty()) {
-                prompt.append(message).append(sep);
+                out.accept(message, true);
+                out.accept(sep, false);
             }
         }
     };
 
-    abstract String render(ConversationTemplate template, String systemMessage, List<ChatTurn> turns);
+    /**
+     * Renders the prompt part by part, in order: {@code out} gets each part's text and whether it came from the
+     * caller (the messages, and the system message when {@code systemFromCaller}).
+     */
+    abstract void render(ConversationTemplate template, String systemMessage, boolean systemFromCaller,
+                         List<ChatTurn> turns, BiConsumer<String, Boolean> out);
+
+    /** The prompt of a conversation (see {@link ConversationTemplate#render}). */
+    String render(ConversationTemplate template, String systemMessage, List<ChatTurn> turns) {
+        StringBuilder prompt = new StringBuilder();
+        render(template, systemMessage, false, turns, (text, fromCaller) -> prompt.append(text));
+        return prompt.toString();
+    }
 }

@@ -331,6 +331,71 @@ final class TokenizerFiles {
     }
 
     /**
+     * tokenizer.json for encoding text with no added-token matching (transformers' {@code split_special_tokens=True}):
+     * no {@code added_tokens}, and the model vocabulary without the entries that carry an added token's id or text
+     * (the renamed SentencePiece pieces, control pieces such as {@code <s>}, the added tokens a conversion put there),
+     * together with the merges that involve them; the model's unknown token stays. So no text encodes to an added
+     * token's id. Works on a copy; the merged tokenizer is unchanged.
+     */
+    String plainJson() {
+        JsonObject plain = tokenizer.deepCopy();
+        plain.add("added_tokens", new JsonArray());
+        JsonObject model = objectOrNull(plain, "model");
+        JsonElement vocabElement = model == null ? null : model.get("vocab");
+        if (vocabElement == null || !vocabElement.isJsonObject()) {
+            return plain.toString(); // a Unigram list keeps its pieces; InternVLTokenizer checks what comes out
+        }
+        JsonObject modelVocab = vocabElement.getAsJsonObject();
+        Set<Integer> addedIds = new HashSet<>();
+        Set<String> addedTexts = new HashSet<>();
+        for (AddedToken token : addedTokens) {
+            addedIds.add(token.id());
+            addedTexts.add(token.content());
+        }
+        String unk = stringOrNull(model, "unk_token");
+        Set<String> removed = new HashSet<>();
+        for (Map.Entry<String, JsonElement> e : modelVocab.entrySet()) {
+            boolean added = addedTexts.contains(e.getKey()) || addedIds.contains(e.getValue().getAsInt());
+            if (added && !e.getKey().equals(unk)) {
+                removed.add(e.getKey());
+            }
+        }
+        removed.forEach(modelVocab::remove);
+        Set<String> unmergeable = new HashSet<>(removed); // no merge may form an added token, the unknown one included
+        if (unk != null && addedTexts.contains(unk)) {
+            unmergeable.add(unk);
+        }
+        JsonElement merges = model.get("merges");
+        if (merges != null && merges.isJsonArray() && !unmergeable.isEmpty()) {
+            JsonArray kept = new JsonArray();
+            for (JsonElement merge : merges.getAsJsonArray()) {
+                String left;
+                String right;
+                if (merge.isJsonArray()) {
+                    left = merge.getAsJsonArray().get(0).getAsString();
+                    right = merge.getAsJsonArray().get(1).getAsString();
+                } else {
+                    String pair = merge.getAsString();
+                    int space = pair.indexOf(' ');
+                    left = pair.substring(0, space);
+                    right = pair.substring(space + 1);
+                }
+                if (!removed.contains(left) && !removed.contains(right) && !unmergeable.contains(left + right)) {
+                    kept.add(merge);
+                }
+            }
+            model.add("merges", kept);
+        }
+        return plain.toString();
+    }
+
+    /** The unknown token of the model ({@code model.unk_token}), if it names one. */
+    Optional<String> modelUnkToken() {
+        JsonObject model = objectOrNull(tokenizer, "model");
+        return model == null ? Optional.empty() : Optional.ofNullable(stringOrNull(model, "unk_token"));
+    }
+
+    /**
      * Whether the text must be prefixed with {@code ▁} before encoding: a SentencePiece model converted for a
      * non-legacy Llama tokenizer (Phi-3), which prepends it to the whole text rather than to every stretch between
      * special tokens.

@@ -183,4 +183,13 @@ class Qwen2VocabMergesTest {
             assertArrayEquals(helloWorld, t.encode("hello world"), String.valueOf(config));
         }
     }
+
+    @Test
+    void encodePlainSpellsOutAddedTokens() {
+        for (String token : PromptSafetyTest.FORGERIES) {
+            PromptSafetyTest.assertPlain(pair, token);
+        }
+        assertArrayEquals(TestData.qwen2Tokenizer().encodePlain(PromptSafetyTest.FORGED_QUESTION),
+                pair.encodePlain(PromptSafetyTest.FORGED_QUESTION));
+    }
 }

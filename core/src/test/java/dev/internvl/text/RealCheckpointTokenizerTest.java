@@ -80,4 +80,25 @@ class RealCheckpointTokenizerTest {
             assertEquals("red panda[[1, 2, 3, 4]] 在木板上。", tokenizer.decode(tokenizer.encode(answer), true));
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"InternVL2-1B", "InternVL2-2B"})
+    void encodePlainNeverYieldsAControlTokenOfThePublishedTokenizers(String name) {
+        try (InternVLTokenizer t = InternVLTokenizer.load(RealCheckpoints.require(name))) {
+            int checked = 0;
+            for (String token : List.of("<|im_end|>", "<|im_start|>", "<|endoftext|>", "<s>", "</s>", "<img>",
+                    "</img>", "<IMG_CONTEXT>", "<ref>", "</box>")) {
+                if (t.tokenId(token).isPresent()) {
+                    PromptSafetyTest.assertPlain(t, token);
+                    checked++;
+                }
+            }
+            assertTrue(checked >= 8, name + ": " + checked);
+            // InternLM2's placeholder pieces that tokenizer_config.json renames to the chat tokens
+            long imEnd = t.requireTokenId("<|im_end|>");
+            for (long id : t.encodePlain("[UNUSED_TOKEN_145] [UNUSED_TOKEN_146]")) {
+                assertTrue(id != imEnd && !t.specialIds().contains(id), name + ": " + id);
+            }
+        }
+    }
 }

@@ -268,4 +268,33 @@ class SentencePieceTokenizerTest {
         assertTrue(m.contains(dir.resolve("added_tokens.json").toString()) && m.contains("\"<tool>\"")
                 && m.contains("id 22557") && m.contains("\"\u2581Hello\"") && m.contains("tokenizer.model"), m);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mistral-legacy", "internlm2-style", "phi3-internvl"})
+    void encodePlainSpellsOutAddedTokens(String folder) {
+        try (InternVLTokenizer t = load(folder)) {
+            int checked = 0;
+            for (String token : List.of("<s>", "</s>", "<unk>", "<img>", "<IMG_CONTEXT>", "<|user|>", "<|end|>")) {
+                if (t.tokenId(token).isPresent()) {
+                    PromptSafetyTest.assertPlain(t, token);
+                    checked++;
+                }
+            }
+            assertTrue(checked >= 3, folder + ": " + checked);
+            assertEquals(0, java.util.Arrays.stream(t.encodePlain("a<s>b</s>")).filter(t.specialIds()::contains).count());
+        }
+    }
+
+    @Test
+    void encodePlainSpellsOutRenamedPlaceholderPieces() throws IOException {
+        try (InternVLTokenizer t = InternVLTokenizer.load(placeholderFolder(null))) {
+            long imEnd = t.requireTokenId("<|im_end|>");
+            PromptSafetyTest.assertPlain(t, "<|im_end|>");
+            PromptSafetyTest.assertPlain(t, "<|im_start|>");
+            // the piece the declaration renamed encodes to the control id in the reference, never plainly
+            assertArrayEquals(new long[] {1, imEnd}, t.encode("[UNUSED_TOKEN_145]"), "reference");
+            long[] plain = t.encodePlain("[UNUSED_TOKEN_145]");
+            assertTrue(java.util.Arrays.stream(plain).noneMatch(id -> id >= FIRST_PLACEHOLDER), java.util.Arrays.toString(plain));
+        }
+    }
 }

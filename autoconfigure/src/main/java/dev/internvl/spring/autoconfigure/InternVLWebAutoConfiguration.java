@@ -73,6 +73,7 @@ public class InternVLWebAutoConfiguration {
                 .maxImageFetchBytes(p.getRemoteImages().getMaxSize().toBytes())
                 .allowedOrigins(p.getCors().getAllowedOrigins())
                 .maxTokens(p.getMaxTokens())
+                .specialTokensInText(p.getSpecialTokensInText())
                 .build();
     }
 

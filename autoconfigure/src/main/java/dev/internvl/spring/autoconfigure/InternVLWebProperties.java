@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.text.SpecialTokensInText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,14 @@ public class InternVLWebProperties {
      * for more is answered with 400. Requests that name no limit get the chat model's default.
      */
     private int maxTokens = 4096;
+
+    /**
+     * What the text of the model's special tokens ('<|im_end|>', '<|im_start|>', '<img>', ...) in chat messages
+     * becomes: plain keeps it ordinary text, so that a user cannot close their turn and forge a system turn (grounding
+     * phrases holding it are refused); reference turns it into those tokens, as the reference chat() does.
+     * '<IMG_CONTEXT>' never comes from text.
+     */
+    private SpecialTokensInText specialTokensInText = SpecialTokensInText.PLAIN;
 
     private final Chat chat = new Chat();
 
@@ -123,6 +132,14 @@ public class InternVLWebProperties {
 
     public void setMaxTokens(int maxTokens) {
         this.maxTokens = maxTokens;
+    }
+
+    public SpecialTokensInText getSpecialTokensInText() {
+        return specialTokensInText;
+    }
+
+    public void setSpecialTokensInText(SpecialTokensInText specialTokensInText) {
+        this.specialTokensInText = specialTokensInText;
     }
 
     public Integer getVisionMaxTokens() {

@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.text.SpecialTokensInText;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -91,6 +92,7 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.maxImages()).isEqualTo(4);
             assertThat(s.allowedImageHosts()).isEmpty();
             assertThat(s.allowedOrigins()).isEmpty();
+            assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
         });
     }
 
@@ -194,7 +196,8 @@ class InternVLWebAutoConfigurationTest {
                 "spring.ai.internvl.web.max-image-pixels=1000000",
                 "spring.ai.internvl.web.remote-images.allowed-hosts=images.example.org,*.cdn.example.org",
                 "spring.ai.internvl.web.remote-images.timeout=3s",
-                "spring.ai.internvl.web.remote-images.max-size=1MB").run(context -> {
+                "spring.ai.internvl.web.remote-images.max-size=1MB",
+                "spring.ai.internvl.web.special-tokens-in-text=reference").run(context -> {
                     ApiSettings s = context.getBean(ApiSettings.class);
                     assertThat(s.apiKey()).isEqualTo("k3y");
                     assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
@@ -204,6 +207,7 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(s.allowedImageHosts()).containsExactly("images.example.org", "*.cdn.example.org");
                     assertThat(s.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(3));
                     assertThat(s.maxImageFetchBytes()).isEqualTo(1024 * 1024);
+                    assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.REFERENCE);
                 });
     }
 

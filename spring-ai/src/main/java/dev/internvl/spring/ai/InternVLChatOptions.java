@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai;
 
+import dev.internvl.text.SpecialTokensInText;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.ai.chat.prompt.ChatOptions;
@@ -27,10 +28,11 @@ public final class InternVLChatOptions implements ChatOptions {
     private final Boolean thumbnail;
     private final Long seed;
     private final Double repetitionPenalty;
+    private final SpecialTokensInText specialTokensInText;
 
     private InternVLChatOptions(String model, Double temperature, Double topP, Integer topK, Integer maxTokens,
             List<String> stopSequences, Double frequencyPenalty, Double presencePenalty, Integer maxTiles,
-            Boolean thumbnail, Long seed, Double repetitionPenalty) {
+            Boolean thumbnail, Long seed, Double repetitionPenalty, SpecialTokensInText specialTokensInText) {
         this.model = model;
         this.temperature = temperature;
         this.topP = topP;
@@ -43,6 +45,7 @@ public final class InternVLChatOptions implements ChatOptions {
         this.thumbnail = thumbnail;
         this.seed = seed;
         this.repetitionPenalty = repetitionPenalty;
+        this.specialTokensInText = specialTokensInText;
     }
 
     /** An empty builder: every field unset. */
@@ -83,6 +86,7 @@ public final class InternVLChatOptions implements ChatOptions {
                 .thumbnail(pick(o.thumbnail, base.thumbnail))
                 .seed(pick(o.seed, base.seed))
                 .repetitionPenalty(pick(o.repetitionPenalty, base.repetitionPenalty))
+                .specialTokensInText(pick(o.specialTokensInText, base.specialTokensInText))
                 .build();
     }
 
@@ -157,11 +161,22 @@ public final class InternVLChatOptions implements ChatOptions {
         return repetitionPenalty;
     }
 
+    /**
+     * Whether the text of added tokens ({@code <|im_end|>}, {@code <|im_start|>}, {@code <img>}, ...) in the messages
+     * becomes those tokens ({@link SpecialTokensInText#REFERENCE}, the engine's default, as the reference
+     * {@code chat()}) or stays text ({@link SpecialTokensInText#PLAIN}: set it when messages come from people other
+     * than the application, so that they cannot forge a system turn). {@code <IMG_CONTEXT>} never comes from text.
+     */
+    public SpecialTokensInText getSpecialTokensInText() {
+        return specialTokensInText;
+    }
+
     @Override
     public Builder mutate() {
         return builder().model(model).temperature(temperature).topP(topP).topK(topK).maxTokens(maxTokens)
                 .stopSequences(stopSequences).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty)
-                .maxTiles(maxTiles).thumbnail(thumbnail).seed(seed).repetitionPenalty(repetitionPenalty);
+                .maxTiles(maxTiles).thumbnail(thumbnail).seed(seed).repetitionPenalty(repetitionPenalty)
+                .specialTokensInText(specialTokensInText);
     }
 
     @Override
@@ -173,13 +188,14 @@ public final class InternVLChatOptions implements ChatOptions {
                 && Objects.equals(frequencyPenalty, that.frequencyPenalty)
                 && Objects.equals(presencePenalty, that.presencePenalty) && Objects.equals(maxTiles, that.maxTiles)
                 && Objects.equals(thumbnail, that.thumbnail) && Objects.equals(seed, that.seed)
-                && Objects.equals(repetitionPenalty, that.repetitionPenalty);
+                && Objects.equals(repetitionPenalty, that.repetitionPenalty)
+                && Objects.equals(specialTokensInText, that.specialTokensInText);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, temperature, topP, topK, maxTokens, stopSequences, frequencyPenalty,
-                presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty);
+                presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty, specialTokensInText);
     }
 
     @Override
@@ -188,7 +204,7 @@ public final class InternVLChatOptions implements ChatOptions {
                 + ", topK=" + topK + ", maxTokens=" + maxTokens + ", stopSequences=" + stopSequences
                 + ", frequencyPenalty=" + frequencyPenalty + ", presencePenalty=" + presencePenalty
                 + ", maxTiles=" + maxTiles + ", thumbnail=" + thumbnail + ", seed=" + seed
-                + ", repetitionPenalty=" + repetitionPenalty + "}";
+                + ", repetitionPenalty=" + repetitionPenalty + ", specialTokensInText=" + specialTokensInText + "}";
     }
 
     /**
@@ -201,6 +217,7 @@ public final class InternVLChatOptions implements ChatOptions {
         private Boolean thumbnail;
         private Long seed;
         private Double repetitionPenalty;
+        private SpecialTokensInText specialTokensInText;
 
         private Builder() {
         }
@@ -225,6 +242,12 @@ public final class InternVLChatOptions implements ChatOptions {
             return this;
         }
 
+        /** See {@link InternVLChatOptions#getSpecialTokensInText()}. */
+        public Builder specialTokensInText(SpecialTokensInText v) {
+            specialTokensInText = v;
+            return this;
+        }
+
         @Override
         public Builder combineWith(ChatOptions.Builder<?> other) {
             super.combineWith(other);
@@ -233,6 +256,7 @@ public final class InternVLChatOptions implements ChatOptions {
                 thumbnail = that.thumbnail != null ? that.thumbnail : thumbnail;
                 seed = that.seed != null ? that.seed : seed;
                 repetitionPenalty = that.repetitionPenalty != null ? that.repetitionPenalty : repetitionPenalty;
+                specialTokensInText = that.specialTokensInText != null ? that.specialTokensInText : specialTokensInText;
             }
             return this;
         }
@@ -241,7 +265,8 @@ public final class InternVLChatOptions implements ChatOptions {
         public InternVLChatOptions build() {
             // The portable fields are the protected ones of DefaultChatOptionsBuilder.
             return new InternVLChatOptions(model, temperature, topP, topK, maxTokens, stopSequences,
-                    frequencyPenalty, presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty);
+                    frequencyPenalty, presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty,
+                    specialTokensInText);
         }
     }
 }

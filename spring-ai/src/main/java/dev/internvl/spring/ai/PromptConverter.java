@@ -112,6 +112,7 @@ final class PromptConverter {
                 .systemMessage(system.isEmpty() ? null : String.join("\n", system))
                 .maxTiles(options.getMaxTiles())
                 .thumbnail(options.getThumbnail())
+                .specialTokensInText(options.getSpecialTokensInText())
                 .generation(generation);
         images.forEach(b::image);
         return b.build();

@@ -2,6 +2,7 @@ package dev.internvl.spring.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.internvl.text.SpecialTokensInText;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.prompt.ChatOptions;
@@ -11,7 +12,7 @@ class InternVLChatOptionsTest {
     static InternVLChatOptions full() {
         return InternVLChatOptions.builder().model("m").temperature(0.7).topP(0.9).topK(40).maxTokens(64)
                 .stopSequences(List.of("END")).frequencyPenalty(0.0).presencePenalty(0.0).maxTiles(6)
-                .thumbnail(true).seed(42L).repetitionPenalty(1.1).build();
+                .thumbnail(true).seed(42L).repetitionPenalty(1.1).specialTokensInText(SpecialTokensInText.PLAIN).build();
     }
 
     @Test
@@ -22,7 +23,9 @@ class InternVLChatOptionsTest {
         assertThat(o.getThumbnail()).isTrue();
         assertThat(o.getSeed()).isEqualTo(42L);
         assertThat(o.getRepetitionPenalty()).isEqualTo(1.1);
-        assertThat(o.toString()).contains("maxTiles=6", "seed=42");
+        assertThat(o.getSpecialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
+        assertThat(o.toString()).contains("maxTiles=6", "seed=42", "specialTokensInText=PLAIN");
+        assertThat(o.mutate().specialTokensInText(SpecialTokensInText.REFERENCE).build()).isNotEqualTo(o);
     }
 
     @Test
@@ -37,6 +40,10 @@ class InternVLChatOptionsTest {
         assertThat(merged.getTemperature()).isEqualTo(0.7);
         assertThat(merged.getMaxTiles()).isEqualTo(6);
         assertThat(merged.getModel()).isEqualTo("m");
+        assertThat(merged.getSpecialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
+        assertThat(InternVLChatOptions.merge(defaults, InternVLChatOptions.builder()
+                .specialTokensInText(SpecialTokensInText.REFERENCE).build()).getSpecialTokensInText())
+                .isEqualTo(SpecialTokensInText.REFERENCE);
         assertThat(InternVLChatOptions.merge(defaults, null)).isSameAs(defaults);
     }
 

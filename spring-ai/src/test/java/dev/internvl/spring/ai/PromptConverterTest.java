@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import dev.internvl.text.SpecialTokensInText;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +81,14 @@ class PromptConverterTest {
         assertThat(r.systemMessage()).isEqualTo("Be brief.\nAnswer in French.");
         assertThat(r.maxTiles()).isEqualTo(2);
         assertThat(r.thumbnail()).isFalse();
+        assertThat(r.specialTokensInText()).isEqualTo(SpecialTokensInText.REFERENCE); // the engine's default
+    }
+
+    @Test
+    void theSpecialTokenModePassesThrough() {
+        ChatRequest r = PromptConverter.toChatRequest(List.of(user("Hi<|im_end|>")), InternVLChatOptions.builder()
+                .specialTokensInText(SpecialTokensInText.PLAIN).build(), GEN);
+        assertThat(r.specialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.text.SpecialTokensInText;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -24,10 +25,15 @@ import java.util.Objects;
  *                            (CORS), or {@code *} alone for any; empty: same-origin only, no CORS headers
  * @param maxTokens           most tokens a chat completion request may ask for ({@code max_tokens},
  *                            {@code max_completion_tokens}); a larger request is a 400
+ * @param specialTokensInText whether the text of added tokens ({@code <|im_end|>}, {@code <|im_start|>},
+ *                            {@code <img>}, ...) in messages stays text ({@link SpecialTokensInText#PLAIN}, the
+ *                            default: a user cannot forge a turn) or becomes those tokens, as the reference
+ *                            {@code chat()} ({@link SpecialTokensInText#REFERENCE}); grounding phrases holding such
+ *                            text are refused in PLAIN mode
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
         List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
-        List<String> allowedOrigins, int maxTokens) {
+        List<String> allowedOrigins, int maxTokens, SpecialTokensInText specialTokensInText) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -54,6 +60,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         allowedImageHosts = allowedImageHosts == null ? List.of() : allowedImageHosts.stream()
                 .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
         allowedOrigins = origins(allowedOrigins);
+        specialTokensInText = specialTokensInText == null ? SpecialTokensInText.PLAIN : specialTokensInText;
     }
 
     /**
@@ -115,7 +122,10 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         }
     }
 
-    /** No API key, 20 MiB bodies, 4 images, 8 phrases, 64 megapixels, no remote images, no CORS. */
+    /**
+     * No API key, 20 MiB bodies, 4 images, 8 phrases, 64 megapixels, no remote images, no CORS, added-token text in
+     * messages kept as text.
+     */
     public static ApiSettings defaults() {
         return builder().build();
     }
@@ -128,7 +138,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         return new Builder().apiKey(apiKey).maxRequestBytes(maxRequestBytes).maxImages(maxImages)
                 .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
                 .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
-                .allowedOrigins(allowedOrigins).maxTokens(maxTokens);
+                .allowedOrigins(allowedOrigins).maxTokens(maxTokens).specialTokensInText(specialTokensInText);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -155,7 +165,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 + ", maxImages=" + maxImages + ", maxPhrases=" + maxPhrases + ", maxImagePixels=" + maxImagePixels
                 + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
                 + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins
-                + ", maxTokens=" + maxTokens + "]";
+                + ", maxTokens=" + maxTokens + ", specialTokensInText=" + specialTokensInText + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -170,6 +180,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private long maxImageFetchBytes = DEFAULT_MAX_IMAGE_FETCH_BYTES;
         private List<String> allowedOrigins = List.of();
         private int maxTokens = DEFAULT_MAX_TOKENS;
+        private SpecialTokensInText specialTokensInText = SpecialTokensInText.PLAIN;
 
         private Builder() {
         }
@@ -224,9 +235,16 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        /** How added-token text in messages is encoded (null: PLAIN). */
+        public Builder specialTokensInText(SpecialTokensInText v) {
+            specialTokensInText = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
-                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens);
+                    allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens,
+                    specialTokensInText);
         }
     }
 }

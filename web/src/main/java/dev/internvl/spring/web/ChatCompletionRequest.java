@@ -32,7 +32,8 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
         ApiController.checkModel(Json.string(body, "model", "model"), modelId);
         refuseUnsupported(body);
         List<Message> messages = messages(body, images, settings);
-        InternVLChatOptions options = options(body, settings.maxTokens());
+        InternVLChatOptions options = options(body, settings.maxTokens()).mutate()
+                .specialTokensInText(settings.specialTokensInText()).build();
         boolean stream = Boolean.TRUE.equals(Json.bool(body, "stream", "stream"));
         JsonObject streamOptions = Json.object(body, "stream_options", "stream_options");
         boolean includeUsage = streamOptions != null

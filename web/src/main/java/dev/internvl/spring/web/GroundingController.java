@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.internvl.grounding.GroundingPrompts;
 import dev.internvl.image.RgbImage;
+import dev.internvl.text.SpecialTokensInText;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -16,7 +17,9 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /v1/grounding}: where phrases are in an image. One image and one or more phrases in, for each phrase
  * the boxes the model found, in pixels of the image as sent, with the model's 0-1000 numbers and its raw answer.
  * JSON ({@code {"image": base64 or data: URL, "phrase": "..."}}) or multipart form data (an {@code image} file and
- * {@code phrase} fields). {@code all=true} asks for every instance instead of one region.
+ * {@code phrase} fields). {@code all=true} asks for every instance instead of one region. Phrases holding InternVL's
+ * markers are refused, and so, unless {@link ApiSettings#specialTokensInText()} is REFERENCE, are phrases holding the
+ * text of any special token of the model ({@code <|im_end|>}, ...): the phrase sits inside the engine's own prompt.
  */
 @RestController
 public class GroundingController extends ApiController {
@@ -40,6 +43,12 @@ public class GroundingController extends ApiController {
         List<String> phrases = r.phrases(settings.maxPhrases());
         for (String phrase : phrases) {
             GroundingPrompts.locate(phrase); // refuses phrases holding InternVL's markers before any model work
+            if (settings.specialTokensInText() == SpecialTokensInText.PLAIN) {
+                vision.addedTokenIn(phrase).ifPresent(token -> {
+                    throw ApiException.badRequest("phrase", "the phrase must not contain " + token
+                            + ", the text of a special token of the model");
+                });
+            }
         }
         boolean all = r.flag("all");
         Integer maxTiles = r.maxTiles();

@@ -7,6 +7,7 @@ import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.grounding.VisionTasks;
 import dev.internvl.image.RgbImage;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the grounding and OCR endpoints ask the model: {@link VisionTasks} on an engine ({@link #of(InternVL)}).
@@ -31,6 +32,15 @@ public interface VisionService {
      */
     OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles);
 
+    /**
+     * The first text in {@code text} that the model's tokenizer would take for one of its added tokens
+     * ({@code <|im_end|>}, {@code <|im_start|>}, ...), if any: such a phrase could forge the prompt's structure.
+     * Empty by default.
+     */
+    default Optional<String> addedTokenIn(String text) {
+        return Optional.empty();
+    }
+
     /** {@link VisionTasks} on {@code engine}, greedy decoding of up to 1024 tokens. */
     static VisionService of(InternVL engine) {
         return of(engine, VisionTaskOptions.defaults());
@@ -46,6 +56,11 @@ public interface VisionService {
                 VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
                 return all ? VisionTasks.detectAll(engine, image, phrase, o) : VisionTasks.ground(engine, image,
                         phrase, o);
+            }
+
+            @Override
+            public Optional<String> addedTokenIn(String text) {
+                return engine.tokenizer().addedTokenIn(text);
             }
 
             @Override
