@@ -2,6 +2,7 @@ package dev.internvl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -282,6 +284,41 @@ class ContinuousBatchingTest {
             assertEquals("listener broke", broke.getCause().getMessage());
             // the engine still serves
             assertEquals(3, small.chat(ChatRequest.builder("After").generation(greedy(3)).build()).completionTokens());
+        }
+    }
+
+    @Test
+    void aWaitingRequestWhoseListenerCancelsLeavesTheQueueWhileTheBatchRuns() throws Exception {
+        try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
+            EngineHold first = EngineHold.start(small);
+            AtomicBoolean gone = new AtomicBoolean();
+            Generator.Listener leaving = new Generator.Listener() {
+                @Override
+                public void onText(int row, String delta) {
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return gone.get();
+                }
+            };
+            CompletableFuture<ChatResponse> second = CompletableFuture.supplyAsync(
+                    () -> small.chat(ChatRequest.builder("Queued").generation(greedy(5)).build(), leaving),
+                    runnable -> new Thread(runnable).start());
+            while (small.load().waiting() == 0) {
+                Thread.sleep(5);
+            }
+            gone.set(true);
+            ChatResponse r = second.get(1, TimeUnit.MINUTES);
+            assertEquals(FinishReason.CANCELLED, r.finishReason());
+            assertEquals(0, r.completionTokens());
+            // it left while the holding request was still decoding, not when its turn came
+            assertFalse(first.result().isDone());
+            assertEquals(0, small.load().waiting());
+            first.close();
+            assertEquals(FinishReason.CANCELLED, first.result().get(1, TimeUnit.MINUTES).finishReason());
         }
     }
 

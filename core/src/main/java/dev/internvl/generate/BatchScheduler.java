@@ -10,6 +10,7 @@ import dev.internvl.torch.TorchThreads;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -417,6 +418,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void reapCancelled() {
+        reapCancelledQueued();
         for (Job j : slots) {
             if (j == null) {
                 continue;
@@ -432,6 +434,39 @@ public final class BatchScheduler implements AutoCloseable {
                 j.seq.cancel(j::emitSafely);
                 finish(j);
             }
+        }
+    }
+
+    /**
+     * Waiting requests whose listener says cancelled (a client that went away, a time limit) leave the queue now,
+     * not when their turn comes: their callers get the (empty) cancelled result at once.
+     */
+    private void reapCancelledQueued() {
+        List<Job> gone = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
+                Job j = it.next();
+                boolean cancelled;
+                try {
+                    cancelled = j.cancelled();
+                } catch (RuntimeException e) {
+                    it.remove();
+                    j.submission.result.completeExceptionally(e);
+                    continue;
+                }
+                if (cancelled) {
+                    it.remove();
+                    gone.add(j);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Job j : gone) {
+            j.seq.cancel(j::emitSafely);
+            j.releaseImages();
+            j.submission.result.complete(j.seq.result());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.internvl.grounding;
 
 import dev.internvl.generate.GenerationOptions;
+import dev.internvl.generate.Generator;
 
 /**
  * Per-call settings of {@link VisionTasks}. Nulls fall back: tiles and thumbnail to the engine's settings,
@@ -9,24 +10,44 @@ import dev.internvl.generate.GenerationOptions;
  * @param maxTiles   tiles per image at most (1..40), or null
  * @param thumbnail  whether multi-tile images get a thumbnail tile, or null
  * @param generation how to generate, or null; grounding tasks always decode with special tokens kept
+ * @param listener   what sees the answer's text as it is generated and may end it early
+ *                   ({@link Generator.Listener#cancelled()}: a caller that went away, a time limit); null: none
  */
-public record VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
+public record VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationOptions generation,
+        Generator.Listener listener) {
+
+    public VisionTaskOptions {
+        listener = listener == null ? Generator.SILENT : listener;
+    }
+
+    /** Options without a listener. */
+    public VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationOptions generation) {
+        this(maxTiles, thumbnail, generation, null);
+    }
 
     /** Everything from the engine, greedy decoding. */
     public static VisionTaskOptions defaults() {
-        return new VisionTaskOptions(null, null, null);
+        return new VisionTaskOptions(null, null, null, null);
     }
 
     public VisionTaskOptions withMaxTiles(Integer v) {
-        return new VisionTaskOptions(v, thumbnail, generation);
+        return new VisionTaskOptions(v, thumbnail, generation, listener);
     }
 
     public VisionTaskOptions withThumbnail(Boolean v) {
-        return new VisionTaskOptions(maxTiles, v, generation);
+        return new VisionTaskOptions(maxTiles, v, generation, listener);
     }
 
     public VisionTaskOptions withGeneration(GenerationOptions v) {
-        return new VisionTaskOptions(maxTiles, thumbnail, v);
+        return new VisionTaskOptions(maxTiles, thumbnail, v, listener);
+    }
+
+    /**
+     * These options with {@code v} seeing the text and polled for cancellation; a cancelled task returns what was
+     * generated until then (for grounding: the boxes complete by then).
+     */
+    public VisionTaskOptions withListener(Generator.Listener v) {
+        return new VisionTaskOptions(maxTiles, thumbnail, generation, v);
     }
 
     /** The generation options to use, with special tokens kept or skipped. */

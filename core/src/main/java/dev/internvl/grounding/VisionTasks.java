@@ -3,6 +3,7 @@ package dev.internvl.grounding;
 import dev.internvl.ChatRequest;
 import dev.internvl.ChatResponse;
 import dev.internvl.InternVL;
+import dev.internvl.generate.Generator;
 import dev.internvl.image.RgbImage;
 import java.util.Objects;
 
@@ -63,7 +64,7 @@ public final class VisionTasks {
     /** Any question whose answer should carry boxes; decoded with special tokens kept and parsed. */
     public static GroundingResult groundWith(InternVL engine, RgbImage image, String question,
             VisionTaskOptions options) {
-        ChatResponse r = engine.chat(groundingRequest(image, question, options));
+        ChatResponse r = engine.chat(groundingRequest(image, question, options), listener(options));
         return GroundingParser.parse(r.text(), image.width(), image.height());
     }
 
@@ -89,7 +90,7 @@ public final class VisionTasks {
 
     /** Any text-reading question, answered as plain text. */
     public static OcrResult ocrWith(InternVL engine, RgbImage image, String question, VisionTaskOptions options) {
-        return OcrResult.of(engine.chat(request(image, question, options, true)).text());
+        return OcrResult.of(engine.chat(request(image, question, options, true), listener(options)).text());
     }
 
     /** {@link #askAboutRegion(InternVL, RgbImage, String, BoundingBox, VisionTaskOptions)} with default options. */
@@ -104,7 +105,12 @@ public final class VisionTasks {
      */
     public static String askAboutRegion(InternVL engine, RgbImage image, String question, BoundingBox region,
             VisionTaskOptions options) {
-        return engine.chat(request(image, GroundingPrompts.aboutRegion(question, region), options, true)).text();
+        return engine.chat(request(image, GroundingPrompts.aboutRegion(question, region), options, true),
+                listener(options)).text();
+    }
+
+    private static Generator.Listener listener(VisionTaskOptions options) {
+        return options == null ? Generator.SILENT : options.listener();
     }
 
     /** The request of a grounding task: special tokens kept. */
