@@ -55,6 +55,14 @@ public class InternVLWebAutoConfiguration {
             throw new InternVLConfigurationException(PREFIX + "remote-images.timeout", PREFIX
                     + "remote-images.timeout=" + p.getRemoteImages().getTimeout() + " must be positive");
         }
+        if (p.getMaxRequestTime() == null || p.getMaxRequestTime().isNegative() || p.getMaxRequestTime().isZero()) {
+            throw new InternVLConfigurationException(PREFIX + "max-request-time", PREFIX + "max-request-time="
+                    + p.getMaxRequestTime() + " must be positive");
+        }
+        if (p.getDisconnectCheckInterval() == null || p.getDisconnectCheckInterval().isNegative()) {
+            throw new InternVLConfigurationException(PREFIX + "disconnect-check-interval", PREFIX
+                    + "disconnect-check-interval=" + p.getDisconnectCheckInterval() + " must be 0 (off) or positive");
+        }
         try {
             ApiSettings.origins(p.getCors().getAllowedOrigins());
         } catch (IllegalArgumentException e) {
@@ -74,6 +82,8 @@ public class InternVLWebAutoConfiguration {
                 .allowedOrigins(p.getCors().getAllowedOrigins())
                 .maxTokens(p.getMaxTokens())
                 .specialTokensInText(p.getSpecialTokensInText())
+                .maxRequestTime(p.getMaxRequestTime())
+                .disconnectCheckInterval(p.getDisconnectCheckInterval())
                 .build();
     }
 

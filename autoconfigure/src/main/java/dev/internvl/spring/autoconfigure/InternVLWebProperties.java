@@ -68,6 +68,20 @@ public class InternVLWebProperties {
      */
     private SpecialTokensInText specialTokensInText = SpecialTokensInText.PLAIN;
 
+    /**
+     * Longest a request may take, waiting for the engine included. One without a token by then is answered with 503
+     * (code timeout); an answer under way ends there, as with max_tokens (finish reason length; grounding and OCR
+     * answers marked truncated).
+     */
+    private Duration maxRequestTime = Duration.ofMinutes(5);
+
+    /**
+     * How often a client waiting for a whole answer (no stream) is checked for having gone away, by writing one space
+     * before the JSON; its answer stops when it has. The first check commits the status 200, so later failures come
+     * as an error object in the body. 0 turns the checks off. Streams notice a client that left at their next token.
+     */
+    private Duration disconnectCheckInterval = Duration.ofMillis(200);
+
     private final Chat chat = new Chat();
 
     private final Grounding grounding = new Grounding();
@@ -140,6 +154,22 @@ public class InternVLWebProperties {
 
     public void setSpecialTokensInText(SpecialTokensInText specialTokensInText) {
         this.specialTokensInText = specialTokensInText;
+    }
+
+    public Duration getMaxRequestTime() {
+        return maxRequestTime;
+    }
+
+    public void setMaxRequestTime(Duration maxRequestTime) {
+        this.maxRequestTime = maxRequestTime;
+    }
+
+    public Duration getDisconnectCheckInterval() {
+        return disconnectCheckInterval;
+    }
+
+    public void setDisconnectCheckInterval(Duration disconnectCheckInterval) {
+        this.disconnectCheckInterval = disconnectCheckInterval;
     }
 
     public Integer getVisionMaxTokens() {

@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.generate.Generator;
 import dev.internvl.text.SpecialTokensInText;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +94,8 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.allowedImageHosts()).isEmpty();
             assertThat(s.allowedOrigins()).isEmpty();
             assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
+            assertThat(s.maxRequestTime()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(s.disconnectCheckInterval()).isEqualTo(Duration.ofMillis(200));
         });
     }
 
@@ -197,7 +200,9 @@ class InternVLWebAutoConfigurationTest {
                 "spring.ai.internvl.web.remote-images.allowed-hosts=images.example.org,*.cdn.example.org",
                 "spring.ai.internvl.web.remote-images.timeout=3s",
                 "spring.ai.internvl.web.remote-images.max-size=1MB",
-                "spring.ai.internvl.web.special-tokens-in-text=reference").run(context -> {
+                "spring.ai.internvl.web.special-tokens-in-text=reference",
+                "spring.ai.internvl.web.max-request-time=90s",
+                "spring.ai.internvl.web.disconnect-check-interval=0").run(context -> {
                     ApiSettings s = context.getBean(ApiSettings.class);
                     assertThat(s.apiKey()).isEqualTo("k3y");
                     assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
@@ -208,6 +213,8 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(s.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(3));
                     assertThat(s.maxImageFetchBytes()).isEqualTo(1024 * 1024);
                     assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.REFERENCE);
+                    assertThat(s.maxRequestTime()).isEqualTo(Duration.ofSeconds(90));
+                    assertThat(s.disconnectCheckInterval()).isZero();
                 });
     }
 
@@ -217,6 +224,10 @@ class InternVLWebAutoConfigurationTest {
         web.withPropertyValues("spring.ai.internvl.web.remote-images.timeout=0s").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.remote-images.timeout",
                         "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.max-request-time=0s").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.max-request-time", "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.disconnect-check-interval=-1s").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.disconnect-check-interval", "must be 0 (off) or positive"));
         web.withPropertyValues("spring.ai.internvl.web.vision-max-tokens=-1").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.vision-max-tokens",
                         "must be positive"));
@@ -243,12 +254,14 @@ class InternVLWebAutoConfigurationTest {
     static class OwnVision {
         static final VisionService VISION = new VisionService() {
             @Override
-            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                    Generator.Listener listener) {
                 return GroundingResult.empty("none");
             }
 
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
+                    Generator.Listener listener) {
                 return OcrResult.of("none");
             }
         };

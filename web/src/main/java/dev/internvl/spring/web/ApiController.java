@@ -3,7 +3,10 @@ package dev.internvl.spring.web;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 
 /**
@@ -12,6 +15,8 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
  * within {@link ApiSettings#maxRequestBytes()}.
  */
 abstract class ApiController {
+
+    private static final Log logger = LogFactory.getLog(ApiController.class);
 
     final ApiSettings settings;
 
@@ -41,6 +46,38 @@ abstract class ApiController {
             request = w.getRequest();
         }
         return null;
+    }
+
+    /**
+     * What to do after a {@link ClientWatch watched} answer: true when nothing is to be written because the client
+     * went away (logged in one INFO line); a 503 {@code timeout} when the time limit passed before the answer
+     * began; false to write the (possibly time-limited) answer.
+     */
+    boolean abandoned(ClientWatch watch, String what) {
+        if (watch.end() == ClientWatch.End.CLIENT_GONE) {
+            logger.info(what + ": the client went away; its answer was stopped after "
+                    + String.format(Locale.ROOT, "%.1f", watch.seconds()) + " s");
+            return true;
+        }
+        if (watch.end() == ClientWatch.End.TIME_LIMIT && !watch.isAnswering()) {
+            logger.info(what + ": no answer within the time limit of " + settings.maxRequestTime());
+            throw ApiException.timeout(settings.maxRequestTime());
+        }
+        return false;
+    }
+
+    /**
+     * Answers {@code failure} in a response that a {@link ClientWatch} probe has committed with status 200: the
+     * error object follows the whitespace, the only place left for it.
+     */
+    static void failAfterCommit(HttpServletResponse response, RuntimeException failure) throws IOException {
+        byte[] error = Json.toJson(ApiErrors.body(ApiErrors.resolve(failure))).getBytes(StandardCharsets.UTF_8);
+        try {
+            response.getOutputStream().write(error);
+            response.flushBuffer();
+        } catch (IOException e) {
+            logger.debug("Could not send an error to a client that went away: " + e);
+        }
     }
 
     /** JSON content types, or none given. */

@@ -67,6 +67,15 @@ public class ApiException extends RuntimeException {
         return new ApiException(503, SERVER_ERROR, null, "server_busy", message);
     }
 
+    /**
+     * 503 {@code timeout}: the request's time limit passed before its answer began (it waited for the engine, or
+     * its images took that long to encode); with {@code Retry-After}.
+     */
+    public static ApiException timeout(java.time.Duration limit) {
+        return new ApiException(503, SERVER_ERROR, null, "timeout", "The request did not get its first token within "
+                + limit.toMillis() / 1000.0 + " s, the time limit of this server; try again later");
+    }
+
     public int status() {
         return status;
     }

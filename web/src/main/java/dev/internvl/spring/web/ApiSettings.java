@@ -30,10 +30,19 @@ import java.util.Objects;
  *                            default: a user cannot forge a turn) or becomes those tokens, as the reference
  *                            {@code chat()} ({@link SpecialTokensInText#REFERENCE}); grounding phrases holding such
  *                            text are refused in PLAIN mode
+ * @param maxRequestTime      longest a request may take, waiting for the engine included: one that has no token
+ *                            by then gets a 503 ({@code timeout}); an answer under way ends there, as with
+ *                            {@code max_tokens} (finish reason {@code length}; grounding and OCR answers are
+ *                            marked {@code truncated})
+ * @param disconnectCheckInterval how often a client waiting for a whole answer (no {@code stream}) is checked
+ *                            for having gone away, by writing one space before the JSON (see
+ *                            {@link ClientWatch}); zero: never (an abandoned answer runs to its end). Streams
+ *                            notice a client that left at their next token
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
         List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
-        List<String> allowedOrigins, int maxTokens, SpecialTokensInText specialTokensInText) {
+        List<String> allowedOrigins, int maxTokens, SpecialTokensInText specialTokensInText,
+        Duration maxRequestTime, Duration disconnectCheckInterval) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -42,6 +51,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
     public static final Duration DEFAULT_IMAGE_FETCH_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_IMAGE_FETCH_BYTES = 10L * 1024 * 1024;
     public static final int DEFAULT_MAX_TOKENS = 4096;
+    public static final Duration DEFAULT_MAX_REQUEST_TIME = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_DISCONNECT_CHECK_INTERVAL = Duration.ofMillis(200);
 
     public ApiSettings {
         if (apiKey != null && apiKey.isBlank()) {
@@ -61,6 +72,16 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
         allowedOrigins = origins(allowedOrigins);
         specialTokensInText = specialTokensInText == null ? SpecialTokensInText.PLAIN : specialTokensInText;
+        maxRequestTime = maxRequestTime == null ? DEFAULT_MAX_REQUEST_TIME : maxRequestTime;
+        if (maxRequestTime.isNegative() || maxRequestTime.isZero()) {
+            throw new IllegalArgumentException("maxRequestTime must be positive, got " + maxRequestTime);
+        }
+        disconnectCheckInterval = disconnectCheckInterval == null ? DEFAULT_DISCONNECT_CHECK_INTERVAL
+                : disconnectCheckInterval;
+        if (disconnectCheckInterval.isNegative()) {
+            throw new IllegalArgumentException("disconnectCheckInterval must not be negative, got "
+                    + disconnectCheckInterval);
+        }
     }
 
     /**
@@ -138,7 +159,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         return new Builder().apiKey(apiKey).maxRequestBytes(maxRequestBytes).maxImages(maxImages)
                 .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
                 .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
-                .allowedOrigins(allowedOrigins).maxTokens(maxTokens).specialTokensInText(specialTokensInText);
+                .allowedOrigins(allowedOrigins).maxTokens(maxTokens).specialTokensInText(specialTokensInText)
+                .maxRequestTime(maxRequestTime).disconnectCheckInterval(disconnectCheckInterval);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -165,7 +187,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 + ", maxImages=" + maxImages + ", maxPhrases=" + maxPhrases + ", maxImagePixels=" + maxImagePixels
                 + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
                 + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins
-                + ", maxTokens=" + maxTokens + ", specialTokensInText=" + specialTokensInText + "]";
+                + ", maxTokens=" + maxTokens + ", specialTokensInText=" + specialTokensInText + ", maxRequestTime="
+                + maxRequestTime + ", disconnectCheckInterval=" + disconnectCheckInterval + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -181,6 +204,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private List<String> allowedOrigins = List.of();
         private int maxTokens = DEFAULT_MAX_TOKENS;
         private SpecialTokensInText specialTokensInText = SpecialTokensInText.PLAIN;
+        private Duration maxRequestTime = DEFAULT_MAX_REQUEST_TIME;
+        private Duration disconnectCheckInterval = DEFAULT_DISCONNECT_CHECK_INTERVAL;
 
         private Builder() {
         }
@@ -241,10 +266,21 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        public Builder maxRequestTime(Duration v) {
+            maxRequestTime = v;
+            return this;
+        }
+
+        /** How often a waiting client is checked for having gone away; zero: never. */
+        public Builder disconnectCheckInterval(Duration v) {
+            disconnectCheckInterval = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
                     allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens,
-                    specialTokensInText);
+                    specialTokensInText, maxRequestTime, disconnectCheckInterval);
         }
     }
 }

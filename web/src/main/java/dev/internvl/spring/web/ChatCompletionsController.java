@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -24,6 +26,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.Disposable;
 
 /**
  * OpenAI-compatible chat completions ({@code POST /v1/chat/completions}, plain or streamed as server-sent events)
@@ -33,6 +36,11 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>A streamed request is checked, its images decoded and the generation started before the response begins:
  * until the first token, errors are plain JSON errors with a 4xx status; after it, an error ends the stream with a
  * {@code data: {"error":...}} event. A client that disconnects stops the generation before its next token.
+ *
+ * <p>A request without {@code stream} is generated the same way and answered whole; once its answer is under way, a
+ * {@link ClientWatch} checks that the client is still there (by writing spaces before the JSON) and stops the
+ * generation when it is not. Both kinds end at {@link ApiSettings#maxRequestTime()}: with a 503 before the first
+ * token, with finish reason {@code length} after it.
  */
 @RestController
 public class ChatCompletionsController extends ApiController {
@@ -63,27 +71,91 @@ public class ChatCompletionsController extends ApiController {
             stream(prompt, r.includeUsage(), id, now, response);
             return;
         }
-        ChatResponse answer = chatModel.call(prompt);
+        Collected answer = new Collected();
+        ClientWatch watch = ClientWatch.start(response, settings);
+        try (watch) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Disposable generation = chatModel.stream(prompt).subscribe(c -> {
+                watch.answering();
+                answer.add(c);
+            }, done::completeExceptionally, () -> done.complete(null));
+            // the client went away or the time limit passed: the engine stops before its next token
+            watch.onEnd(() -> {
+                generation.dispose();
+                done.complete(null);
+            });
+            await(done, generation);
+        } catch (RuntimeException e) {
+            if (watch.committed()) {
+                failAfterCommit(response, e);
+                return;
+            }
+            throw e;
+        }
+        if (abandoned(watch, "Chat completion " + id)) {
+            return;
+        }
         JsonObject message = new JsonObject();
         message.addProperty("role", "assistant");
-        message.addProperty("content", answer.getResult().getOutput().getText());
+        message.addProperty("content", answer.text());
         message.add("refusal", JsonNull.INSTANCE);
         JsonObject choice = new JsonObject();
         choice.addProperty("index", 0);
         choice.add("message", message);
         choice.add("logprobs", JsonNull.INSTANCE);
-        choice.addProperty("finish_reason", finishReason(answer));
+        // an answer cut by the time limit ends as one cut by max_tokens
+        choice.addProperty("finish_reason", answer.last == null ? "length" : finishReason(answer.last));
         JsonObject out = envelope(id, "chat.completion", now);
         JsonArray choices = new JsonArray();
         choices.add(choice);
         out.add("choices", choices);
-        out.add("usage", usage(answer.getMetadata().getUsage()));
+        out.add("usage", usage(answer.last == null ? null : answer.last.getMetadata().getUsage()));
         Json.write(response, 200, out);
+    }
+
+    /** The text deltas of a streamed answer, and its last response (finish reason and usage) once it came. */
+    private static final class Collected {
+        private final StringBuilder text = new StringBuilder();
+        private volatile ChatResponse last;
+
+        synchronized void add(ChatResponse c) {
+            if (c.getResult() == null) {
+                return;
+            }
+            String delta = c.getResult().getOutput().getText();
+            if (delta != null) {
+                text.append(delta);
+            }
+            if (c.getResult().getMetadata().getFinishReason() != null) {
+                last = c;
+            }
+        }
+
+        synchronized String text() {
+            return text.toString();
+        }
+    }
+
+    /** Waits for {@code done}; an interrupted wait stops the generation. */
+    private static void await(CompletableFuture<Void> done, Disposable generation) {
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            generation.dispose();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the answer", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private void stream(Prompt prompt, boolean includeUsage, String id, long now, HttpServletResponse response)
             throws IOException {
-        Stream<ChatResponse> chunks = chatModel.stream(prompt).toStream(1);
+        // the time limit ends the stream as max_tokens would; one that ends before its first token is a 503
+        Stream<ChatResponse> chunks = chatModel.stream(prompt).take(settings.maxRequestTime()).toStream(1);
         // Closing the stream cancels the generation: only for a client that went away. A stream that has ended is
         // left alone, so that its end is not reported as a cancellation.
         boolean ended = false;
@@ -97,6 +169,12 @@ public class ChatCompletionsController extends ApiController {
             } catch (RuntimeException e) {
                 ended = true;
                 throw e;
+            }
+            if (!more) {
+                ended = true;
+                logger.info("Chat completion stream " + id + ": no answer within the time limit of "
+                        + settings.maxRequestTime());
+                throw ApiException.timeout(settings.maxRequestTime());
             }
             response.setStatus(200);
             response.setContentType("text/event-stream");
@@ -127,6 +205,9 @@ public class ChatCompletionsController extends ApiController {
                         more = it.hasNext();
                     }
                     ended = true;
+                    if (finish == null) { // the time limit cut it
+                        finish = "length";
+                    }
                 } catch (RuntimeException e) {
                     ended = true;
                     send(out, ApiErrors.body(ApiErrors.resolve(e)));

@@ -3,6 +3,7 @@ package dev.internvl.spring.web;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.internvl.grounding.GroundingPrompts;
+import dev.internvl.grounding.GroundingResult;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.SpecialTokensInText;
 import jakarta.servlet.http.HttpServletRequest;
@@ -55,10 +56,30 @@ public class GroundingController extends ApiController {
         RgbImage image = images.decode(r.image(), "image");
         JsonObject out = VisionJson.envelope(modelId, image);
         JsonArray results = new JsonArray();
-        for (String phrase : phrases) {
-            results.add(VisionJson.grounding(phrase, vision.ground(image, phrase, all, maxTiles)));
+        ClientWatch watch = ClientWatch.start(response, settings);
+        try (watch) {
+            for (String phrase : phrases) {
+                GroundingResult found = vision.ground(image, phrase, all, maxTiles, watch);
+                if (watch.end() == ClientWatch.End.CLIENT_GONE) {
+                    break;
+                }
+                results.add(VisionJson.grounding(phrase, found));
+                if (watch.end() != null) {
+                    break; // the time limit: the phrases after this one are not asked
+                }
+            }
+        } catch (RuntimeException e) {
+            if (watch.committed()) {
+                failAfterCommit(response, e);
+                return;
+            }
+            throw e;
+        }
+        if (abandoned(watch, "POST " + ApiPaths.GROUNDING)) {
+            return;
         }
         out.add("results", results);
+        out.addProperty("truncated", watch.end() == ClientWatch.End.TIME_LIMIT);
         Json.write(response, 200, out);
     }
 }

@@ -1,6 +1,7 @@
 package dev.internvl.spring.web;
 
 import com.google.gson.JsonObject;
+import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,7 +38,22 @@ public class OcrController extends ApiController {
         Integer maxTiles = r.maxTiles();
         RgbImage image = images.decode(r.image(), "image");
         JsonObject out = VisionJson.envelope(modelId, image);
-        VisionJson.ocr(out, vision.ocr(image, keyValues, maxTiles), keyValues);
+        ClientWatch watch = ClientWatch.start(response, settings);
+        OcrResult read;
+        try (watch) {
+            read = vision.ocr(image, keyValues, maxTiles, watch);
+        } catch (RuntimeException e) {
+            if (watch.committed()) {
+                failAfterCommit(response, e);
+                return;
+            }
+            throw e;
+        }
+        if (abandoned(watch, "POST " + ApiPaths.OCR)) {
+            return;
+        }
+        VisionJson.ocr(out, read, keyValues);
+        out.addProperty("truncated", watch.end() == ClientWatch.End.TIME_LIMIT);
         Json.write(response, 200, out);
     }
 }

@@ -1,6 +1,7 @@
 package dev.internvl.spring.web;
 
 import dev.internvl.InternVL;
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.grounding.VisionTaskOptions;
@@ -21,16 +22,20 @@ public interface VisionService {
      * {@code all} ({@link VisionTasks#detectAll}). Boxes are in pixels of {@code image}.
      *
      * @param maxTiles tiles per image at most, or null for the engine's setting
+     * @param listener sees the answer's text and is polled before every step: when it says cancelled, the
+     *                 generation stops and the boxes complete by then are returned
      */
-    GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles);
+    GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles, Generator.Listener listener);
 
     /**
      * The text of {@code image} ({@link VisionTasks#ocr}), or its {@code key: value} fields when {@code keyValues}
      * ({@link VisionTasks#ocrKeyValues}).
      *
      * @param maxTiles tiles per image at most, or null for the engine's setting
+     * @param listener sees the answer's text and is polled before every step: when it says cancelled, the
+     *                 generation stops and the text read by then is returned
      */
-    OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles);
+    OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener);
 
     /**
      * The first text in {@code text} that the model's tokenizer would take for one of its added tokens
@@ -52,8 +57,9 @@ public interface VisionService {
         Objects.requireNonNull(options, "options");
         return new VisionService() {
             @Override
-            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
-                VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                    Generator.Listener listener) {
+                VisionTaskOptions o = options(maxTiles, listener);
                 return all ? VisionTasks.detectAll(engine, image, phrase, o) : VisionTasks.ground(engine, image,
                         phrase, o);
             }
@@ -64,9 +70,14 @@ public interface VisionService {
             }
 
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
-                VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+                VisionTaskOptions o = options(maxTiles, listener);
                 return keyValues ? VisionTasks.ocrKeyValues(engine, image, o) : VisionTasks.ocr(engine, image, o);
+            }
+
+            private VisionTaskOptions options(Integer maxTiles, Generator.Listener listener) {
+                VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
+                return listener == null ? o : o.withListener(listener);
             }
         };
     }

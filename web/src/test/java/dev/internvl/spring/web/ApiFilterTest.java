@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -35,13 +36,14 @@ class ApiFilterTest {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+        public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                Generator.Listener listener) {
             calls.incrementAndGet();
             return GroundingResult.empty("");
         }
 
         @Override
-        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
             calls.incrementAndGet();
             return OcrResult.of("text");
         }

@@ -8,6 +8,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.options;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -124,12 +125,14 @@ class CorsTest {
     void aBusyEngineIs503WithCorsHeaders() throws Exception {
         VisionService busy = new VisionService() {
             @Override
-            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                    Generator.Listener listener) {
                 throw new RejectedExecutionException("the engine is busy: 1 requests are running and 0 are waiting");
             }
 
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
+                    Generator.Listener listener) {
                 throw new RejectedExecutionException("the engine is busy: 1 requests are running and 0 are waiting");
             }
         };

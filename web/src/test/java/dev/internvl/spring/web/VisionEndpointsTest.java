@@ -9,6 +9,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -39,13 +40,14 @@ class VisionEndpointsTest {
         String ocr = "```\nTotal: 12.50\nDate: 2024-05-01\n\nThank you\n```";
 
         @Override
-        public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+        public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                Generator.Listener listener) {
             calls.add("ground " + phrase + " all=" + all + " tiles=" + maxTiles);
             return GroundingParser.parse(grounding, image.width(), image.height());
         }
 
         @Override
-        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
             calls.add("ocr keyValues=" + keyValues + " tiles=" + maxTiles);
             return OcrResult.of(ocr);
         }
@@ -269,7 +271,7 @@ class VisionEndpointsTest {
     void aRefusalOtherThanTheEnginesIs503WithoutDetails() throws Exception {
         VisionService refusing = new Scripted() {
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
                 throw new RejectedExecutionException("Task dev.internvl.Secret@1f rejected from "
                         + "java.util.concurrent.ThreadPoolExecutor@2a[Running, pool size = 4]");
             }
@@ -286,7 +288,7 @@ class VisionEndpointsTest {
     void failuresOfTheModelAre500WithoutDetails() throws Exception {
         VisionService broken = new Scripted() {
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
                 throw new IllegalStateException("CUDA out of memory at /secret/path/model.safetensors");
             }
         };
