@@ -63,6 +63,11 @@ public class InternVLWebAutoConfiguration {
             throw new InternVLConfigurationException(PREFIX + "disconnect-check-interval", PREFIX
                     + "disconnect-check-interval=" + p.getDisconnectCheckInterval() + " must be 0 (off) or positive");
         }
+        if (p.getMaxBytesInFlight() != null && p.getMaxBytesInFlight().toBytes() < p.getMaxRequestSize().toBytes()) {
+            throw new InternVLConfigurationException(PREFIX + "max-bytes-in-flight", PREFIX
+                    + "max-bytes-in-flight=" + p.getMaxBytesInFlight() + " must be at least max-request-size ("
+                    + p.getMaxRequestSize() + "), or no request of the largest size fits");
+        }
         try {
             ApiSettings.origins(p.getCors().getAllowedOrigins());
         } catch (IllegalArgumentException e) {
@@ -84,6 +89,7 @@ public class InternVLWebAutoConfiguration {
                 .specialTokensInText(p.getSpecialTokensInText())
                 .maxRequestTime(p.getMaxRequestTime())
                 .disconnectCheckInterval(p.getDisconnectCheckInterval())
+                .maxBytesInFlight(p.getMaxBytesInFlight() == null ? null : p.getMaxBytesInFlight().toBytes())
                 .build();
     }
 

@@ -82,6 +82,13 @@ public class InternVLWebProperties {
      */
     private Duration disconnectCheckInterval = Duration.ofMillis(200);
 
+    /**
+     * Most bytes of request bodies held in memory at once, by all requests together (a body counts from its arrival
+     * until its request has been answered; a chunked one twice while it is read). A request that would go past it is
+     * answered with 503 at once. At least max-request-size. Unset: 128MB, or max-request-size when that is larger.
+     */
+    private DataSize maxBytesInFlight;
+
     private final Chat chat = new Chat();
 
     private final Grounding grounding = new Grounding();
@@ -170,6 +177,14 @@ public class InternVLWebProperties {
 
     public void setDisconnectCheckInterval(Duration disconnectCheckInterval) {
         this.disconnectCheckInterval = disconnectCheckInterval;
+    }
+
+    public DataSize getMaxBytesInFlight() {
+        return maxBytesInFlight;
+    }
+
+    public void setMaxBytesInFlight(DataSize maxBytesInFlight) {
+        this.maxBytesInFlight = maxBytesInFlight;
     }
 
     public Integer getVisionMaxTokens() {

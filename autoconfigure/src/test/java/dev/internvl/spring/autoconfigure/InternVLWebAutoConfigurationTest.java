@@ -96,6 +96,7 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
             assertThat(s.maxRequestTime()).isEqualTo(Duration.ofMinutes(5));
             assertThat(s.disconnectCheckInterval()).isEqualTo(Duration.ofMillis(200));
+            assertThat(s.maxBytesInFlight()).isEqualTo(128L * 1024 * 1024);
         });
     }
 
@@ -202,7 +203,8 @@ class InternVLWebAutoConfigurationTest {
                 "spring.ai.internvl.web.remote-images.max-size=1MB",
                 "spring.ai.internvl.web.special-tokens-in-text=reference",
                 "spring.ai.internvl.web.max-request-time=90s",
-                "spring.ai.internvl.web.disconnect-check-interval=0").run(context -> {
+                "spring.ai.internvl.web.disconnect-check-interval=0",
+                "spring.ai.internvl.web.max-bytes-in-flight=64MB").run(context -> {
                     ApiSettings s = context.getBean(ApiSettings.class);
                     assertThat(s.apiKey()).isEqualTo("k3y");
                     assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
@@ -215,6 +217,7 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(s.specialTokensInText()).isEqualTo(SpecialTokensInText.REFERENCE);
                     assertThat(s.maxRequestTime()).isEqualTo(Duration.ofSeconds(90));
                     assertThat(s.disconnectCheckInterval()).isZero();
+                    assertThat(s.maxBytesInFlight()).isEqualTo(64L * 1024 * 1024);
                 });
     }
 
@@ -224,6 +227,8 @@ class InternVLWebAutoConfigurationTest {
         web.withPropertyValues("spring.ai.internvl.web.remote-images.timeout=0s").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.remote-images.timeout",
                         "must be positive"));
+        web.withPropertyValues("spring.ai.internvl.web.max-bytes-in-flight=10MB").run(context ->
+                assertFailure(context, "spring.ai.internvl.web.max-bytes-in-flight", "must be at least max-request-size"));
         web.withPropertyValues("spring.ai.internvl.web.max-request-time=0s").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.max-request-time", "must be positive"));
         web.withPropertyValues("spring.ai.internvl.web.disconnect-check-interval=-1s").run(context ->

@@ -38,11 +38,15 @@ import java.util.Objects;
  *                            for having gone away, by writing one space before the JSON (see
  *                            {@link ClientWatch}); zero: never (an abandoned answer runs to its end). Streams
  *                            notice a client that left at their next token
+ * @param maxBytesInFlight    most bytes of request bodies held in memory at once, by all requests together (a
+ *                            body counts from its arrival until its request is answered; a chunked one twice,
+ *                            while its buffer grows); a request that would go past it gets a 503 at once. At least
+ *                            {@code maxRequestBytes}
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
         List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
         List<String> allowedOrigins, int maxTokens, SpecialTokensInText specialTokensInText,
-        Duration maxRequestTime, Duration disconnectCheckInterval) {
+        Duration maxRequestTime, Duration disconnectCheckInterval, long maxBytesInFlight) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -53,6 +57,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
     public static final int DEFAULT_MAX_TOKENS = 4096;
     public static final Duration DEFAULT_MAX_REQUEST_TIME = Duration.ofMinutes(5);
     public static final Duration DEFAULT_DISCONNECT_CHECK_INTERVAL = Duration.ofMillis(200);
+    public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 128L * 1024 * 1024;
 
     public ApiSettings {
         if (apiKey != null && apiKey.isBlank()) {
@@ -81,6 +86,10 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         if (disconnectCheckInterval.isNegative()) {
             throw new IllegalArgumentException("disconnectCheckInterval must not be negative, got "
                     + disconnectCheckInterval);
+        }
+        if (maxBytesInFlight < maxRequestBytes) {
+            throw new IllegalArgumentException("maxBytesInFlight (" + maxBytesInFlight + ") must be at least "
+                    + "maxRequestBytes (" + maxRequestBytes + "), or no request of the largest size fits");
         }
     }
 
@@ -160,7 +169,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 .maxPhrases(maxPhrases).maxImagePixels(maxImagePixels).allowedImageHosts(allowedImageHosts)
                 .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
                 .allowedOrigins(allowedOrigins).maxTokens(maxTokens).specialTokensInText(specialTokensInText)
-                .maxRequestTime(maxRequestTime).disconnectCheckInterval(disconnectCheckInterval);
+                .maxRequestTime(maxRequestTime).disconnectCheckInterval(disconnectCheckInterval)
+                .maxBytesInFlight(maxBytesInFlight);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -188,7 +198,8 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 + ", allowedImageHosts=" + allowedImageHosts + ", imageFetchTimeout=" + imageFetchTimeout
                 + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins
                 + ", maxTokens=" + maxTokens + ", specialTokensInText=" + specialTokensInText + ", maxRequestTime="
-                + maxRequestTime + ", disconnectCheckInterval=" + disconnectCheckInterval + "]";
+                + maxRequestTime + ", disconnectCheckInterval=" + disconnectCheckInterval + ", maxBytesInFlight="
+                + maxBytesInFlight + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -206,6 +217,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private SpecialTokensInText specialTokensInText = SpecialTokensInText.PLAIN;
         private Duration maxRequestTime = DEFAULT_MAX_REQUEST_TIME;
         private Duration disconnectCheckInterval = DEFAULT_DISCONNECT_CHECK_INTERVAL;
+        private Long maxBytesInFlight;
 
         private Builder() {
         }
@@ -277,10 +289,20 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        /**
+         * Most bytes of request bodies held in memory at once by all requests; unset: 128 MiB, or
+         * {@code maxRequestBytes} when that is larger.
+         */
+        public Builder maxBytesInFlight(Long v) {
+            maxBytesInFlight = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
                     allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens,
-                    specialTokensInText, maxRequestTime, disconnectCheckInterval);
+                    specialTokensInText, maxRequestTime, disconnectCheckInterval, maxBytesInFlight != null
+                    ? maxBytesInFlight : Math.max(DEFAULT_MAX_BYTES_IN_FLIGHT, maxRequestBytes));
         }
     }
 }

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.cors.CorsConfiguration;
@@ -58,6 +59,8 @@ public class InternVLApiFilter extends OncePerRequestFilter {
     private final byte[] apiKeyDigest;
     private final CorsConfiguration cors;
     private final CorsProcessor corsProcessor = new CorsProcessor();
+    /** Bytes of request bodies held in memory by all requests, within {@link ApiSettings#maxBytesInFlight()}. */
+    private final AtomicLong inFlight = new AtomicLong();
 
     public InternVLApiFilter(ApiSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -112,23 +115,88 @@ public class InternVLApiFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        byte[] body;
+        // Every byte of a body held in memory counts against the budget until its request has been answered: a
+        // declared length up front, a chunked body as it arrives.
+        Reservation held = new Reservation();
         try {
-            body = readBounded(request.getInputStream(), limit);
-        } catch (RequestTooLargeException e) {
-            ApiErrors.write(response, ApiException.tooLarge(limit));
-            return;
-        }
-        List<Part> parts = null;
-        if (MultipartBody.isMultipart(request.getContentType())) {
+            byte[] body;
             try {
-                parts = MultipartBody.parse(body, request.getContentType());
-            } catch (ApiException e) {
-                ApiErrors.write(response, e);
+                long declared = request.getContentLengthLong();
+                if (declared > 0 && !held.take(declared)) {
+                    ApiErrors.write(response, busy());
+                    return;
+                }
+                body = declared > 0 ? readDeclared(request.getInputStream(), declared)
+                        : readBounded(request.getInputStream(), limit, held);
+            } catch (RequestTooLargeException e) {
+                ApiErrors.write(response, ApiException.tooLarge(limit));
+                return;
+            } catch (BudgetExhaustedException e) {
+                ApiErrors.write(response, busy());
                 return;
             }
+            List<Part> parts = null;
+            if (MultipartBody.isMultipart(request.getContentType())) {
+                try {
+                    parts = MultipartBody.parse(body, request.getContentType());
+                } catch (ApiException e) {
+                    ApiErrors.write(response, e);
+                    return;
+                }
+            }
+            chain.doFilter(new BufferedRequest(request, body, parts), response);
+        } finally {
+            held.release();
         }
-        chain.doFilter(new BufferedRequest(request, body, parts), response);
+    }
+
+    private ApiException busy() {
+        return ApiException.busy("The server holds as many request bodies as it takes ("
+                + settings.maxBytesInFlight() + " bytes); try again later");
+    }
+
+    /** Bytes held in memory now by the bodies of the requests being served. */
+    long bytesInFlight() {
+        return inFlight.get();
+    }
+
+    /** One request's share of {@link #inFlight}. */
+    private final class Reservation {
+        private long held;
+
+        /** Whether {@code n} more bytes fit in the budget (then they are held). */
+        boolean take(long n) {
+            long max = settings.maxBytesInFlight();
+            for (long now = inFlight.get(); ; now = inFlight.get()) {
+                if (now + n > max) {
+                    return false;
+                }
+                if (inFlight.compareAndSet(now, now + n)) {
+                    held += n;
+                    return true;
+                }
+            }
+        }
+
+        void release() {
+            inFlight.addAndGet(-held);
+            held = 0;
+        }
+    }
+
+    /** A chunked body that would take the server past its budget of bytes in flight. */
+    private static final class BudgetExhaustedException extends IOException {
+        BudgetExhaustedException() {
+            super("the budget of request bytes in flight is spent", null);
+        }
+    }
+
+    /**
+     * A body of a declared length (already checked against the limit), read into an array of that size; shorter
+     * when the client stopped sending early (the parsers then say what is missing).
+     */
+    private static byte[] readDeclared(InputStream in, long length) throws IOException {
+        return in.readNBytes((int) length);
     }
 
     /**
@@ -160,6 +228,14 @@ public class InternVLApiFilter extends OncePerRequestFilter {
 
     /** All of {@code in}, or {@link RequestTooLargeException} as soon as it holds more than {@code limit} bytes. */
     static byte[] readBounded(InputStream in, long limit) throws IOException {
+        return readBounded(in, limit, null);
+    }
+
+    /**
+     * {@link #readBounded(InputStream, long)}, taking what it holds from {@code held} (twice the bytes read: the
+     * buffer and the array it ends as), or failing with {@link BudgetExhaustedException}.
+     */
+    private static byte[] readBounded(InputStream in, long limit, Reservation held) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[16384];
         long total = 0;
@@ -167,6 +243,9 @@ public class InternVLApiFilter extends OncePerRequestFilter {
             total += n;
             if (total > limit) {
                 throw new RequestTooLargeException(limit);
+            }
+            if (held != null && !held.take(2L * n)) {
+                throw new BudgetExhaustedException();
             }
             out.write(buf, 0, n);
         }

@@ -3,6 +3,7 @@ package dev.internvl.spring.web;
 import static dev.internvl.spring.web.Fixture.assertError;
 import static dev.internvl.spring.web.Fixture.png;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
@@ -10,6 +11,7 @@ import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
+import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -119,6 +121,63 @@ class ApiFilterTest {
         assertThat(small.length).isLessThan(1000);
         assertThat(mvc.perform(post("/v1/ocr").contentType(Fixture.Multipart.CONTENT_TYPE).content(small))
                 .andReturn().getResponse().getStatus()).isEqualTo(200);
+    }
+
+    /** A request with a declared body. */
+    static MockHttpServletRequest declared(byte[] body) {
+        MockHttpServletRequest mock = new MockHttpServletRequest("POST", "/v1/ocr");
+        mock.setContentType("application/json");
+        mock.setContent(body);
+        return mock;
+    }
+
+    @Test
+    void bodiesBeyondTheBudgetOfBytesInFlightAre503UntilEarlierOnesAreAnswered() throws Exception {
+        InternVLApiFilter filter = new InternVLApiFilter(ApiSettings.builder().maxRequestBytes(1000)
+                .maxBytesInFlight(1500L).build());
+        byte[] body = new byte[800];
+        List<MockHttpServletResponse> refused = new ArrayList<>();
+        FilterChain notServed = (req, res) -> {
+            throw new AssertionError("served beyond the budget");
+        };
+        FilterChain holding = (req, res) -> {
+            assertThat(filter.bytesInFlight()).isEqualTo(800);
+            // while this body is held, another of 800 bytes does not fit, declared or chunked
+            for (HttpServletRequest second : List.of(declared(body), chunked(body, "application/json"))) {
+                MockHttpServletResponse r = new MockHttpServletResponse();
+                filter.doFilter(second, r, notServed);
+                refused.add(r);
+            }
+            assertThat(filter.bytesInFlight()).isEqualTo(800);
+        };
+        filter.doFilter(declared(body), new MockHttpServletResponse(), holding);
+        assertThat(refused).hasSize(2).allSatisfy(r -> {
+            assertThat(r.getStatus()).isEqualTo(503);
+            assertThat(r.getHeader("Retry-After")).isEqualTo("1");
+            assertThat(r.getContentAsString()).contains("server_busy").contains("1500 bytes");
+        });
+        assertThat(filter.bytesInFlight()).isZero();
+        // answered (even by a failure), a body gives its bytes back
+        assertThatThrownBy(() -> filter.doFilter(declared(body), new MockHttpServletResponse(), (req, res) -> {
+            throw new IllegalStateException("boom");
+        })).hasMessageContaining("boom");
+        assertThat(filter.bytesInFlight()).isZero();
+        AtomicInteger served = new AtomicInteger();
+        // a chunked body counts twice while it is read: 700 bytes fit in 1500, 800 would not
+        filter.doFilter(chunked(new byte[700], "application/json"), new MockHttpServletResponse(),
+                (req, res) -> served.incrementAndGet());
+        filter.doFilter(declared(body), new MockHttpServletResponse(), (req, res) -> served.incrementAndGet());
+        assertThat(served).hasValue(2);
+        assertThat(filter.bytesInFlight()).isZero();
+    }
+
+    @Test
+    void theBudgetOfBytesInFlightHoldsAtLeastOneRequestOfTheLargestSize() {
+        assertThat(ApiSettings.builder().maxRequestBytes(200L << 20).build().maxBytesInFlight())
+                .isEqualTo(200L << 20);
+        assertThat(ApiSettings.defaults().maxBytesInFlight()).isEqualTo(128L << 20);
+        assertThatThrownBy(() -> ApiSettings.builder().maxRequestBytes(1000).maxBytesInFlight(999L).build())
+                .hasMessageContaining("maxBytesInFlight (999) must be at least maxRequestBytes (1000)");
     }
 
     /** A request whose body comes without a length, as a chunked upload does. */
