@@ -2,6 +2,7 @@ package dev.internvl.spring.ai;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.FinishReason;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
@@ -264,7 +265,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         Objects.requireNonNull(prompt, "prompt");
         InternVLChatOptions effective = InternVLChatOptions.merge(defaultOptions, prompt.getOptions());
         if (effective.getModel() != null && !effective.getModel().equals(modelId)) {
-            throw new IllegalArgumentException("This chat model serves InternVL model '" + modelId
+            throw new InvalidRequestException("This chat model serves InternVL model '" + modelId
                     + "', but the request asks for model '" + effective.getModel()
                     + "'; leave the model option unset or use '" + modelId + "'");
         }
@@ -320,14 +321,14 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
 
     private static void unsupportedPenalty(String name, Double value) {
         if (value != null && value != 0) {
-            throw new IllegalArgumentException("InternVL chat option " + name + " is not supported (got " + value
+            throw new InvalidRequestException("InternVL chat option " + name + " is not supported (got " + value
                     + "); leave it unset or 0 and use repetitionPenalty (e.g. 1.1) to discourage repetition");
         }
     }
 
     private static void check(boolean ok, String rule, Object value) {
         if (!ok) {
-            throw new IllegalArgumentException("InternVL chat option " + rule + ", got " + value);
+            throw new InvalidRequestException("InternVL chat option " + rule + ", got " + value);
         }
     }
 
