@@ -22,7 +22,6 @@ import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
-import org.springframework.ai.chat.model.MessageAggregator;
 import org.springframework.ai.chat.model.StreamingChatModel;
 import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
@@ -131,7 +130,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
      * Streams the answer: one response per text delta (no finish reason), then a last response with empty text, the
      * finish reason and the token usage. Cancelling the subscription stops generation before the next token; the
      * observation of a cancelled stream ends when the engine has stopped, with finish reason {@code CANCELLED} and the
-     * tokens generated until then.
+     * tokens generated until then. The observation of a stream that ends carries the whole answer as its response.
+     * A refused stream (a wrong request: {@link dev.internvl.InvalidRequestException}; a busy engine:
+     * {@link java.util.concurrent.RejectedExecutionException}) fails with that exception and logs nothing.
      */
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
@@ -157,7 +158,10 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                     .doOnError(observation::error)
                     .doFinally(run::finished)
                     .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));
-            return new MessageAggregator().aggregate(chunks, context::setResponse);
+            // No MessageAggregator: it logs every error of the stream at ERROR, refusals of wrong requests and of a
+            // busy engine included; the run sets the observation's response itself (the engine returns the whole
+            // answer at the end).
+            return chunks;
         });
     }
 
@@ -210,6 +214,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                     // the whole answer goes out: a cancel from here on (a subscriber that cancels when it sees the
                     // end) does not make the generation a cancelled one
                     ended = true;
+                    // the observation's response, set before the end is signalled (the observation stops then)
+                    context.setResponse(response(id, answer.text(), answer.finishReason(), answer.promptTokens(),
+                            answer.completionTokens()));
                     sink.next(response(id, "", answer.finishReason(), answer.promptTokens(),
                             answer.completionTokens()));
                     sink.complete();
@@ -219,9 +226,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             } finally {
                 state.set(DONE);
                 if (cancelled.get()) {
-                    if (answer != null && (!ended || context.getResponse() == null)) {
-                        context.setResponse(response(id, answer.text(), ended ? answer.finishReason()
-                                : FinishReason.CANCELLED, answer.promptTokens(), answer.completionTokens()));
+                    if (answer != null && !ended) {
+                        context.setResponse(response(id, answer.text(), FinishReason.CANCELLED,
+                                answer.promptTokens(), answer.completionTokens()));
                     }
                     stopObservation();
                 }
