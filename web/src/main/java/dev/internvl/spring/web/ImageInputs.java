@@ -1,5 +1,7 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.InvalidRequestException;
+import dev.internvl.image.ImageDecodeException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImageTooLargeException;
 import dev.internvl.image.RgbImage;
@@ -123,8 +125,8 @@ final class ImageInputs {
             ImageDecoder.readHeader(image.bytes(), param, settings.maxImagePixels());
         } catch (ImageTooLargeException e) {
             throw tooManyPixels(param, e.width(), e.height());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
+        } catch (ImageDecodeException e) {
+            throw invalidImage(e, param);
         }
     }
 
@@ -133,9 +135,20 @@ final class ImageInputs {
         checkImage(image, param);
         try {
             return ImageDecoder.decode(image.bytes(), param, settings.maxImagePixels());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
+        } catch (ImageDecodeException e) {
+            throw invalidImage(e, param);
         }
+    }
+
+    /**
+     * The 400 for data that does not decode; but a decoder that ran out of heap (an image reader wraps the
+     * {@link OutOfMemoryError}) is not the image's fault: that stays as it is, for {@link ApiErrors} to answer 503.
+     */
+    private static RuntimeException invalidImage(ImageDecodeException e, String param) {
+        if (ApiErrors.find(e, OutOfMemoryError.class) != null) {
+            return e;
+        }
+        return ApiException.badRequest(param, InvalidRequestException.INVALID_IMAGE, e.getMessage());
     }
 
     private ApiException tooManyPixels(String param, int w, int h) {
