@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.springframework.util.InvalidMimeTypeException;
 import org.springframework.util.MimeType;
 
 /**
@@ -178,10 +179,20 @@ final class ImageInputs {
                 throw fetchFailed(param, url, "HTTP status " + status);
             }
             String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-            MimeType mime = type.startsWith("image/") && !type.contains(",")
-                    ? MimeType.valueOf(type.split(";")[0].strip()) : new MimeType("image", "*");
-            return new EncodedImage(response.body(), mime, param);
+            return new EncodedImage(response.body(), imageType(type), param);
         }
+    }
+
+    /** The remote server's image type; a missing, non-image or malformed one is left to the decoder to sniff. */
+    private static MimeType imageType(String contentType) {
+        if (contentType.startsWith("image/") && !contentType.contains(",")) {
+            try {
+                return MimeType.valueOf(contentType.split(";")[0].strip());
+            } catch (InvalidMimeTypeException e) {
+                // e.g. "image/x y": the bytes decide
+            }
+        }
+        return new MimeType("image", "*");
     }
 
     private static URI parse(String url, String param) {
