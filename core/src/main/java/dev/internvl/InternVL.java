@@ -6,6 +6,7 @@ import dev.internvl.generate.BatchScheduler;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
+import dev.internvl.image.DynamicTiling;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.PreprocessOptions;
 import dev.internvl.image.PreprocessedImage;
@@ -197,7 +198,7 @@ public final class InternVL implements AutoCloseable {
         List<ChatPrompt> built = new ArrayList<>();
         for (ChatRequest req : requests) {
             if (!req.history().isEmpty() || req.images().size() > 1) {
-                throw new IllegalArgumentException("batchChat takes independent questions with at most one image "
+                throw new InvalidRequestException("batchChat takes independent questions with at most one image "
                         + "and no history");
             }
             List<PreprocessedImage> mine = preprocess(req);
@@ -246,6 +247,10 @@ public final class InternVL implements AutoCloseable {
 
     private List<PreprocessedImage> preprocess(ChatRequest request) {
         Integer max = request.maxTiles();
+        if (max != null && (max < 1 || max > DynamicTiling.MAX_TILES_LIMIT)) {
+            throw new InvalidRequestException("maxTiles must be between 1 and " + DynamicTiling.MAX_TILES_LIMIT
+                    + ", got " + max);
+        }
         PreprocessOptions o = new PreprocessOptions(preprocess.imageSize(),
                 max == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), max),
                 max == null ? preprocess.maxTiles() : max,

@@ -224,14 +224,19 @@ class InternVLEndToEndTest {
 
     @Test
     void badRequestsGetClearErrors() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        // InvalidRequestException: the caller's mistake, which a server answers with a 400
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> fp32.chat(ChatRequest.builder("<image> only").image(picture(0)).image(picture(1)).build()));
         assertTrue(e.getMessage().contains("placeholder"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        InvalidRequestException tiles = assertThrows(InvalidRequestException.class,
                 () -> fp32.chat(ChatRequest.builder("x").image(picture(0)).maxTiles(41).build()));
-        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+        assertEquals("maxTiles must be between 1 and 40, got 41", tiles.getMessage());
+        InvalidRequestException tooLong = assertThrows(InvalidRequestException.class,
                 () -> fp32.chat(ChatRequest.of("word ".repeat(40_000))));
         assertTrue(tooLong.getMessage().contains("context is 32768"), tooLong.getMessage());
+        assertEquals(InvalidRequestException.CONTEXT_LENGTH_EXCEEDED, tooLong.code());
+        assertThrows(InvalidRequestException.class, () -> fp32.chat(ChatRequest.builder("x")
+                .generation(GenerationOptions.builder().topP(0).build()).build()));
     }
 
     @Test

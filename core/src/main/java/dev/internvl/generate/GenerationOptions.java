@@ -1,5 +1,6 @@
 package dev.internvl.generate;
 
+import dev.internvl.InvalidRequestException;
 import java.util.List;
 import java.util.Set;
 
@@ -24,24 +25,24 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
+            throw new InvalidRequestException("maxNewTokens must be at least 1, got " + maxNewTokens);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
+            throw new InvalidRequestException("temperature must be a finite number >= 0, got " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+            throw new InvalidRequestException("topK must be >= 0, got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+            throw new InvalidRequestException("topP must be in (0, 1], got " + topP);
         }
         if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-            throw new IllegalArgumentException("repetitionPenalty must be a finite number > 0, got "
+            throw new InvalidRequestException("repetitionPenalty must be a finite number > 0, got "
                     + repetitionPenalty);
         }
         stopStrings = List.copyOf(stopStrings == null ? List.of() : stopStrings);
         if (stopStrings.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("stop strings must not be empty");
+            throw new InvalidRequestException("stop strings must not be empty");
         }
         stopTokenIds = Set.copyOf(stopTokenIds == null ? Set.of() : stopTokenIds);
     }

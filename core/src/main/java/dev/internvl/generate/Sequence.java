@@ -1,5 +1,6 @@
 package dev.internvl.generate;
 
+import dev.internvl.InvalidRequestException;
 import dev.internvl.text.InternVLTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,15 +50,17 @@ final class Sequence {
      * How many tokens a prompt of {@code promptTokens} may be followed by: {@code maxNewTokens}, bounded by the
      * model's context.
      *
-     * @throws IllegalArgumentException when the prompt is empty or fills the context
+     * @throws InvalidRequestException when the prompt fills the context (code {@code context_length_exceeded})
+     * @throws IllegalArgumentException when the prompt is empty
      */
     static int tokenBudget(int promptTokens, int context, GenerationOptions options) {
         if (promptTokens == 0) {
             throw new IllegalArgumentException("a prompt is empty");
         }
         if (promptTokens >= context) {
-            throw new IllegalArgumentException("the prompt has " + promptTokens + " tokens; the model's context is "
-                    + context + " (use fewer or smaller images, or a shorter history)");
+            throw new InvalidRequestException("the prompt has " + promptTokens + " tokens; the model's context is "
+                    + context + " (use fewer or smaller images, or a shorter history)",
+                    InvalidRequestException.CONTEXT_LENGTH_EXCEEDED, null, null);
         }
         return Math.min(options.maxNewTokens(), context - promptTokens);
     }

@@ -1,5 +1,7 @@
 package dev.internvl.grounding;
 
+import dev.internvl.InvalidRequestException;
+
 /**
  * One box: pixel coordinates of the original image (before tiling) and the four numbers the model wrote.
  *
@@ -28,11 +30,11 @@ public record BoundingBox(double x1, double y1, double x2, double y2,
     public BoundingBox {
         for (double v : new double[] {x1, y1, x2, y2, rawX1, rawY1, rawX2, rawY2}) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("box coordinates must be finite numbers, got " + v);
+                throw new InvalidRequestException("box coordinates must be finite numbers, got " + v);
             }
         }
         if (x1 > x2 || y1 > y2) {
-            throw new IllegalArgumentException("pixel box must be ordered (x1 <= x2, y1 <= y2), got [" + x1 + ", "
+            throw new InvalidRequestException("pixel box must be ordered (x1 <= x2, y1 <= y2), got [" + x1 + ", "
                     + y1 + ", " + x2 + ", " + y2 + "]");
         }
     }
@@ -61,7 +63,7 @@ public record BoundingBox(double x1, double y1, double x2, double y2,
         requireSize(width, height);
         for (double v : new double[] {x1, y1, x2, y2}) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("box coordinates must be finite numbers, got " + v);
+                throw new InvalidRequestException("box coordinates must be finite numbers, got " + v);
             }
         }
         double ax = clamp(Math.min(x1, x2), width);
@@ -83,10 +85,10 @@ public record BoundingBox(double x1, double y1, double x2, double y2,
      */
     public static int toThousandths(double pixel, int size) {
         if (!Double.isFinite(pixel)) {
-            throw new IllegalArgumentException("coordinate must be a finite number, got " + pixel);
+            throw new InvalidRequestException("coordinate must be a finite number, got " + pixel);
         }
         if (size <= 0) {
-            throw new IllegalArgumentException("image side must be positive, got " + size);
+            throw new InvalidRequestException("image side must be positive, got " + size);
         }
         double v = Math.rint((pixel / size) * SCALE);
         return (int) Math.max(0, Math.min(SCALE, v));
@@ -129,7 +131,7 @@ public record BoundingBox(double x1, double y1, double x2, double y2,
 
     static void requireSize(int width, int height) {
         if (width <= 0 || height <= 0) {
-            throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+            throw new InvalidRequestException("image size must be positive, got " + width + "x" + height);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.internvl.grounding;
 
+import dev.internvl.InvalidRequestException;
 import dev.internvl.text.InternVLTokens;
 import java.util.Locale;
 import java.util.Objects;
@@ -91,7 +92,7 @@ public final class GroundingPrompts {
     /** The phrase stripped; refuses null, blank and phrases holding InternVL's markers. */
     static String checkPhrase(String phrase) {
         if (phrase == null || phrase.isBlank()) {
-            throw new IllegalArgumentException("the phrase to ground is empty");
+            throw new InvalidRequestException("the phrase to ground is empty");
         }
         checkNoMarkers(phrase, "the phrase");
         return phrase.strip();
@@ -102,7 +103,7 @@ public final class GroundingPrompts {
         for (String marker : new String[] {InternVLTokens.IMAGE_PLACEHOLDER, InternVLTokens.IMG_START,
                 InternVLTokens.IMG_END, InternVLTokens.IMG_CONTEXT}) {
             if (question.contains(marker)) {
-                throw new IllegalArgumentException("the question must not contain " + marker
+                throw new InvalidRequestException("the question must not contain " + marker
                         + ": the image is placed by the engine");
             }
         }
@@ -110,11 +111,11 @@ public final class GroundingPrompts {
 
     private static void checkNoMarkers(String text, String what) {
         if (text.contains(InternVLTokens.IMAGE_PLACEHOLDER)) {
-            throw new IllegalArgumentException(what + " must not contain " + InternVLTokens.IMAGE_PLACEHOLDER);
+            throw new InvalidRequestException(what + " must not contain " + InternVLTokens.IMAGE_PLACEHOLDER);
         }
         for (String marker : InternVLTokens.ALL) {
             if (text.contains(marker)) {
-                throw new IllegalArgumentException(what + " must not contain " + marker);
+                throw new InvalidRequestException(what + " must not contain " + marker);
             }
         }
     }

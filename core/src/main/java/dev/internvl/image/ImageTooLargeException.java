@@ -2,7 +2,7 @@ package dev.internvl.image;
 
 /**
  * The image's header announces more pixels than allowed; nothing was decoded. The message names the source, the
- * size and the limit.
+ * size and the limit; its {@link #code()} is {@code image_too_large}.
  */
 public class ImageTooLargeException extends ImageDecodeException {
 
@@ -12,7 +12,7 @@ public class ImageTooLargeException extends ImageDecodeException {
     private final int height;
 
     public ImageTooLargeException(String message, int width, int height) {
-        super(message);
+        super(message, IMAGE_TOO_LARGE, null);
         this.width = width;
         this.height = height;
     }

@@ -1,5 +1,6 @@
 package dev.internvl.text;
 
+import dev.internvl.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -127,7 +128,7 @@ public final class ChatPromptBuilder {
 
         int placeholders = InternVLTokens.countPlaceholders(unexpanded);
         if (placeholders < patches.size()) {
-            throw new IllegalArgumentException("The prompt holds " + placeholders + " " + InternVLTokens.IMAGE_PLACEHOLDER
+            throw new InvalidRequestException("The prompt holds " + placeholders + " " + InternVLTokens.IMAGE_PLACEHOLDER
                     + " placeholder(s) (system message, history and question together) but " + patches.size()
                     + " image(s) were given (numPatchesList=" + patches + "); each image needs its own placeholder");
         }

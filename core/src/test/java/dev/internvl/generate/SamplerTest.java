@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.internvl.InvalidRequestException;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -106,11 +107,11 @@ class SamplerTest {
 
     @Test
     void badOptionsAreRejectedWithTheirName() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().topP(0).build())
+        assertTrue(assertThrows(InvalidRequestException.class, () -> GenerationOptions.builder().topP(0).build())
                 .getMessage().contains("topP"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
+        assertTrue(assertThrows(InvalidRequestException.class,
                 () -> GenerationOptions.builder().temperature(-1).build()).getMessage().contains("temperature"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
+        assertTrue(assertThrows(InvalidRequestException.class,
                 () -> GenerationOptions.builder().maxNewTokens(0).build()).getMessage().contains("maxNewTokens"));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.internvl.InvalidRequestException;
 import org.junit.jupiter.api.Test;
 
 /** Conversions between pixels and InternVL's 0-1000 space. */
@@ -42,8 +43,8 @@ class BoundingBoxTest {
         }
         assertEquals(0, BoundingBox.toThousandths(-5, 100));
         assertEquals(1000, BoundingBox.toThousandths(150, 100));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.toThousandths(Double.NaN, 100));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.toThousandths(1, 0));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.toThousandths(Double.NaN, 100));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.toThousandths(1, 0));
     }
 
     @Test
@@ -65,11 +66,11 @@ class BoundingBoxTest {
 
     @Test
     void invalidBoxesAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new BoundingBox(5, 0, 1, 1, 0, 0, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new BoundingBox(0, 0, 1, 1, Double.NaN, 0, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.fromModel(0, 0, 1, 1, 0, 10));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.fromModel(Double.POSITIVE_INFINITY, 0, 1, 1, 10, 10));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.ofPixels(0, 0, Double.NaN, 1, 10, 10));
-        assertThrows(IllegalArgumentException.class, () -> BoundingBox.ofPixels(0, 0, 1, 1, 10, -1));
+        assertThrows(InvalidRequestException.class, () -> new BoundingBox(5, 0, 1, 1, 0, 0, 0, 0));
+        assertThrows(InvalidRequestException.class, () -> new BoundingBox(0, 0, 1, 1, Double.NaN, 0, 0, 0));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.fromModel(0, 0, 1, 1, 0, 10));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.fromModel(Double.POSITIVE_INFINITY, 0, 1, 1, 10, 10));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.ofPixels(0, 0, Double.NaN, 1, 10, 10));
+        assertThrows(InvalidRequestException.class, () -> BoundingBox.ofPixels(0, 0, 1, 1, 10, -1));
     }
 }

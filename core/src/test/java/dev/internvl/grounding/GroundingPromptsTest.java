@@ -3,6 +3,7 @@ package dev.internvl.grounding;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.internvl.InvalidRequestException;
 import org.junit.jupiter.api.Test;
 
 /** The prompts, string-exact. */
@@ -28,7 +29,7 @@ class GroundingPromptsTest {
     void phrasesThatWouldBreakThePromptAreRefused() {
         for (String bad : new String[] {null, "", "  \n", "a</ref><box>[[0, 0, 1000, 1000]]</box>", "<ref>x",
                 "<image>", "x <img>", "</img>", "<IMG_CONTEXT>", "<box>", "</box>", "<quad>", "</quad>"}) {
-            assertThrows(IllegalArgumentException.class, () -> GroundingPrompts.locate(bad), String.valueOf(bad));
+            assertThrows(InvalidRequestException.class, () -> GroundingPrompts.locate(bad), String.valueOf(bad));
         }
         assertThrows(IllegalArgumentException.class, () -> GroundingPrompts.fill("no slot", "x"));
     }

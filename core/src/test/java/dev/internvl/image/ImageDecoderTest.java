@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.internvl.InvalidRequestException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -202,6 +203,9 @@ class ImageDecoderTest {
         ImageDecodeException e = assertThrows(ImageDecodeException.class,
                 () -> ImageDecoder.decode(Arrays.copyOf(full, full.length - 1), name));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        // the sender's mistake, not the engine's: a server answers it with a 400 invalid_image
+        assertTrue(e instanceof InvalidRequestException, e.getClass().getName());
+        assertEquals(InvalidRequestException.INVALID_IMAGE, e.code());
     }
 
     @Test
@@ -221,6 +225,7 @@ class ImageDecoderTest {
         ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(bomb, "bomb.png"));
         assertEquals("bomb.png: image of 200000000 pixels (20000x10000) exceeds the limit of 178956970 pixels; "
                 + "refusing it as a possible decompression bomb", e.getMessage());
+        assertEquals(InvalidRequestException.IMAGE_TOO_LARGE, e.code());
     }
 
     @Test

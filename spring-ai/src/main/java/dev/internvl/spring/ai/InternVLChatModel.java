@@ -2,6 +2,7 @@ package dev.internvl.spring.ai;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.FinishReason;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
@@ -21,7 +22,6 @@ import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
-import org.springframework.ai.chat.model.MessageAggregator;
 import org.springframework.ai.chat.model.StreamingChatModel;
 import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
@@ -130,7 +130,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
      * Streams the answer: one response per text delta (no finish reason), then a last response with empty text, the
      * finish reason and the token usage. Cancelling the subscription stops generation before the next token; the
      * observation of a cancelled stream ends when the engine has stopped, with finish reason {@code CANCELLED} and the
-     * tokens generated until then.
+     * tokens generated until then. The observation of a stream that ends carries the whole answer as its response.
+     * A refused stream (a wrong request: {@link dev.internvl.InvalidRequestException}; a busy engine:
+     * {@link java.util.concurrent.RejectedExecutionException}) fails with that exception and logs nothing.
      */
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
@@ -156,7 +158,10 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                     .doOnError(observation::error)
                     .doFinally(run::finished)
                     .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));
-            return new MessageAggregator().aggregate(chunks, context::setResponse);
+            // No MessageAggregator: it logs every error of the stream at ERROR, refusals of wrong requests and of a
+            // busy engine included; the run sets the observation's response itself (the engine returns the whole
+            // answer at the end).
+            return chunks;
         });
     }
 
@@ -209,6 +214,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                     // the whole answer goes out: a cancel from here on (a subscriber that cancels when it sees the
                     // end) does not make the generation a cancelled one
                     ended = true;
+                    // the observation's response, set before the end is signalled (the observation stops then)
+                    context.setResponse(response(id, answer.text(), answer.finishReason(), answer.promptTokens(),
+                            answer.completionTokens()));
                     sink.next(response(id, "", answer.finishReason(), answer.promptTokens(),
                             answer.completionTokens()));
                     sink.complete();
@@ -218,9 +226,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             } finally {
                 state.set(DONE);
                 if (cancelled.get()) {
-                    if (answer != null && (!ended || context.getResponse() == null)) {
-                        context.setResponse(response(id, answer.text(), ended ? answer.finishReason()
-                                : FinishReason.CANCELLED, answer.promptTokens(), answer.completionTokens()));
+                    if (answer != null && !ended) {
+                        context.setResponse(response(id, answer.text(), FinishReason.CANCELLED,
+                                answer.promptTokens(), answer.completionTokens()));
                     }
                     stopObservation();
                 }
@@ -264,7 +272,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         Objects.requireNonNull(prompt, "prompt");
         InternVLChatOptions effective = InternVLChatOptions.merge(defaultOptions, prompt.getOptions());
         if (effective.getModel() != null && !effective.getModel().equals(modelId)) {
-            throw new IllegalArgumentException("This chat model serves InternVL model '" + modelId
+            throw new InvalidRequestException("This chat model serves InternVL model '" + modelId
                     + "', but the request asks for model '" + effective.getModel()
                     + "'; leave the model option unset or use '" + modelId + "'");
         }
@@ -320,14 +328,14 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
 
     private static void unsupportedPenalty(String name, Double value) {
         if (value != null && value != 0) {
-            throw new IllegalArgumentException("InternVL chat option " + name + " is not supported (got " + value
+            throw new InvalidRequestException("InternVL chat option " + name + " is not supported (got " + value
                     + "); leave it unset or 0 and use repetitionPenalty (e.g. 1.1) to discourage repetition");
         }
     }
 
     private static void check(boolean ok, String rule, Object value) {
         if (!ok) {
-            throw new IllegalArgumentException("InternVL chat option " + rule + ", got " + value);
+            throw new InvalidRequestException("InternVL chat option " + rule + ", got " + value);
         }
     }
 

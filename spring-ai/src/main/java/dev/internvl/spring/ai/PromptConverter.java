@@ -1,6 +1,7 @@
 package dev.internvl.spring.ai;
 
 import dev.internvl.ChatRequest;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
@@ -61,7 +62,7 @@ final class PromptConverter {
 
     static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation) {
         if (messages == null || messages.isEmpty()) {
-            throw new IllegalArgumentException("The prompt has no messages; InternVL needs a user message");
+            throw new InvalidRequestException("The prompt has no messages; InternVL needs a user message");
         }
         int totalImages = 0;
         for (Message m : messages) {
@@ -89,18 +90,18 @@ final class PromptConverter {
                 }
                 case ASSISTANT -> {
                     if (entries.isEmpty()) {
-                        throw new IllegalArgumentException("An assistant message comes before any user message; "
+                        throw new InvalidRequestException("An assistant message comes before any user message; "
                                 + "the conversation must start with a user message (after system messages)");
                     }
                     add(entries, MessageType.ASSISTANT).append(text);
                 }
-                default -> throw new IllegalArgumentException("InternVL does not support " + type.getValue()
+                default -> throw new InvalidRequestException("InternVL does not support " + type.getValue()
                         + " messages (tool calling is not available); use system, user and assistant messages");
             }
         }
         if (entries.isEmpty() || entries.get(entries.size() - 1).role != MessageType.USER) {
             String last = messages.get(messages.size() - 1).getMessageType().getValue();
-            throw new IllegalArgumentException("The last message must be a user message (the question to answer), "
+            throw new InvalidRequestException("The last message must be a user message (the question to answer), "
                     + "but its type is '" + last + "'");
         }
         List<ChatTurn> history = new ArrayList<>();
@@ -131,11 +132,17 @@ final class PromptConverter {
     static RgbImage decode(Media media) {
         String what = describe(media);
         if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
-            throw new IllegalArgumentException(what + " is not supported: InternVL reads images only "
-                    + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)");
+            throw invalidImage(what + " is not supported: InternVL reads images only "
+                    + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)", null);
         }
-        // ImageDecodeException is an IllegalArgumentException whose message starts with the media's description.
+        // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large) whose message
+        // starts with the media's description.
         return ImageDecoder.decode(bytes(media, what), what);
+    }
+
+    /** A media the request sent that is not a usable image: code {@code invalid_image}. */
+    private static InvalidRequestException invalidImage(String message, Throwable cause) {
+        return new InvalidRequestException(message, InvalidRequestException.INVALID_IMAGE, null, cause);
     }
 
     private static String describe(Media media) {
@@ -161,10 +168,10 @@ final class PromptConverter {
                 return fromUri(data.toString(), what);
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException(what + " could not be read: " + e, e);
+            throw invalidImage(what + " could not be read: " + e, e);
         }
-        throw new IllegalArgumentException(what + " holds a " + (data == null ? "null" : data.getClass().getName())
-                + "; give the image as bytes, a Resource, or a data: or file: URI");
+        throw invalidImage(what + " holds a " + (data == null ? "null" : data.getClass().getName())
+                + "; give the image as bytes, a Resource, or a data: or file: URI", null);
     }
 
     private static byte[] fromUri(String uri, String what) throws IOException {
@@ -172,7 +179,7 @@ final class PromptConverter {
         if (lower.startsWith("data:")) {
             int comma = uri.indexOf(',');
             if (comma < 0) {
-                throw new IllegalArgumentException(what + " has a data: URI without a comma");
+                throw invalidImage(what + " has a data: URI without a comma", null);
             }
             String header = uri.substring(5, comma).toLowerCase(Locale.ROOT);
             String payload = uri.substring(comma + 1);
@@ -180,20 +187,20 @@ final class PromptConverter {
                 try {
                     return Base64.getMimeDecoder().decode(payload);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(what + " has a data: URI whose base64 is invalid: "
+                    throw invalidImage(what + " has a data: URI whose base64 is invalid: "
                             + e.getMessage(), e);
                 }
             }
-            throw new IllegalArgumentException(what + " has a data: URI that is not base64-encoded; "
-                    + "use data:<type>;base64,<data>");
+            throw invalidImage(what + " has a data: URI that is not base64-encoded; "
+                    + "use data:<type>;base64,<data>", null);
         }
         if (lower.startsWith("file:")) {
             try (InputStream in = URI.create(uri).toURL().openStream()) {
                 return in.readAllBytes();
             }
         }
-        throw new IllegalArgumentException(what + " points to '" + abbreviate(uri) + "': only data: and file: URIs "
-                + "are read (the engine runs offline); download the image and pass its bytes");
+        throw invalidImage(what + " points to '" + abbreviate(uri) + "': only data: and file: URIs "
+                + "are read (the engine runs offline); download the image and pass its bytes", null);
     }
 
     private static String abbreviate(String s) {

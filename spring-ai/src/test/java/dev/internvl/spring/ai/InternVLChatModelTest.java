@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.GenerationOptions;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
@@ -146,17 +147,19 @@ class InternVLChatModelTest {
     @Test
     void unsupportedOrInvalidOptionsAreRejectedByName() {
         assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().frequencyPenalty(0.5).build())))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("frequencyPenalty").hasMessageContaining("repetitionPenalty");
         assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().presencePenalty(-1.0).build())))
                 .hasMessageContaining("presencePenalty");
         assertThat(model.call(ask("?", ChatOptions.builder().frequencyPenalty(0.0).presencePenalty(0.0)
                 .maxTokens(1).build()))).isNotNull();
         assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().maxTokens(0).build())))
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("maxTokens must be at least 1");
         assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().topP(1.5).build())))
                 .hasMessageContaining("topP");
         assertThatThrownBy(() -> model.call(ask("?", InternVLChatOptions.builder().maxTiles(41).build())))
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("maxTiles");
         assertThatThrownBy(() -> model.call(ask("?", ChatOptions.builder().model("gpt-4o").build())))
                 .hasMessageContaining("'tiny-internvl'").hasMessageContaining("'gpt-4o'");

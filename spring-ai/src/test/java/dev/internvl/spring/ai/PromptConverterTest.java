@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai;
 
+import dev.internvl.InvalidRequestException;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -102,14 +103,14 @@ class PromptConverterTest {
     @Test
     void theConversationMustEndWithAUserMessage() {
         assertThatThrownBy(() -> convert(user("Hi"), new AssistantMessage("Hello")))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("last message must be a user message").hasMessageContaining("'assistant'");
         assertThatThrownBy(() -> convert(new SystemMessage("Only a system prompt")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("last message must be a user");
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("last message must be a user");
         assertThatThrownBy(() -> convert(new AssistantMessage("Hello"), user("Hi")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("before any user message");
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("before any user message");
         assertThatThrownBy(() -> PromptConverter.toChatRequest(List.of(), NONE, GEN))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no messages");
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("no messages");
     }
 
     @Test
@@ -117,7 +118,7 @@ class PromptConverterTest {
         Message tool = ToolResponseMessage.builder()
                 .responses(List.of(new ToolResponseMessage.ToolResponse("1", "weather", "{}"))).build();
         assertThatThrownBy(() -> convert(user("Hi"), tool, user("Again")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tool");
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("tool");
     }
 
     @Test
@@ -125,8 +126,9 @@ class PromptConverterTest {
         Media video = Media.builder().mimeType(MimeType.valueOf("video/mp4")).data(new byte[] {1, 2, 3})
                 .name("clip").build();
         assertThatThrownBy(() -> convert(user("Watch", video)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("media 'clip' (video/mp4)").hasMessageContaining("images only");
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("media 'clip' (video/mp4)").hasMessageContaining("images only")
+                .extracting(e -> ((InvalidRequestException) e).code()).isEqualTo("invalid_image");
     }
 
     @Test
@@ -134,8 +136,9 @@ class PromptConverterTest {
         Media junk = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(new byte[] {1, 2, 3, 4, 5})
                 .name("broken").build();
         assertThatThrownBy(() -> convert(user("Look", junk)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("media 'broken' (image/png)").hasMessageContaining("unrecognized image format");
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("media 'broken' (image/png)").hasMessageContaining("unrecognized image format")
+                .extracting(e -> ((InvalidRequestException) e).code()).isEqualTo("invalid_image");
     }
 
     @Test
@@ -156,13 +159,13 @@ class PromptConverterTest {
     void remoteUrlsAndBadDataUrisAreRejected() {
         Media remote = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(URI.create("https://example.org/a.png"))
                 .name("remote").build();
-        assertThatThrownBy(() -> convert(user("?", remote))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> convert(user("?", remote))).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("media 'remote'").hasMessageContaining("only data: and file: URIs");
         Media plain = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data("data:image/png,abc").name("plain").build();
-        assertThatThrownBy(() -> convert(user("?", plain))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> convert(user("?", plain))).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("media 'plain'").hasMessageContaining("base64");
         Media number = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(42).name("number").build();
-        assertThatThrownBy(() -> convert(user("?", number))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> convert(user("?", number))).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("media 'number'").hasMessageContaining("java.lang.Integer");
     }
 }

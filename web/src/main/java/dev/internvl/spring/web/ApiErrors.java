@@ -1,6 +1,7 @@
 package dev.internvl.spring.web;
 
 import com.google.gson.JsonObject;
+import dev.internvl.InvalidRequestException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
@@ -12,9 +13,23 @@ import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.multipart.MultipartException;
 
 /**
- * Turns what went wrong into the JSON error a client gets. Client mistakes become 4xx with their message; an engine
- * whose queue is full ({@link RejectedExecutionException}) a 503 with {@code Retry-After: 1}; anything else is a 500
- * whose body names only an error id, logged with the stack trace on the server.
+ * Turns what went wrong into the JSON error a client gets.
+ *
+ * <ul>
+ *   <li>an {@link ApiException}: itself;</li>
+ *   <li>an {@link OutOfMemoryError} anywhere in the causes (the heap ran out, even where an image reader wrapped it
+ *       into a decoding error): 503 {@code server_busy} with {@code Retry-After: 1}, one WARN line;</li>
+ *   <li>{@link RequestTooLargeException}: 413; {@link RejectedExecutionException} (the engine's queue is full):
+ *       503 with {@code Retry-After: 1};</li>
+ *   <li>{@link InvalidRequestException} anywhere in the causes (the request is wrong: an image that does not
+ *       decode, an option out of range, a prompt longer than the context): 400 with its message, code and
+ *       param;</li>
+ *   <li>a body Spring cannot read: 400; a content type it does not take: 415;</li>
+ *   <li>anything else, a plain {@link IllegalArgumentException} or {@link IllegalStateException} of the engine
+ *       included: 500 whose body names only an error id, logged once at ERROR with the stack trace.</li>
+ * </ul>
+ *
+ * <p>Client errors are logged at DEBUG at most.
  */
 public final class ApiErrors {
 
@@ -31,6 +46,16 @@ public final class ApiErrors {
 
     /** The error for {@code failure}: itself when it is an {@link ApiException}, else classified by type. */
     public static ApiException resolve(Throwable failure) {
+        if (failure instanceof ApiException e) {
+            return e;
+        }
+        OutOfMemoryError oom = find(failure, OutOfMemoryError.class);
+        if (oom != null) {
+            // capacity, not a fault: the request may well succeed once others have freed their memory
+            logger.warn("Request refused, the heap is exhausted: " + oom + (oom == failure ? ""
+                    : " (in " + failure.getClass().getName() + ")"));
+            return ApiException.busy("The server is out of memory for the moment; try again later");
+        }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ApiException e) {
                 return e;
@@ -41,13 +66,13 @@ public final class ApiErrors {
             if (t instanceof RejectedExecutionException e) {
                 return busy(e);
             }
-        }
-        if (failure instanceof IllegalArgumentException) {
-            // the engine's and the chat model's checks of a request (images that do not decode, options out of
-            // range, a prompt longer than the context) say what is wrong with the request
-            return ApiException.badRequest(null, failure.getMessage());
+            if (t instanceof InvalidRequestException e) {
+                logger.debug("Invalid request: " + e.getMessage());
+                return ApiException.badRequest(e.param(), e.code(), e.getMessage());
+            }
         }
         if (failure instanceof HttpMessageNotReadableException || failure instanceof MultipartException) {
+            logger.debug("Unreadable request body: " + failure);
             return ApiException.badRequest(null, "The request body could not be read: "
                     + rootMessage(failure));
         }
@@ -58,6 +83,17 @@ public final class ApiErrors {
         logger.error("InternVL endpoint failed (error id " + id + ")", failure);
         return new ApiException(500, ApiException.SERVER_ERROR, null, null, "The server failed to process the "
                 + "request (error id " + id + ")");
+    }
+
+    /** The first of {@code type} in the causes of {@code failure}, itself included; null when there is none. */
+    static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 64; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.InvalidRequestException;
+import dev.internvl.image.ImageDecodeException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImageTooLargeException;
 import dev.internvl.image.RgbImage;
@@ -20,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.springframework.util.InvalidMimeTypeException;
 import org.springframework.util.MimeType;
 
 /**
@@ -123,8 +126,8 @@ final class ImageInputs {
             ImageDecoder.readHeader(image.bytes(), param, settings.maxImagePixels());
         } catch (ImageTooLargeException e) {
             throw tooManyPixels(param, e.width(), e.height());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
+        } catch (ImageDecodeException e) {
+            throw invalidImage(e, param);
         }
     }
 
@@ -133,9 +136,20 @@ final class ImageInputs {
         checkImage(image, param);
         try {
             return ImageDecoder.decode(image.bytes(), param, settings.maxImagePixels());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(param, "invalid_image", e.getMessage());
+        } catch (ImageDecodeException e) {
+            throw invalidImage(e, param);
         }
+    }
+
+    /**
+     * The 400 for data that does not decode; but a decoder that ran out of heap (an image reader wraps the
+     * {@link OutOfMemoryError}) is not the image's fault: that stays as it is, for {@link ApiErrors} to answer 503.
+     */
+    private static RuntimeException invalidImage(ImageDecodeException e, String param) {
+        if (ApiErrors.find(e, OutOfMemoryError.class) != null) {
+            return e;
+        }
+        return ApiException.badRequest(param, InvalidRequestException.INVALID_IMAGE, e.getMessage());
     }
 
     private ApiException tooManyPixels(String param, int w, int h) {
@@ -165,10 +179,20 @@ final class ImageInputs {
                 throw fetchFailed(param, url, "HTTP status " + status);
             }
             String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-            MimeType mime = type.startsWith("image/") && !type.contains(",")
-                    ? MimeType.valueOf(type.split(";")[0].strip()) : new MimeType("image", "*");
-            return new EncodedImage(response.body(), mime, param);
+            return new EncodedImage(response.body(), imageType(type), param);
         }
+    }
+
+    /** The remote server's image type; a missing, non-image or malformed one is left to the decoder to sniff. */
+    private static MimeType imageType(String contentType) {
+        if (contentType.startsWith("image/") && !contentType.contains(",")) {
+            try {
+                return MimeType.valueOf(contentType.split(";")[0].strip());
+            } catch (InvalidMimeTypeException e) {
+                // e.g. "image/x y": the bytes decide
+            }
+        }
+        return new MimeType("image", "*");
     }
 
     private static URI parse(String url, String param) {

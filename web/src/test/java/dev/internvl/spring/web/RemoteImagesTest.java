@@ -38,6 +38,7 @@ class RemoteImagesTest {
         server.setExecutor(Executors.newCachedThreadPool());
         byte[] png = png(40, 30, 1);
         server.createContext("/cat.png", x -> send(x, 200, "image/png", png));
+        server.createContext("/odd-type", x -> send(x, 200, "image/p ng", png)); // not a valid media type
         server.createContext("/big", x -> send(x, 200, "image/png", new byte[300_000]));
         server.createContext("/big-chunked", x -> {
             x.getResponseHeaders().set("Content-Type", "image/png");
@@ -117,6 +118,13 @@ class RemoteImagesTest {
         assertThat(r.getResponse().getStatus()).as(Fixture.text(r)).isEqualTo(200);
         assertThat(json(r).get("text").getAsString()).isEqualTo("40x30");
         assertThat(json(ocr(base + "/to-cat")).get("text").getAsString()).isEqualTo("40x30"); // same-host redirect
+    }
+
+    @Test
+    void aMalformedImageTypeFromTheRemoteServerIsLeftToTheDecoder() throws Exception {
+        MvcResult r = ocr(base + "/odd-type");
+        assertThat(r.getResponse().getStatus()).as(Fixture.text(r)).isEqualTo(200);
+        assertThat(json(r).get("text").getAsString()).isEqualTo("40x30");
     }
 
     @Test

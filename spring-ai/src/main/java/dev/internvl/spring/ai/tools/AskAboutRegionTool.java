@@ -1,6 +1,7 @@
 package dev.internvl.spring.ai.tools;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.grounding.BoundingBox;
 import java.util.Locale;
 import org.springframework.ai.tool.annotation.ToolParam;
@@ -65,11 +66,11 @@ public final class AskAboutRegionTool implements VisionTool<AskAboutRegionTool.I
     @Override
     public Result call(Input in, VisionToolContext context) {
         if (in.question() == null || in.question().isBlank()) {
-            throw new IllegalArgumentException("question is required: what to ask about the region");
+            throw new InvalidRequestException("question is required: what to ask about the region");
         }
         String mode = in.mode() == null || in.mode().isBlank() ? CROP : in.mode().strip().toLowerCase(Locale.ROOT);
         if (!mode.equals(CROP) && !mode.equals(REFER)) {
-            throw new IllegalArgumentException("mode must be 'crop' or 'refer', got '" + in.mode() + "'");
+            throw new InvalidRequestException("mode must be 'crop' or 'refer', got '" + in.mode() + "'");
         }
         StoredImage image = context.image(in.image());
         String question = in.question().strip();
@@ -78,7 +79,7 @@ public final class AskAboutRegionTool implements VisionTool<AskAboutRegionTool.I
             return new Result(image.id(), crop.region(), question, mode, context.vision().ask(crop.pixels(), question));
         }
         if (in.box() == null) {
-            throw new IllegalArgumentException("box is required: the region in pixels, {\"x1\":..,\"y1\":..,"
+            throw new InvalidRequestException("box is required: the region in pixels, {\"x1\":..,\"y1\":..,"
                     + "\"x2\":..,\"y2\":..}, e.g. a box returned by locate_objects");
         }
         BoundingBox region = in.box().toPixels(image);

@@ -2,6 +2,7 @@ package dev.internvl.spring.ai.tools;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.grounding.BoundingBox;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -59,20 +60,20 @@ public record Box(
      * be the image's; the box is then ordered and clamped to the image
      * ({@link BoundingBox#ofPixels(double, double, double, double, int, int)}).
      *
-     * @throws IllegalArgumentException saying what is wrong with the box
+     * @throws InvalidRequestException saying what is wrong with the box
      */
     public BoundingBox toPixels(StoredImage image) {
         if (x1 == null || y1 == null || x2 == null || y2 == null) {
-            throw new IllegalArgumentException("a box needs x1, y1, x2 and y2 in pixels, got " + describe());
+            throw new InvalidRequestException("a box needs x1, y1, x2 and y2 in pixels, got " + describe());
         }
         for (double v : new double[] {x1, y1, x2, y2}) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("box coordinates must be finite numbers, got " + describe());
+                throw new InvalidRequestException("box coordinates must be finite numbers, got " + describe());
             }
         }
         if ((imageWidth != null && imageWidth != image.width())
                 || (imageHeight != null && imageHeight != image.height())) {
-            throw new IllegalArgumentException("the box " + describe() + " belongs to an image of " + imageWidth + "x"
+            throw new InvalidRequestException("the box " + describe() + " belongs to an image of " + imageWidth + "x"
                     + imageHeight + " pixels, but image '" + image.id() + "' is " + image.width() + "x"
                     + image.height() + "; use boxes found on this image (boxes found in a crop are in the crop's "
                     + "pixels)");

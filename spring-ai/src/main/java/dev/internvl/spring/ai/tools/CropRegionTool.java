@@ -1,6 +1,7 @@
 package dev.internvl.spring.ai.tools;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.image.RgbImage;
 import org.springframework.ai.tool.annotation.ToolParam;
@@ -58,7 +59,7 @@ public final class CropRegionTool implements VisionTool<CropRegionTool.Input> {
     /** The whole pixels {@code box} covers in {@code source}; refuses a box without area. */
     static Crop crop(StoredImage source, Box box) {
         if (box == null) {
-            throw new IllegalArgumentException("box is required: the region in pixels, {\"x1\":..,\"y1\":..,"
+            throw new InvalidRequestException("box is required: the region in pixels, {\"x1\":..,\"y1\":..,"
                     + "\"x2\":..,\"y2\":..}, e.g. a box returned by locate_objects");
         }
         BoundingBox b = box.toPixels(source);
@@ -67,7 +68,7 @@ public final class CropRegionTool implements VisionTool<CropRegionTool.Input> {
         int x2 = (int) Math.ceil(b.x2());
         int y2 = (int) Math.ceil(b.y2());
         if (b.x2() <= b.x1() || b.y2() <= b.y1() || x2 <= x1 || y2 <= y1) {
-            throw new IllegalArgumentException("the box [x1=" + box.x1() + ", y1=" + box.y1() + ", x2=" + box.x2()
+            throw new InvalidRequestException("the box [x1=" + box.x1() + ", y1=" + box.y1() + ", x2=" + box.x2()
                     + ", y2=" + box.y2() + "] covers no area of image '" + source.id() + "' (" + source.width() + "x"
                     + source.height() + " pixels)");
         }

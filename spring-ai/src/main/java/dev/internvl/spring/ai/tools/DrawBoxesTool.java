@@ -2,6 +2,7 @@ package dev.internvl.spring.ai.tools;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.internvl.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.ai.tool.annotation.ToolParam;
@@ -62,19 +63,19 @@ public final class DrawBoxesTool implements VisionTool<DrawBoxesTool.Input> {
     public Result call(Input in, VisionToolContext context) {
         StoredImage source = context.image(in.image());
         if (in.boxes() == null) {
-            throw new IllegalArgumentException("boxes is required: a list of boxes in pixels, "
+            throw new InvalidRequestException("boxes is required: a list of boxes in pixels, "
                     + "[{\"label\":..,\"x1\":..,\"y1\":..,\"x2\":..,\"y2\":..}], e.g. as returned by locate_objects");
         }
         List<BoxPainter.Labelled> boxes = new ArrayList<>();
         for (int i = 0; i < in.boxes().size(); i++) {
             Box box = in.boxes().get(i);
             if (box == null) {
-                throw new IllegalArgumentException("boxes[" + i + "] is null");
+                throw new InvalidRequestException("boxes[" + i + "] is null");
             }
             try {
                 boxes.add(new BoxPainter.Labelled(box.toPixels(source), box.label()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("boxes[" + i + "]: " + e.getMessage(), e);
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("boxes[" + i + "]: " + e.getMessage(), e);
             }
         }
         BoxPainter.Painted painted = BoxPainter.paint(source.image(), boxes);

@@ -2,6 +2,7 @@ package dev.internvl.spring.ai.tools;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.grounding.GroundingResult;
@@ -60,7 +61,7 @@ public final class InternVLVisionBackend implements VisionBackend {
         for (String marker : List.of(InternVLTokens.IMAGE_PLACEHOLDER, InternVLTokens.IMG_START,
                 InternVLTokens.IMG_END, InternVLTokens.IMG_CONTEXT)) {
             if (question.contains(marker)) {
-                throw new IllegalArgumentException("the question must not contain " + marker
+                throw new InvalidRequestException("the question must not contain " + marker
                         + ": the image is placed by the engine");
             }
         }

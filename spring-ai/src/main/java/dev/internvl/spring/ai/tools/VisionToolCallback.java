@@ -1,6 +1,7 @@
 package dev.internvl.spring.ai.tools;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.internvl.InvalidRequestException;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -112,7 +113,7 @@ public final class VisionToolCallback implements ToolCallback {
             }
             return input;
         } catch (JacksonException e) {
-            throw new ToolExecutionException(definition, new IllegalArgumentException(argumentError(e), e));
+            throw new ToolExecutionException(definition, new InvalidRequestException(argumentError(e), e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai.tools;
 
+import dev.internvl.InvalidRequestException;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -102,7 +103,9 @@ class ImageStoreTest {
         assertThat(store.ids()).containsExactly(kept); // nothing evicted for it
         // an encoded image too large is refused before its pixels are decoded (the pixel limit is maxBytes / 3)
         assertThatThrownBy(() -> store.put(TinyModel.png(20, 20, 0), "big.png"))
-                .isInstanceOf(ImageReferenceException.class).hasMessageStartingWith("big.png: ");
+                .isInstanceOf(ImageReferenceException.class).hasMessageStartingWith("big.png: ")
+                .isInstanceOf(InvalidRequestException.class)
+                .extracting(e -> ((InvalidRequestException) e).code()).isEqualTo("image_too_large");
     }
 
     @Test
@@ -136,7 +139,8 @@ class ImageStoreTest {
         assertThatThrownBy(() -> store.resolve("data:image/png;base64,")).hasMessage("the data: URI holds no data");
         assertThatThrownBy(() -> store.resolve("data:image/png;base64,aGVsbG8=")).isInstanceOf(
                 ImageReferenceException.class).hasMessageStartingWith(
-                "data: URI (image/png, 5 bytes): unsupported or unrecognized image format");
+                "data: URI (image/png, 5 bytes): unsupported or unrecognized image format")
+                .extracting(e -> ((InvalidRequestException) e).code()).isEqualTo("invalid_image");
         assertThat(store.size()).isZero();
     }
 
