@@ -7,9 +7,11 @@ import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
 import dev.internvl.generate.Generator;
 import dev.internvl.image.DynamicTiling;
+import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.PreprocessOptions;
 import dev.internvl.image.PreprocessedImage;
+import dev.internvl.image.TileGrid;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.text.ChatPrompt;
 import dev.internvl.text.ChatPromptBuilder;
@@ -166,6 +168,7 @@ public final class InternVL implements AutoCloseable {
     /** Answers one round, streaming text to {@code listener} (row 0) as it is generated. */
     public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
         requireOpen();
+        scheduler.checkRoom(); // before the images are tiled
         List<PreprocessedImage> images = preprocess(request);
         List<Integer> tiles = images.stream().map(PreprocessedImage::numTiles).toList();
         String question = request.question();
@@ -246,17 +249,55 @@ public final class InternVL implements AutoCloseable {
     }
 
     private List<PreprocessedImage> preprocess(ChatRequest request) {
-        Integer max = request.maxTiles();
-        if (max != null && (max < 1 || max > DynamicTiling.MAX_TILES_LIMIT)) {
-            throw new InvalidRequestException("maxTiles must be between 1 and " + DynamicTiling.MAX_TILES_LIMIT
-                    + ", got " + max);
-        }
-        PreprocessOptions o = new PreprocessOptions(preprocess.imageSize(),
-                max == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), max),
-                max == null ? preprocess.maxTiles() : max,
-                request.thumbnail() == null ? preprocess.useThumbnail() : request.thumbnail());
-        ImagePreprocessor p = new ImagePreprocessor(o);
+        ImagePreprocessor p = new ImagePreprocessor(preprocessOptions(request.maxTiles(), request.thumbnail()));
         return request.images().stream().map(p::preprocess).toList();
+    }
+
+    /** The engine's tiling with a request's own tile limit and thumbnail setting (nulls: the engine's). */
+    private PreprocessOptions preprocessOptions(Integer maxTiles, Boolean thumbnail) {
+        if (maxTiles != null && (maxTiles < 1 || maxTiles > DynamicTiling.MAX_TILES_LIMIT)) {
+            throw new InvalidRequestException("maxTiles must be between 1 and " + DynamicTiling.MAX_TILES_LIMIT
+                    + ", got " + maxTiles);
+        }
+        return new PreprocessOptions(preprocess.imageSize(),
+                maxTiles == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), maxTiles),
+                maxTiles == null ? preprocess.maxTiles() : maxTiles,
+                thumbnail == null ? preprocess.useThumbnail() : thumbnail);
+    }
+
+    /**
+     * The cheap refusals of a request, to make before its images are decoded: a full engine (as {@link #chat}
+     * would refuse it) and images whose tokens alone, counted from their sizes as the request would tile them, do
+     * not fit the model's context. A request that passes may still be refused by the exact count of its prompt.
+     *
+     * @param imageSizes the images' sizes, from their headers ({@link ImageDecoder#readHeader})
+     * @param maxTiles   the request's tile limit, or null for the engine's
+     * @param thumbnail  the request's thumbnail setting, or null for the engine's
+     * @throws RejectedExecutionException when the engine holds as many requests as it takes
+     * @throws InvalidRequestException    ({@code context_length_exceeded}) when the image tokens fill the context
+     */
+    public void precheck(List<ImageDecoder.Header> imageSizes, Integer maxTiles, Boolean thumbnail) {
+        requireOpen();
+        scheduler.checkRoom();
+        if (imageSizes.isEmpty()) {
+            return;
+        }
+        PreprocessOptions o = preprocessOptions(maxTiles, thumbnail);
+        int perTile = model.config().numImageTokens();
+        long tiles = 0;
+        for (ImageDecoder.Header h : imageSizes) {
+            TileGrid grid = DynamicTiling.chooseGrid(h.width(), h.height(), o.minTiles(), o.maxTiles(),
+                    o.imageSize());
+            int n = grid.cols() * grid.rows();
+            tiles += o.useThumbnail() && n != 1 ? n + 1 : n;
+        }
+        long tokens = tiles * perTile;
+        int context = scheduler.contextLength();
+        if (tokens >= context) {
+            throw new InvalidRequestException("the images take " + tokens + " tokens (" + tiles + " tiles of "
+                    + perTile + "), and the model's context is " + context + " (use fewer or smaller images, or "
+                    + "fewer tiles per image)", InvalidRequestException.CONTEXT_LENGTH_EXCEEDED, null, null);
+        }
     }
 
     private BatchScheduler.Submission submit(long[] ids, List<PreprocessedImage> images, GenerationOptions options,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.internvl.generate.BatchScheduler;
+import dev.internvl.image.ImageDecoder;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.FinishReason;
 import dev.internvl.generate.GenerationOptions;
@@ -277,6 +278,10 @@ class ContinuousBatchingTest {
             RejectedExecutionException full = assertThrows(RejectedExecutionException.class,
                     () -> small.chat(ChatRequest.builder("One too many").build()));
             assertTrue(full.getMessage().contains("busy"), full.getMessage());
+            // the same refusal before any image is decoded
+            RejectedExecutionException early = assertThrows(RejectedExecutionException.class,
+                    () -> small.precheck(List.of(new ImageDecoder.Header("png", 8000, 8000)), null, null));
+            assertEquals(full.getMessage(), early.getMessage());
 
             first.close();
             assertEquals(FinishReason.CANCELLED, first.result().get().finishReason());
@@ -320,6 +325,28 @@ class ContinuousBatchingTest {
             first.close();
             assertEquals(FinishReason.CANCELLED, first.result().get(1, TimeUnit.MINUTES).finishReason());
         }
+    }
+
+    @Test
+    void theImageTokensOfAnOversizedRequestAreCountedFromHeadersBeforeAnythingIsDecoded() {
+        int perTile = engine.model().config().numImageTokens();
+        int context = engine.model().config().llm().contextLength();
+        ImageDecoder.Header big = new ImageDecoder.Header("png", 8000, 8000); // 6x6 grid at most 40: 36 + thumbnail
+        int tiles = 37;
+        int fit = (context - 1) / (tiles * perTile); // this many images leave room in the context
+        assertTrue(fit >= 1, "fit " + fit);
+        engine.precheck(java.util.Collections.nCopies(fit, big), 40, true);
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> engine.precheck(java.util.Collections.nCopies(fit + 1, big), 40, true));
+        assertEquals(InvalidRequestException.CONTEXT_LENGTH_EXCEEDED, e.code());
+        assertTrue(e.getMessage().contains("the images take " + (long) (fit + 1) * tiles * perTile + " tokens ("
+                + (fit + 1) * tiles + " tiles of " + perTile + ")"), e.getMessage());
+        // the request's tiling counts: without a thumbnail, one tile less each
+        int noThumb = (context - 1) / ((tiles - 1) * perTile);
+        engine.precheck(java.util.Collections.nCopies(noThumb, big), 40, false);
+        assertThrows(InvalidRequestException.class,
+                () -> engine.precheck(java.util.Collections.nCopies(noThumb + 1, big), 40, false));
+        assertThrows(InvalidRequestException.class, () -> engine.precheck(List.of(big), 0, null)); // no tiles
     }
 
     @Test

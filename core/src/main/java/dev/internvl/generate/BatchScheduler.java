@@ -244,14 +244,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the engine is closed");
             }
-            int free = settings.maxBatch() - occupied;
-            if (queue.size() >= settings.maxQueue() + free) {
-                // Requests waiting for a free row count against the rows, not the queue: the engine holds
-                // maxBatch + maxQueue requests in all.
-                throw new RejectedExecutionException("the engine is busy: " + (occupied + queue.size())
-                        + " requests are running or waiting, as many as it holds (" + settings.maxBatch()
-                        + " running and " + settings.maxQueue() + " waiting); try again later");
-            }
+            refuseWhenFull();
             queue.add(job);
             wake.signal();
         } finally {
@@ -272,6 +265,46 @@ public final class BatchScheduler implements AutoCloseable {
         /** A working scheduler's load. */
         public Load(int running, int waiting) {
             this(running, waiting, null);
+        }
+    }
+
+    /**
+     * Refuses as {@link #submit} would when the engine holds as many requests as it takes: the cheap check to make
+     * before preparing a request (its images decoded and tiled). Room now may be gone at the submit.
+     *
+     * @throws RejectedExecutionException when it is full
+     * @throws EngineFailedException      when the engine has failed
+     * @throws IllegalStateException      when it is closed
+     */
+    public void checkRoom() {
+        lock.lock();
+        try {
+            if (failure != null) {
+                throw new EngineFailedException("the engine failed and takes no more requests: "
+                        + describe(failure), failure);
+            }
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            refuseWhenFull();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tokens of the model's context: a prompt must leave room in it for one generated token. */
+    public int contextLength() {
+        return context;
+    }
+
+    private void refuseWhenFull() { // under lock
+        // Requests waiting for a free row count against the rows, not the queue: the engine holds maxBatch +
+        // maxQueue requests in all.
+        int free = settings.maxBatch() - occupied;
+        if (queue.size() >= settings.maxQueue() + free) {
+            throw new RejectedExecutionException("the engine is busy: " + (occupied + queue.size())
+                    + " requests are running or waiting, as many as it holds (" + settings.maxBatch()
+                    + " running and " + settings.maxQueue() + " waiting); try again later");
         }
     }
 
@@ -450,10 +483,9 @@ public final class BatchScheduler implements AutoCloseable {
                 boolean cancelled;
                 try {
                     cancelled = j.cancelled();
-                } catch (RuntimeException e) {
-                    it.remove();
-                    j.submission.result.completeExceptionally(e);
-                    continue;
+                } catch (RuntimeException | Error e) {
+                    // a poll that fails is answered where it always was: when the request holds a row
+                    cancelled = false;
                 }
                 if (cancelled) {
                     it.remove();

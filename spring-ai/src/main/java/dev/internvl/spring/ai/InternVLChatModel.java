@@ -281,7 +281,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
 
     private ChatRequest toChatRequest(Prompt request) {
         InternVLChatOptions options = (InternVLChatOptions) request.getOptions();
-        return PromptConverter.toChatRequest(request.getInstructions(), options, generationOptions(options));
+        // the cheap refusals (a full engine, images too large for the context) come before any image is decoded
+        return PromptConverter.toChatRequest(request.getInstructions(), options, generationOptions(options),
+                headers -> engine.precheck(headers, options.getMaxTiles(), options.getThumbnail()));
     }
 
     /** The engine's generation options with the set fields of {@code o}; invalid values are rejected by name. */

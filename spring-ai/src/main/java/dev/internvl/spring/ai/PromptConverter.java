@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.MessageType;
 import org.springframework.ai.chat.messages.UserMessage;
@@ -61,15 +62,33 @@ final class PromptConverter {
     }
 
     static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation) {
+        return toChatRequest(messages, options, generation, headers -> { });
+    }
+
+    /**
+     * The engine's request for {@code messages}; {@code precheck} sees the images' headers (their sizes) before any
+     * of them is decoded, and may refuse the request there.
+     */
+    static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation,
+            Consumer<List<ImageDecoder.Header>> precheck) {
         if (messages == null || messages.isEmpty()) {
             throw new InvalidRequestException("The prompt has no messages; InternVL needs a user message");
         }
-        int totalImages = 0;
+        List<byte[]> encoded = new ArrayList<>();
+        List<ImageDecoder.Header> headers = new ArrayList<>();
         for (Message m : messages) {
             if (m instanceof UserMessage u) {
-                totalImages += u.getMedia().size();
+                for (Media media : u.getMedia()) {
+                    String what = describe(media);
+                    byte[] bytes = imageBytes(media, what);
+                    // ImageDecodeException is an InvalidRequestException (invalid_image or image_too_large)
+                    headers.add(ImageDecoder.readHeader(bytes, what, ImageDecoder.DEFAULT_MAX_PIXELS));
+                    encoded.add(bytes);
+                }
             }
         }
+        precheck.accept(headers);
+        int totalImages = encoded.size();
         List<String> system = new ArrayList<>();
         List<Entry> entries = new ArrayList<>();
         List<RgbImage> images = new ArrayList<>();
@@ -81,7 +100,7 @@ final class PromptConverter {
                 case USER -> {
                     StringBuilder question = new StringBuilder();
                     for (Media media : ((UserMessage) m).getMedia()) {
-                        images.add(decode(media));
+                        images.add(ImageDecoder.decode(encoded.get(images.size()), describe(media)));
                         question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
                                 .append('\n');
                     }
@@ -131,13 +150,18 @@ final class PromptConverter {
     /** Decodes an image {@link Media}: bytes, a Resource, or a {@code data:} / {@code file:} URI. */
     static RgbImage decode(Media media) {
         String what = describe(media);
+        // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large) whose message
+        // starts with the media's description.
+        return ImageDecoder.decode(imageBytes(media, what), what);
+    }
+
+    /** The encoded bytes of an image {@link Media}; media of other types are refused. */
+    private static byte[] imageBytes(Media media, String what) {
         if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
             throw invalidImage(what + " is not supported: InternVL reads images only "
                     + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)", null);
         }
-        // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large) whose message
-        // starts with the media's description.
-        return ImageDecoder.decode(bytes(media, what), what);
+        return bytes(media, what);
     }
 
     /** A media the request sent that is not a usable image: code {@code invalid_image}. */

@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
  * What the InternVL controllers share: their errors answered as JSON ({@link ApiErrors}) by the controllers
@@ -26,6 +27,11 @@ abstract class ApiController {
 
     @ExceptionHandler(Exception.class)
     public void handleError(Exception e, HttpServletResponse response) throws IOException {
+        if (DisconnectedClientHelper.isClientDisconnectedException(e)) {
+            // the answer was ready and the client had gone: nobody to tell, nothing went wrong here
+            logger.debug("The client went away before its answer was written: " + e);
+            return;
+        }
         ApiErrors.write(response, e);
     }
 

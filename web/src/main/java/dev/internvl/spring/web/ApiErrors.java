@@ -2,6 +2,7 @@ package dev.internvl.spring.web;
 
 import com.google.gson.JsonObject;
 import dev.internvl.InvalidRequestException;
+import dev.internvl.generate.EngineFailedException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
@@ -65,6 +66,12 @@ public final class ApiErrors {
             }
             if (t instanceof RejectedExecutionException e) {
                 return busy(e);
+            }
+            if (t instanceof EngineFailedException e) {
+                // the engine gave up for good (health is DOWN): capacity gone, not this request's fault; the
+                // cause was answered with a 500 and its trace to the requests it hit
+                logger.warn("Request refused, the engine has failed: " + e.getMessage());
+                return ApiException.busy("The engine has failed and takes no requests until the server restarts");
             }
             if (t instanceof InvalidRequestException e) {
                 logger.debug("Invalid request: " + e.getMessage());

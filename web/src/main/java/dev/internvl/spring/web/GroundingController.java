@@ -53,6 +53,8 @@ public class GroundingController extends ApiController {
         }
         boolean all = r.flag("all");
         Integer maxTiles = r.maxTiles();
+        // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
+        vision.precheck(images.checkImage(r.image(), "image"), maxTiles);
         RgbImage image = images.decode(r.image(), "image");
         JsonObject out = VisionJson.envelope(modelId, image);
         JsonArray results = new JsonArray();

@@ -121,9 +121,9 @@ final class ImageInputs {
      * the decoder's own rules (a GIF's logical screen is what it would allocate). Damage further in is left to the
      * decoder to report.
      */
-    void checkImage(EncodedImage image, String param) {
+    ImageDecoder.Header checkImage(EncodedImage image, String param) {
         try {
-            ImageDecoder.readHeader(image.bytes(), param, settings.maxImagePixels());
+            return ImageDecoder.readHeader(image.bytes(), param, settings.maxImagePixels());
         } catch (ImageTooLargeException e) {
             throw tooManyPixels(param, e.width(), e.height());
         } catch (ImageDecodeException e) {

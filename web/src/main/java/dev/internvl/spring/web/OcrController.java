@@ -36,6 +36,8 @@ public class OcrController extends ApiController {
         checkModel(r.model(), modelId);
         boolean keyValues = r.flag("key_values");
         Integer maxTiles = r.maxTiles();
+        // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
+        vision.precheck(images.checkImage(r.image(), "image"), maxTiles);
         RgbImage image = images.decode(r.image(), "image");
         JsonObject out = VisionJson.envelope(modelId, image);
         ClientWatch watch = ClientWatch.start(response, settings);

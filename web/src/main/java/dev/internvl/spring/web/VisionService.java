@@ -6,7 +6,9 @@ import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.grounding.VisionTasks;
+import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -46,6 +48,16 @@ public interface VisionService {
         return Optional.empty();
     }
 
+    /**
+     * The cheap refusals, made before the image is decoded: a full engine (503), an image whose tokens alone fill the
+     * context (400). Nothing by default.
+     *
+     * @param image    the image's size, from its header
+     * @param maxTiles tiles per image at most, or null for the engine's setting
+     */
+    default void precheck(ImageDecoder.Header image, Integer maxTiles) {
+    }
+
     /** {@link VisionTasks} on {@code engine}, greedy decoding of up to 1024 tokens. */
     static VisionService of(InternVL engine) {
         return of(engine, VisionTaskOptions.defaults());
@@ -73,6 +85,11 @@ public interface VisionService {
             public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
                 VisionTaskOptions o = options(maxTiles, listener);
                 return keyValues ? VisionTasks.ocrKeyValues(engine, image, o) : VisionTasks.ocr(engine, image, o);
+            }
+
+            @Override
+            public void precheck(ImageDecoder.Header image, Integer maxTiles) {
+                engine.precheck(List.of(image), maxTiles, options.thumbnail());
             }
 
             private VisionTaskOptions options(Integer maxTiles, Generator.Listener listener) {

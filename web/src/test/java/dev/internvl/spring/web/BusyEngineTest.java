@@ -117,6 +117,21 @@ class BusyEngineTest {
     }
 
     @Test
+    void theRefusalComesBeforeAnyImageIsDecoded() throws Exception {
+        // a PNG whose header is whole and whose pixels are cut off: decoding it would be a 400 invalid_image
+        byte[] whole = png(64, 48, 3);
+        byte[] cut = java.util.Arrays.copyOf(whole, 60);
+        String url = dataUrl(cut);
+        assertBusy(postJson("/v1/chat/completions", chat("").replace(dataUrl(png(64, 48, 1)), url)));
+        assertBusy(postJson("/v1/grounding", "{\"image\":\"" + url + "\",\"phrase\":\"the red square\"}"));
+        assertBusy(postJson("/v1/ocr", "{\"image\":\"" + url + "\"}"));
+        freeTheEngine();
+        // with room, the same image is refused for what it is
+        MvcResult r = postJson("/v1/ocr", "{\"image\":\"" + url + "\"}");
+        assertThat(assertError(r, 400, "").get("code").getAsString()).isEqualTo("invalid_image");
+    }
+
+    @Test
     void theEngineAnswersAgainOnceFree() throws Exception {
         assertBusy(postJson("/v1/chat/completions", chat("")));
         freeTheEngine();

@@ -15,11 +15,9 @@ import dev.internvl.spring.ai.InternVLChatOptions;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -92,19 +90,12 @@ class ClientGoneTest {
         }
     }
 
-    /** What the server logs (slf4j-simple writes to System.err) while {@code body} runs. */
+    /** What the server logs while {@code body} runs. */
     static String logOf(ThrowingRunnable body) throws Exception {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
+        try (CapturedLog log = CapturedLog.start()) {
             body.run();
-        } finally {
-            System.setErr(original);
+            return log.text();
         }
-        String log = captured.toString(StandardCharsets.UTF_8);
-        original.print(log);
-        return log;
     }
 
     interface ThrowingRunnable {

@@ -7,6 +7,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import com.google.gson.JsonObject;
 import dev.internvl.InvalidRequestException;
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.ImageDecodeException;
@@ -42,12 +43,14 @@ class ErrorMappingTest {
     static VisionService failing(Supplier<RuntimeException> failure) {
         return new VisionService() {
             @Override
-            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+            public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                    Generator.Listener listener) {
                 throw failure.get();
             }
 
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
+                    Generator.Listener listener) {
                 throw failure.get();
             }
         };
@@ -203,6 +206,12 @@ class ErrorMappingTest {
         assertThat(ApiErrors.resolve(new jakarta.servlet.ServletException("Handler dispatch failed",
                 new OutOfMemoryError("Java heap space"))).status()).isEqualTo(503);
         assertThat(ApiErrors.resolve(new RequestTooLargeException(10)).status()).isEqualTo(413);
+        // an engine that has given up: capacity gone, a 503 that names no internals
+        ApiException failed = ApiErrors.resolve(new dev.internvl.generate.EngineFailedException(
+                "the engine failed and takes no more requests: IllegalStateException: cache of /secret/x",
+                new IllegalStateException("cache of /secret/x")));
+        assertThat(failed.status()).isEqualTo(503);
+        assertThat(failed.getMessage()).doesNotContain("/secret").contains("has failed");
         // plain IllegalArgumentExceptions are the engine's, not the client's
         assertThat(ApiErrors.resolve(new IllegalArgumentException("maxPixels must be positive, got 0")).status())
                 .isEqualTo(500);
