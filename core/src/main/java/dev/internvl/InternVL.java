@@ -165,12 +165,17 @@ public final class InternVL implements AutoCloseable {
         return chat(request, Generator.SILENT);
     }
 
-    /** Answers one round, streaming text to {@code listener} (row 0) as it is generated. */
+    /**
+     * Answers one round, streaming text to {@code listener} (row 0) as it is generated. The prompt is built from the
+     * images' tile counts (their sizes decide them); the tiles themselves are made on this thread only when the
+     * request's turn is near, so that requests waiting in the queue hold their images, not their larger tiles.
+     */
     public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
         requireOpen();
-        scheduler.checkRoom(); // before the images are tiled
-        List<PreprocessedImage> images = preprocess(request);
-        List<Integer> tiles = images.stream().map(PreprocessedImage::numTiles).toList();
+        scheduler.checkRoom(); // before anything else is done for it
+        PreprocessOptions tiling = preprocessOptions(request.maxTiles(), request.thumbnail());
+        List<Integer> tiles = request.images().stream().map(img -> tileCount(img.width(), img.height(), tiling))
+                .toList();
         String question = request.question();
         List<Integer> numPatches = tiles;
         if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
@@ -182,7 +187,24 @@ public final class InternVL implements AutoCloseable {
         ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
         long[] ids = tokenizer.encode(prompt.segments(), request.specialTokensInText());
         GenerationOptions options = request.generation() != null ? request.generation() : defaults;
-        Generator.Result r = submit(ids, images, options, listener).await();
+        int totalTiles = tiles.stream().mapToInt(Integer::intValue).sum();
+        BatchScheduler.Submission submission = scheduler.submitPending(ids, totalTiles, options, listener);
+        if (submission.awaitTurn()) {
+            try {
+                ImagePreprocessor p = new ImagePreprocessor(tiling);
+                List<PreprocessedImage> images = request.images().stream().map(p::preprocess).toList();
+                for (int i = 0; i < images.size(); i++) {
+                    if (images.get(i).numTiles() != tiles.get(i)) {
+                        throw new IllegalStateException("image " + i + " gave " + images.get(i).numTiles()
+                                + " tiles, its size " + tiles.get(i));
+                    }
+                }
+                submission.providePixels(concatPixels(images, totalTiles));
+            } catch (RuntimeException | Error e) {
+                submission.failPixels(e);
+            }
+        }
+        Generator.Result r = submission.await();
         List<ChatTurn> history = new ArrayList<>(request.history());
         history.add(prompt.answered(r.text()));
         return new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
@@ -253,6 +275,13 @@ public final class InternVL implements AutoCloseable {
         return request.images().stream().map(p::preprocess).toList();
     }
 
+    /** The tiles {@link ImagePreprocessor} makes of a {@code width} × {@code height} image, thumbnail included. */
+    private static int tileCount(int width, int height, PreprocessOptions o) {
+        TileGrid grid = DynamicTiling.chooseGrid(width, height, o.minTiles(), o.maxTiles(), o.imageSize());
+        int n = grid.cols() * grid.rows();
+        return o.useThumbnail() && n != 1 ? n + 1 : n;
+    }
+
     /** The engine's tiling with a request's own tile limit and thumbnail setting (nulls: the engine's). */
     private PreprocessOptions preprocessOptions(Integer maxTiles, Boolean thumbnail) {
         if (maxTiles != null && (maxTiles < 1 || maxTiles > DynamicTiling.MAX_TILES_LIMIT)) {
@@ -286,10 +315,7 @@ public final class InternVL implements AutoCloseable {
         int perTile = model.config().numImageTokens();
         long tiles = 0;
         for (ImageDecoder.Header h : imageSizes) {
-            TileGrid grid = DynamicTiling.chooseGrid(h.width(), h.height(), o.minTiles(), o.maxTiles(),
-                    o.imageSize());
-            int n = grid.cols() * grid.rows();
-            tiles += o.useThumbnail() && n != 1 ? n + 1 : n;
+            tiles += tileCount(h.width(), h.height(), o);
         }
         long tokens = tiles * perTile;
         int context = scheduler.contextLength();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.internvl.generate.BatchScheduler;
 import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.ImagePreprocessor;
+import dev.internvl.image.RgbImage;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.FinishReason;
 import dev.internvl.generate.GenerationOptions;
@@ -347,6 +349,37 @@ class ContinuousBatchingTest {
         assertThrows(InvalidRequestException.class,
                 () -> engine.precheck(java.util.Collections.nCopies(noThumb + 1, big), 40, false));
         assertThrows(InvalidRequestException.class, () -> engine.precheck(List.of(big), 0, null)); // no tiles
+    }
+
+    @Test
+    void onlyTheNextRequestInTheQueueHoldsItsTilesAndEveryAnswerIsTheOneItGetsAlone() throws Exception {
+        RgbImage image = ImageDecoder.decode(TinyModel.png(64, 48, 1), "test.png");
+        ChatRequest req = ChatRequest.builder("Describe the image.").image(image).generation(greedy(4)).build();
+        try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
+                .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
+                .withBatching(new BatchingOptions(1, 4, 256, 1, 6)))) {
+            long oneRequest = 4L * new ImagePreprocessor(small.preprocessOptions()).preprocess(image).pixelValues()
+                    .length;
+            EngineHold first = EngineHold.start(small);
+            List<CompletableFuture<ChatResponse>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(CompletableFuture.supplyAsync(() -> small.chat(req),
+                        runnable -> new Thread(runnable).start()));
+            }
+            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while ((small.load().waiting() < 3 || small.load().waitingPixelBytes() == 0) && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(300); // time enough for the others to make theirs, were they allowed to
+            // the batch's one row is taken: only the request next in line has made its tiles
+            assertEquals(oneRequest, small.load().waitingPixelBytes());
+            first.close();
+            ChatResponse alone = small.chat(req);
+            for (CompletableFuture<ChatResponse> f : waiting) {
+                assertArrayEquals(alone.tokenIds(), f.get(1, TimeUnit.MINUTES).tokenIds());
+            }
+            assertEquals(0, small.load().waitingPixelBytes());
+        }
     }
 
     @Test

@@ -46,11 +46,47 @@ public final class BatchScheduler implements AutoCloseable {
     public static final class Submission {
 
         private final CompletableFuture<Generator.Result> result = new CompletableFuture<>();
+        private final CompletableFuture<Void> turn = new CompletableFuture<>();
         private final BatchScheduler owner;
         private volatile boolean cancelRequested;
+        private Job job; // set once, before the submission is returned
 
         private Submission(BatchScheduler owner) {
             this.owner = owner;
+            result.whenComplete((r, e) -> turn.complete(null)); // a request that ended has no turn to wait for
+        }
+
+        /**
+         * For a request queued with {@link #submitPending}: waits until its turn is near (it is among the next
+         * requests the engine will take), when its caller should make its tiles and hand them over with
+         * {@link #providePixels}. False when there is nothing to provide: the request needs no pixels, or it has
+         * ended already (cancelled, failed, engine closed), and {@link #await()} tells how. An interrupted wait
+         * cancels the request.
+         */
+        public boolean awaitTurn() {
+            if (job == null || !job.pixelsPending) {
+                return false;
+            }
+            try {
+                turn.get();
+            } catch (InterruptedException e) {
+                cancel();
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return false;
+            }
+            return !result.isDone();
+        }
+
+        /** The tiles of a request queued with {@link #submitPending}, float32 [tiles,3,S,S] normalized. */
+        public void providePixels(float[] pixels) {
+            owner.providePixels(this, pixels);
+        }
+
+        /** Making the tiles failed: the request ends with {@code failure}. */
+        public void failPixels(Throwable failure) {
+            owner.failPending(this, failure);
         }
 
         /**
@@ -104,7 +140,8 @@ public final class BatchScheduler implements AutoCloseable {
     /** A request and its progress; touched only by the worker once admitted. */
     private static final class Job {
         final long[] prompt;
-        float[] pixels; // dropped once encoded
+        volatile float[] pixels; // dropped once encoded
+        volatile boolean pixelsPending; // queued with submitPending, its tiles not made yet
         final int tiles;
         final Generator.Listener listener;
         final Submission submission;
@@ -222,19 +259,44 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public Submission submit(long[] prompt, float[] pixels, int tiles, GenerationOptions options,
             Generator.Listener listener) {
+        if ((tiles > 0) != (pixels != null)) {
+            throw new IllegalArgumentException(tiles + " tiles but " + (pixels == null ? "no" : "some")
+                    + " pixels");
+        }
+        if (pixels != null && pixels.length % tiles != 0) {
+            throw new IllegalArgumentException(pixels.length + " pixel values do not split into " + tiles + " tiles");
+        }
+        return queue(prompt, pixels, false, tiles, options, listener);
+    }
+
+    /**
+     * Queues a request whose {@code tiles} tiles are made later, by the caller, when its turn is near: the caller
+     * waits with {@link Submission#awaitTurn()}, then hands them over with {@link Submission#providePixels} (or
+     * reports failure with {@link Submission#failPixels}). Only the requests the engine will take next hold their
+     * tiles, not the whole queue. The engine does not wait for one request's tiles: it decodes the others meanwhile.
+     *
+     * @throws IllegalArgumentException    when the prompt does not fit the context or does not match the tiles
+     * @throws RejectedExecutionException  when {@code maxQueue} requests are already waiting
+     * @throws IllegalStateException       when the scheduler is closed
+     */
+    public Submission submitPending(long[] prompt, int tiles, GenerationOptions options, Generator.Listener listener) {
+        return queue(prompt, null, tiles > 0, tiles, options, listener);
+    }
+
+    private Submission queue(long[] prompt, float[] pixels, boolean pending, int tiles, GenerationOptions options,
+            Generator.Listener listener) {
         int maxNew = Sequence.tokenBudget(prompt.length, context, options);
         long imageSlots = Arrays.stream(prompt).filter(id -> id == imageTokenId).count();
         long expected = (long) tiles * model.config().numImageTokens();
-        if (imageSlots != expected || (tiles > 0) != (pixels != null)) {
+        if (imageSlots != expected) {
             throw new IllegalArgumentException("the prompt has " + imageSlots + " <IMG_CONTEXT> positions but "
                     + tiles + " tiles give " + expected);
-        }
-        if (pixels != null && (tiles == 0 || pixels.length % tiles != 0)) {
-            throw new IllegalArgumentException(pixels.length + " pixel values do not split into " + tiles + " tiles");
         }
         Submission submission = new Submission(this);
         Sequence seq = new Sequence(prompt.length, maxNew, options, tokenizer, stopIds, List.of());
         Job job = new Job(prompt.clone(), pixels, tiles, listener, submission, seq, prompt.length + maxNew);
+        job.pixelsPending = pending;
+        submission.job = job;
         lock.lock();
         try {
             if (failure != null) {
@@ -259,12 +321,62 @@ public final class BatchScheduler implements AutoCloseable {
      * @param running requests holding a row (decoding or being admitted)
      * @param waiting requests in the queue
      * @param failure why the scheduler stopped taking requests after its worker kept failing; null while it works
+     * @param waitingPixelBytes bytes of image tiles held by waiting requests (only the next ones make theirs)
      */
-    public record Load(int running, int waiting, String failure) {
+    public record Load(int running, int waiting, String failure, long waitingPixelBytes) {
 
         /** A working scheduler's load. */
         public Load(int running, int waiting) {
-            this(running, waiting, null);
+            this(running, waiting, null, 0);
+        }
+
+        public Load(int running, int waiting, String failure) {
+            this(running, waiting, failure, 0);
+        }
+    }
+
+    private void providePixels(Submission s, float[] pixels) {
+        Job j = s.job;
+        if (j == null || !j.pixelsPending) {
+            throw new IllegalStateException("the request was not queued waiting for its pixels");
+        }
+        if (pixels == null || pixels.length == 0 || pixels.length % j.tiles != 0) {
+            throw new IllegalArgumentException((pixels == null ? 0 : pixels.length)
+                    + " pixel values do not split into " + j.tiles + " tiles");
+        }
+        lock.lock();
+        try {
+            j.pixels = pixels;
+            j.pixelsPending = false;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failPending(Submission s, Throwable failure) {
+        lock.lock();
+        try {
+            queue.remove(s.job);
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+        s.result.completeExceptionally(failure);
+    }
+
+    /**
+     * Tells the requests the engine takes next to make their tiles (under lock): as many as there are free rows, and
+     * one more, so that the next one is ready when a row frees.
+     */
+    private void announceTurns() {
+        int window = slots.length - occupied + 1;
+        int k = 0;
+        for (Job j : queue) {
+            if (k++ >= window) {
+                break;
+            }
+            j.submission.turn.complete(null);
         }
     }
 
@@ -311,7 +423,12 @@ public final class BatchScheduler implements AutoCloseable {
     public Load load() {
         lock.lock();
         try {
-            return new Load(occupied, queue.size(), failure == null ? null : describe(failure));
+            long pixelBytes = 0;
+            for (Job j : queue) {
+                float[] p = j.pixels;
+                pixelBytes += p == null ? 0 : 4L * p.length;
+            }
+            return new Load(occupied, queue.size(), failure == null ? null : describe(failure), pixelBytes);
         } finally {
             lock.unlock();
         }
@@ -363,14 +480,20 @@ public final class BatchScheduler implements AutoCloseable {
     private boolean iteration() {
         lock.lock();
         try {
-            while (!closed && queue.isEmpty() && occupied == 0) {
-                releaseCache();
-                wake.awaitUninterruptibly();
+            while (true) {
+                if (closed) {
+                    return false;
+                }
+                announceTurns();
+                if (occupied > 0 || (!queue.isEmpty() && !queue.peek().pixelsPending)) {
+                    break;
+                }
+                if (queue.isEmpty()) {
+                    releaseCache();
+                }
+                wake.awaitUninterruptibly(); // idle, or the next request is still making its tiles
             }
-            if (closed) {
-                return false;
-            }
-            if (admitting == null && !queue.isEmpty() && occupied < slots.length) {
+            if (admitting == null && !queue.isEmpty() && !queue.peek().pixelsPending && occupied < slots.length) {
                 admitting = queue.poll();
                 admitting.slot = freeSlot();
                 slots[admitting.slot] = admitting;
