@@ -299,14 +299,7 @@ public final class BatchScheduler implements AutoCloseable {
         submission.job = job;
         lock.lock();
         try {
-            if (failure != null) {
-                throw new EngineFailedException("the engine failed and takes no more requests: "
-                        + describe(failure), failure);
-            }
-            if (closed) {
-                throw new IllegalStateException("the engine is closed");
-            }
-            refuseWhenFull();
+            refuseUnlessRoom();
             queue.add(job);
             wake.signal();
         } finally {
@@ -391,14 +384,7 @@ public final class BatchScheduler implements AutoCloseable {
     public void checkRoom() {
         lock.lock();
         try {
-            if (failure != null) {
-                throw new EngineFailedException("the engine failed and takes no more requests: "
-                        + describe(failure), failure);
-            }
-            if (closed) {
-                throw new IllegalStateException("the engine is closed");
-            }
-            refuseWhenFull();
+            refuseUnlessRoom();
         } finally {
             lock.unlock();
         }
@@ -409,7 +395,14 @@ public final class BatchScheduler implements AutoCloseable {
         return context;
     }
 
-    private void refuseWhenFull() { // under lock
+    private void refuseUnlessRoom() { // under lock
+        if (failure != null) {
+            throw new EngineFailedException("the engine failed and takes no more requests: " + describe(failure),
+                    failure);
+        }
+        if (closed) {
+            throw new IllegalStateException("the engine is closed");
+        }
         // Requests waiting for a free row count against the rows, not the queue: the engine holds maxBatch +
         // maxQueue requests in all.
         int free = settings.maxBatch() - occupied;
