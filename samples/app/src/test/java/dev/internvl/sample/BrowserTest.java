@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -79,14 +80,16 @@ class BrowserTest {
         VisionService fixedAnswers() {
             return new VisionService() {
                 @Override
-                public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles) {
+                public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
+                        Generator.Listener listener) {
                     CALLS.add("ground " + phrase + " all=" + all);
                     return GroundingParser.parse(ANSWERS.getOrDefault(phrase, "I cannot find it in the image."),
                             image.width(), image.height());
                 }
 
                 @Override
-                public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles) {
+                public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
+                        Generator.Listener listener) {
                     CALLS.add("ocr");
                     return OcrResult.of(TEXT);
                 }
