@@ -37,7 +37,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({DispatcherServlet.class, ChatCompletionsController.class, DispatcherServletPath.class})
 @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX, name = "enabled", havingValue = "true",
         matchIfMissing = true)
-@EnableConfigurationProperties(InternVLWebProperties.class)
+// InternVLProperties: for grounding and OCR also when the application's engine is there without the chat model
+@EnableConfigurationProperties({InternVLWebProperties.class, InternVLProperties.class})
 public class InternVLWebAutoConfiguration {
 
     static final String PREFIX = InternVLWebProperties.PREFIX + ".";

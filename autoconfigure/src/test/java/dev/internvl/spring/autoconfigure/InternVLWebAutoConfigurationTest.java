@@ -187,6 +187,14 @@ class InternVLWebAutoConfigurationTest {
     }
 
     @Test
+    void anotherChatModelSelectedLeavesGroundingAndOcrOnTheApplicationsEngine() {
+        web.withPropertyValues("spring.ai.model.chat=openai").run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(ChatCompletionsController.class)
+                    .hasSingleBean(GroundingController.class).hasSingleBean(OcrController.class);
+        });
+    }
+
+    @Test
     void withoutTheModelThereAreNoEndpoints() {
         new WebApplicationContextRunner().withConfiguration(AUTO).withPropertyValues("spring.ai.model.chat=none")
                 .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
