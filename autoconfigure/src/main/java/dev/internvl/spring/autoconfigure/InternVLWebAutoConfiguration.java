@@ -76,6 +76,12 @@ public class InternVLWebAutoConfiguration {
                     + "cors.allowed-origins=" + String.join(",", p.getCors().getAllowedOrigins()) + ": "
                     + e.getMessage(), e);
         }
+        try {
+            ApiSettings.modelNames(p.getServedModelNames());
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(PREFIX + "served-model-names", PREFIX + "served-model-names="
+                    + p.getServedModelNames() + ": " + e.getMessage(), e);
+        }
         return ApiSettings.builder()
                 .apiKey(p.getApiKey())
                 .maxRequestBytes(p.getMaxRequestSize().toBytes())
@@ -91,6 +97,7 @@ public class InternVLWebAutoConfiguration {
                 .maxRequestTime(p.getMaxRequestTime())
                 .disconnectCheckInterval(p.getDisconnectCheckInterval())
                 .maxBytesInFlight(p.getMaxBytesInFlight() == null ? null : p.getMaxBytesInFlight().toBytes())
+                .servedModelNames(p.getServedModelNames())
                 .build();
     }
 

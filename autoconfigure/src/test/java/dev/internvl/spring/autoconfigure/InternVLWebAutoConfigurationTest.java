@@ -97,6 +97,7 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.maxRequestTime()).isEqualTo(Duration.ofMinutes(5));
             assertThat(s.disconnectCheckInterval()).isEqualTo(Duration.ofMillis(200));
             assertThat(s.maxBytesInFlight()).isEqualTo(128L * 1024 * 1024);
+            assertThat(s.servedModelNames()).isEmpty(); // the model id alone
         });
     }
 
@@ -212,7 +213,8 @@ class InternVLWebAutoConfigurationTest {
                 "spring.ai.internvl.web.special-tokens-in-text=reference",
                 "spring.ai.internvl.web.max-request-time=90s",
                 "spring.ai.internvl.web.disconnect-check-interval=0",
-                "spring.ai.internvl.web.max-bytes-in-flight=64MB").run(context -> {
+                "spring.ai.internvl.web.max-bytes-in-flight=64MB",
+                "spring.ai.internvl.web.served-model-names=internvl,gpt-4o-mini").run(context -> {
                     ApiSettings s = context.getBean(ApiSettings.class);
                     assertThat(s.apiKey()).isEqualTo("k3y");
                     assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
@@ -226,6 +228,7 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(s.maxRequestTime()).isEqualTo(Duration.ofSeconds(90));
                     assertThat(s.disconnectCheckInterval()).isZero();
                     assertThat(s.maxBytesInFlight()).isEqualTo(64L * 1024 * 1024);
+                    assertThat(s.servedModelNames()).containsExactly("internvl", "gpt-4o-mini");
                 });
     }
 
@@ -247,6 +250,9 @@ class InternVLWebAutoConfigurationTest {
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=https://app.example.com/index.html")
                 .run(context -> assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins",
                         "'https://app.example.com/index.html' is not an origin (it has a path)"));
+        web.withPropertyValues("spring.ai.internvl.web.served-model-names[0]=internvl",
+                "spring.ai.internvl.web.served-model-names[1]= ").run(context -> assertFailure(context,
+                        "spring.ai.internvl.web.served-model-names", "must not be blank"));
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=app.example.com").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins", "(no scheme)"));
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=*,https://app.example.com")
