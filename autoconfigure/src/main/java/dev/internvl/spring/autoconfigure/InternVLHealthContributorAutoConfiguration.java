@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -17,6 +18,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({InternVL.class, HealthIndicator.class})
 @ConditionalOnBean(InternVL.class)
 @ConditionalOnEnabledHealthIndicator("internvl")
+@EnableConfigurationProperties(InternVLProperties.class) // also when the application's engine is there without the chat model
 public class InternVLHealthContributorAutoConfiguration {
 
     /** Named so that Actuator, which drops the {@code HealthIndicator} suffix, reports it as {@code internvl}. */

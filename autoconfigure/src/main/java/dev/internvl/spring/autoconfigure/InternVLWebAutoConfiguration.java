@@ -10,6 +10,7 @@ import dev.internvl.spring.web.ChatCompletionsController;
 import dev.internvl.spring.web.GroundingController;
 import dev.internvl.spring.web.InternVLApiFilter;
 import dev.internvl.spring.web.OcrController;
+import dev.internvl.spring.web.UnversionedPathHandler;
 import dev.internvl.spring.web.VisionService;
 import java.nio.file.Path;
 import org.springframework.beans.factory.ObjectProvider;
@@ -24,11 +25,13 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 
 /**
  * The InternVL HTTP endpoints in a Spring MVC application that has the internvl-spring-web module: OpenAI-compatible
  * {@code /v1/chat/completions} and {@code /v1/models} on the InternVL chat model, {@code /v1/grounding} and
- * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (CORS, API key, body size). Turned off with
+ * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (CORS, API key, body size), and a hint to add
+ * {@code /v1} for those paths without it ({@link UnversionedPathHandler}). Turned off with
  * {@code spring.ai.internvl.web.enabled=false}, one endpoint with {@code spring.ai.internvl.web.<endpoint>.enabled}.
  * An application's own {@link VisionService} or {@link ApiSettings} bean replaces the default one.
  */
@@ -37,7 +40,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({DispatcherServlet.class, ChatCompletionsController.class, DispatcherServletPath.class})
 @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX, name = "enabled", havingValue = "true",
         matchIfMissing = true)
-@EnableConfigurationProperties(InternVLWebProperties.class)
+// InternVLProperties: for grounding and OCR also when the application's engine is there without the chat model
+@EnableConfigurationProperties({InternVLWebProperties.class, InternVLProperties.class})
 public class InternVLWebAutoConfiguration {
 
     static final String PREFIX = InternVLWebProperties.PREFIX + ".";
@@ -75,6 +79,12 @@ public class InternVLWebAutoConfiguration {
                     + "cors.allowed-origins=" + String.join(",", p.getCors().getAllowedOrigins()) + ": "
                     + e.getMessage(), e);
         }
+        try {
+            ApiSettings.modelNames(p.getServedModelNames());
+        } catch (IllegalArgumentException e) {
+            throw new InternVLConfigurationException(PREFIX + "served-model-names", PREFIX + "served-model-names="
+                    + p.getServedModelNames() + ": " + e.getMessage(), e);
+        }
         return ApiSettings.builder()
                 .apiKey(p.getApiKey())
                 .maxRequestBytes(p.getMaxRequestSize().toBytes())
@@ -90,6 +100,7 @@ public class InternVLWebAutoConfiguration {
                 .maxRequestTime(p.getMaxRequestTime())
                 .disconnectCheckInterval(p.getDisconnectCheckInterval())
                 .maxBytesInFlight(p.getMaxBytesInFlight() == null ? null : p.getMaxBytesInFlight().toBytes())
+                .servedModelNames(p.getServedModelNames())
                 .build();
     }
 
@@ -150,6 +161,17 @@ public class InternVLWebAutoConfiguration {
         }
         Path name = engine.model().checkpoint().dir().toAbsolutePath().normalize().getFileName();
         return name != null ? name.toString() : "internvl";
+    }
+
+    /**
+     * The endpoint paths without {@code /v1} ({@code /chat/completions}, {@code /models}, ...): a 404 that says to add
+     * {@code /v1} to the client's base URL, after the application's own mappings.
+     */
+    @Bean
+    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnMissingBean(name = "internVLUnversionedPaths")
+    public SimpleUrlHandlerMapping internVLUnversionedPaths() {
+        return UnversionedPathHandler.handlerMapping();
     }
 
     /** CORS, the API key and the body limit for every endpoint path, under the DispatcherServlet's path. */

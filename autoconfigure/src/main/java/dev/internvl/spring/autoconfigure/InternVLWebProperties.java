@@ -89,6 +89,13 @@ public class InternVLWebProperties {
      */
     private DataSize maxBytesInFlight;
 
+    /**
+     * Names the endpoints answer to, as vLLM's --served-model-name: the first is the id /v1/models lists and every
+     * response carries; a request (chat, grounding or OCR 'model', /v1/models/{name}) may name any of them, others
+     * are answered with 404 model_not_found. Empty: the model's id alone.
+     */
+    private List<String> servedModelNames = new ArrayList<>();
+
     private final Chat chat = new Chat();
 
     private final Grounding grounding = new Grounding();
@@ -185,6 +192,14 @@ public class InternVLWebProperties {
 
     public void setMaxBytesInFlight(DataSize maxBytesInFlight) {
         this.maxBytesInFlight = maxBytesInFlight;
+    }
+
+    public List<String> getServedModelNames() {
+        return servedModelNames;
+    }
+
+    public void setServedModelNames(List<String> servedModelNames) {
+        this.servedModelNames = servedModelNames;
     }
 
     public Integer getVisionMaxTokens() {

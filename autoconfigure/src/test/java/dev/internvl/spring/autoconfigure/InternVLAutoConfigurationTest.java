@@ -95,7 +95,7 @@ class InternVLAutoConfigurationTest {
 
     @Test
     void offWhenNoneOrAnotherModelIsSelected() {
-        for (String other : List.of("none", "ollama")) {
+        for (String other : List.of("none", "ollama", "openai")) {
             // no model path needed: nothing is loaded
             runner.withPropertyValues("spring.ai.model.chat=" + other).run(context -> {
                 assertThat(context).hasNotFailed();
@@ -103,6 +103,19 @@ class InternVLAutoConfigurationTest {
                         .doesNotHaveBean(InternVLHealthIndicator.class);
             });
         }
+    }
+
+    @Test
+    void theChatModelFollowsTheSelectionEvenWithAnEngineThere() {
+        // an engine the application loads (or the tools ask for) does not make InternVL the chat model by itself
+        ApplicationContextRunner withEngine = runner.withUserConfiguration(UserEngine.class);
+        for (String other : List.of("openai", "none")) {
+            withEngine.withPropertyValues("spring.ai.model.chat=" + other).run(context -> assertThat(context)
+                    .hasNotFailed().hasSingleBean(InternVL.class).doesNotHaveBean(ChatModel.class));
+        }
+        withEngine.run(context -> assertThat(context).hasSingleBean(InternVLChatModel.class));
+        withEngine.withPropertyValues("spring.ai.model.chat=internvl")
+                .run(context -> assertThat(context).hasSingleBean(InternVLChatModel.class));
     }
 
     @Test

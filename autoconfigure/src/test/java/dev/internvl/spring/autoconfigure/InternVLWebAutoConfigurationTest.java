@@ -4,6 +4,8 @@ import dev.internvl.generate.Generator;
 import dev.internvl.text.SpecialTokensInText;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -30,11 +32,16 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
 /** Which endpoints appear in which applications, for which properties, with which settings. */
 class InternVLWebAutoConfigurationTest {
@@ -97,6 +104,7 @@ class InternVLWebAutoConfigurationTest {
             assertThat(s.maxRequestTime()).isEqualTo(Duration.ofMinutes(5));
             assertThat(s.disconnectCheckInterval()).isEqualTo(Duration.ofMillis(200));
             assertThat(s.maxBytesInFlight()).isEqualTo(128L * 1024 * 1024);
+            assertThat(s.servedModelNames()).isEmpty(); // the model id alone
         });
     }
 
@@ -187,10 +195,39 @@ class InternVLWebAutoConfigurationTest {
     }
 
     @Test
+    void anotherChatModelSelectedLeavesGroundingAndOcrOnTheApplicationsEngine() {
+        web.withPropertyValues("spring.ai.model.chat=openai").run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(ChatCompletionsController.class)
+                    .hasSingleBean(GroundingController.class).hasSingleBean(OcrController.class);
+        });
+    }
+
+    @Test
     void withoutTheModelThereAreNoEndpoints() {
         new WebApplicationContextRunner().withConfiguration(AUTO).withPropertyValues("spring.ai.model.chat=none")
                 .run(context -> assertThat(context).doesNotHaveBean(ChatCompletionsController.class)
-                        .doesNotHaveBean(GroundingController.class).doesNotHaveBean(VisionService.class));
+                        .doesNotHaveBean(GroundingController.class).doesNotHaveBean(VisionService.class)
+                        .doesNotHaveBean("internVLUnversionedPaths"));
+    }
+
+    @Test
+    void pathsWithoutV1AreA404SayingToAddIt() {
+        web.withConfiguration(AutoConfigurations.of(WebMvcAutoConfiguration.class)).run(context -> {
+            assertThat(context).hasNotFailed().hasBean("internVLUnversionedPaths");
+            MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+            for (MockHttpServletRequestBuilder request : List.of(post("/chat/completions"), get("/models"),
+                    get("/models/tiny-internvl"), post("/grounding"), post("/ocr"))) {
+                MvcResult r = mvc.perform(request).andReturn();
+                assertThat(r.getResponse().getStatus()).isEqualTo(404);
+                assertThat(r.getResponse().getContentAsString()).contains("\"code\":\"not_found\"")
+                        .contains("Add /v1 to the base URL of your client: http://localhost/v1");
+            }
+            // the endpoints are where they were, and other paths are Spring's own 404
+            assertThat(mvc.perform(get("/v1/models")).andReturn().getResponse().getStatus()).isEqualTo(200);
+            MvcResult other = mvc.perform(get("/completions")).andReturn();
+            assertThat(other.getResponse().getStatus()).isEqualTo(404);
+            assertThat(other.getResponse().getContentAsString()).doesNotContain("/v1");
+        });
     }
 
     @Test
@@ -204,7 +241,8 @@ class InternVLWebAutoConfigurationTest {
                 "spring.ai.internvl.web.special-tokens-in-text=reference",
                 "spring.ai.internvl.web.max-request-time=90s",
                 "spring.ai.internvl.web.disconnect-check-interval=0",
-                "spring.ai.internvl.web.max-bytes-in-flight=64MB").run(context -> {
+                "spring.ai.internvl.web.max-bytes-in-flight=64MB",
+                "spring.ai.internvl.web.served-model-names=internvl,gpt-4o-mini").run(context -> {
                     ApiSettings s = context.getBean(ApiSettings.class);
                     assertThat(s.apiKey()).isEqualTo("k3y");
                     assertThat(s.maxRequestBytes()).isEqualTo(2L * 1024 * 1024);
@@ -218,6 +256,7 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(s.maxRequestTime()).isEqualTo(Duration.ofSeconds(90));
                     assertThat(s.disconnectCheckInterval()).isZero();
                     assertThat(s.maxBytesInFlight()).isEqualTo(64L * 1024 * 1024);
+                    assertThat(s.servedModelNames()).containsExactly("internvl", "gpt-4o-mini");
                 });
     }
 
@@ -239,6 +278,9 @@ class InternVLWebAutoConfigurationTest {
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=https://app.example.com/index.html")
                 .run(context -> assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins",
                         "'https://app.example.com/index.html' is not an origin (it has a path)"));
+        web.withPropertyValues("spring.ai.internvl.web.served-model-names[0]=internvl",
+                "spring.ai.internvl.web.served-model-names[1]= ").run(context -> assertFailure(context,
+                        "spring.ai.internvl.web.served-model-names", "must not be blank"));
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=app.example.com").run(context ->
                 assertFailure(context, "spring.ai.internvl.web.cors.allowed-origins", "(no scheme)"));
         web.withPropertyValues("spring.ai.internvl.web.cors.allowed-origins=*,https://app.example.com")

@@ -3,7 +3,6 @@ package dev.internvl.sample;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.ai.chat.client.ChatClient;
-import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.boot.DefaultApplicationArguments;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -49,9 +48,10 @@ public class SampleApplication {
         System.exit(SpringApplication.exit(command.run(args)));
     }
 
+    /** From the starter's ChatClient.Builder (Spring AI's auto-configuration, on the InternVL chat model). */
     @Bean
-    ChatClient chatClient(ChatModel chatModel) {
-        return ChatClient.create(chatModel);
+    ChatClient chatClient(ChatClient.Builder builder) {
+        return builder.build();
     }
 
     /** Says where the page is once the server listens. */

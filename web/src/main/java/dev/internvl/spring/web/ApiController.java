@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -95,10 +96,10 @@ abstract class ApiController {
         return t.equals("application/json") || t.endsWith("+json");
     }
 
-    /** A 404 unless {@code requested} is null or the served model. */
-    static void checkModel(String requested, String served) {
-        if (requested != null && !requested.equals(served)) {
-            throw ApiException.modelNotFound(requested, served);
+    /** A 404 unless {@code requested} is null or one of the {@code served} names (listed in its message). */
+    static void checkModel(String requested, List<String> served) {
+        if (requested != null && !served.contains(requested)) {
+            throw ApiException.modelNotFound(requested, String.join("', '", served));
         }
     }
 }

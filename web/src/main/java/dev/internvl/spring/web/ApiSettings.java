@@ -42,11 +42,15 @@ import java.util.Objects;
  *                            body counts from its arrival until its request is answered; a chunked one twice,
  *                            while its buffer grows); a request that would go past it gets a 503 at once. At least
  *                            {@code maxRequestBytes}
+ * @param servedModelNames    the names the endpoints answer to, as vLLM's {@code --served-model-name}: the first is
+ *                            the id {@code /v1/models} lists and responses carry, a request may name any of them;
+ *                            empty (the default): the model's own id alone
  */
 public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, int maxPhrases, long maxImagePixels,
         List<String> allowedImageHosts, Duration imageFetchTimeout, long maxImageFetchBytes,
         List<String> allowedOrigins, int maxTokens, SpecialTokensInText specialTokensInText,
-        Duration maxRequestTime, Duration disconnectCheckInterval, long maxBytesInFlight) {
+        Duration maxRequestTime, Duration disconnectCheckInterval, long maxBytesInFlight,
+        List<String> servedModelNames) {
 
     public static final long DEFAULT_MAX_REQUEST_BYTES = 20L * 1024 * 1024;
     public static final int DEFAULT_MAX_IMAGES = 4;
@@ -91,6 +95,27 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             throw new IllegalArgumentException("maxBytesInFlight (" + maxBytesInFlight + ") must be at least "
                     + "maxRequestBytes (" + maxRequestBytes + "), or no request of the largest size fits");
         }
+        servedModelNames = modelNames(servedModelNames);
+    }
+
+    /**
+     * {@code names} stripped, in order, without repetitions.
+     *
+     * @throws IllegalArgumentException for a blank (or null) name
+     */
+    public static List<String> modelNames(List<String> names) {
+        if (names == null) {
+            return List.of();
+        }
+        if (names.stream().anyMatch(n -> n == null || n.isBlank())) {
+            throw new IllegalArgumentException("a served model name must not be blank, got " + names);
+        }
+        return names.stream().map(String::strip).distinct().toList();
+    }
+
+    /** The names the endpoints answer to for the model {@code modelId}: the served names, else the id alone. */
+    public List<String> modelNames(String modelId) {
+        return servedModelNames.isEmpty() ? List.of(modelId) : servedModelNames;
     }
 
     /**
@@ -170,7 +195,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 .imageFetchTimeout(imageFetchTimeout).maxImageFetchBytes(maxImageFetchBytes)
                 .allowedOrigins(allowedOrigins).maxTokens(maxTokens).specialTokensInText(specialTokensInText)
                 .maxRequestTime(maxRequestTime).disconnectCheckInterval(disconnectCheckInterval)
-                .maxBytesInFlight(maxBytesInFlight);
+                .maxBytesInFlight(maxBytesInFlight).servedModelNames(servedModelNames);
     }
 
     /** Whether http(s) image URLs to {@code host} may be fetched. */
@@ -199,7 +224,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
                 + ", maxImageFetchBytes=" + maxImageFetchBytes + ", allowedOrigins=" + allowedOrigins
                 + ", maxTokens=" + maxTokens + ", specialTokensInText=" + specialTokensInText + ", maxRequestTime="
                 + maxRequestTime + ", disconnectCheckInterval=" + disconnectCheckInterval + ", maxBytesInFlight="
-                + maxBytesInFlight + "]";
+                + maxBytesInFlight + ", servedModelNames=" + servedModelNames + "]";
     }
 
     /** Builder of {@link ApiSettings}, starting from the defaults. */
@@ -218,6 +243,7 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
         private Duration maxRequestTime = DEFAULT_MAX_REQUEST_TIME;
         private Duration disconnectCheckInterval = DEFAULT_DISCONNECT_CHECK_INTERVAL;
         private Long maxBytesInFlight;
+        private List<String> servedModelNames = List.of();
 
         private Builder() {
         }
@@ -298,11 +324,17 @@ public record ApiSettings(String apiKey, long maxRequestBytes, int maxImages, in
             return this;
         }
 
+        /** The names the endpoints answer to, the first the one they report; empty: the model's id. */
+        public Builder servedModelNames(List<String> v) {
+            servedModelNames = v;
+            return this;
+        }
+
         public ApiSettings build() {
             return new ApiSettings(apiKey, maxRequestBytes, maxImages, maxPhrases, maxImagePixels,
                     allowedImageHosts, imageFetchTimeout, maxImageFetchBytes, allowedOrigins, maxTokens,
                     specialTokensInText, maxRequestTime, disconnectCheckInterval, maxBytesInFlight != null
-                    ? maxBytesInFlight : Math.max(DEFAULT_MAX_BYTES_IN_FLIGHT, maxRequestBytes));
+                    ? maxBytesInFlight : Math.max(DEFAULT_MAX_BYTES_IN_FLIGHT, maxRequestBytes), servedModelNames);
         }
     }
 }

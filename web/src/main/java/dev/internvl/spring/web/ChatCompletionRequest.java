@@ -28,8 +28,9 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
     /** Stop sequences at most. */
     static final int MAX_STOP = 16;
 
-    static ChatCompletionRequest parse(JsonObject body, String modelId, ImageInputs images, ApiSettings settings) {
-        ApiController.checkModel(Json.string(body, "model", "model"), modelId);
+    static ChatCompletionRequest parse(JsonObject body, List<String> modelNames, ImageInputs images,
+            ApiSettings settings) {
+        ApiController.checkModel(Json.string(body, "model", "model"), modelNames);
         refuseUnsupported(body);
         List<Message> messages = messages(body, images, settings);
         InternVLChatOptions options = options(body, settings.maxTokens()).mutate()

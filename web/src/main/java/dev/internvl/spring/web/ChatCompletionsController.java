@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
@@ -48,12 +49,17 @@ public class ChatCompletionsController extends ApiController {
     private static final Log logger = LogFactory.getLog(ChatCompletionsController.class);
 
     private final InternVLChatModel chatModel;
+    private final List<String> modelNames;
+    private final String modelId;
     private final ImageInputs images;
     private final long created = System.currentTimeMillis() / 1000;
 
     public ChatCompletionsController(InternVLChatModel chatModel, ApiSettings settings) {
         super(Objects.requireNonNull(settings, "settings"));
         this.chatModel = Objects.requireNonNull(chatModel, "chatModel");
+        // the names it answers to: ApiSettings#servedModelNames, else the chat model's id; the first is reported
+        this.modelNames = settings.modelNames(chatModel.getModelId());
+        this.modelId = modelNames.get(0);
         this.images = new ImageInputs(settings);
     }
 
@@ -63,7 +69,7 @@ public class ChatCompletionsController extends ApiController {
             throw ApiException.unsupportedMediaType(request.getContentType(), "application/json");
         }
         JsonObject body = Json.parseObject(body(request));
-        ChatCompletionRequest r = ChatCompletionRequest.parse(body, chatModel.getModelId(), images, settings);
+        ChatCompletionRequest r = ChatCompletionRequest.parse(body, modelNames, images, settings);
         Prompt prompt = new Prompt(r.messages(), r.options());
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long now = System.currentTimeMillis() / 1000;
@@ -255,7 +261,7 @@ public class ChatCompletionsController extends ApiController {
         out.addProperty("id", id);
         out.addProperty("object", object);
         out.addProperty("created", now);
-        out.addProperty("model", chatModel.getModelId());
+        out.addProperty("model", modelId);
         out.add("system_fingerprint", JsonNull.INSTANCE);
         return out;
     }
@@ -281,7 +287,7 @@ public class ChatCompletionsController extends ApiController {
         JsonObject out = new JsonObject();
         out.addProperty("object", "list");
         JsonArray data = new JsonArray();
-        data.add(model());
+        data.add(model(modelId));
         out.add("data", data);
         Json.write(response, 200, out);
     }
@@ -289,15 +295,13 @@ public class ChatCompletionsController extends ApiController {
     @GetMapping(ApiPaths.MODELS + "/{*id}")
     public void model(@PathVariable("id") String id, HttpServletResponse response) throws IOException {
         String requested = id.startsWith("/") ? id.substring(1) : id;
-        if (!requested.equals(chatModel.getModelId())) {
-            throw ApiException.modelNotFound(requested, chatModel.getModelId());
-        }
-        Json.write(response, 200, model());
+        checkModel(requested, modelNames);
+        Json.write(response, 200, model(requested)); // any served name, as asked
     }
 
-    private JsonObject model() {
+    private JsonObject model(String name) {
         JsonObject m = new JsonObject();
-        m.addProperty("id", chatModel.getModelId());
+        m.addProperty("id", name);
         m.addProperty("object", "model");
         m.addProperty("created", created);
         m.addProperty("owned_by", InternVLChatModel.PROVIDER);

@@ -26,13 +26,16 @@ import org.springframework.web.bind.annotation.RestController;
 public class GroundingController extends ApiController {
 
     private final VisionService vision;
+    private final List<String> modelNames;
     private final String modelId;
     private final ImageInputs images;
 
     public GroundingController(VisionService vision, String modelId, ApiSettings settings) {
         super(Objects.requireNonNull(settings, "settings"));
         this.vision = Objects.requireNonNull(vision, "vision");
-        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        // the names it answers to: ApiSettings#servedModelNames, else modelId; the first is the one reported
+        this.modelNames = settings.modelNames(Objects.requireNonNull(modelId, "modelId"));
+        this.modelId = modelNames.get(0);
         this.images = new ImageInputs(settings);
     }
 
@@ -40,7 +43,7 @@ public class GroundingController extends ApiController {
     public void ground(HttpServletRequest request, HttpServletResponse response) throws IOException {
         VisionRequest r = VisionRequest.read(request, MultipartBody.isMultipart(request.getContentType())
                 ? new byte[0] : body(request), images);
-        checkModel(r.model(), modelId);
+        checkModel(r.model(), modelNames);
         List<String> phrases = r.phrases(settings.maxPhrases());
         for (String phrase : phrases) {
             GroundingPrompts.locate(phrase); // refuses phrases holding InternVL's markers before any model work

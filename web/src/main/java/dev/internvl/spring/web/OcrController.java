@@ -6,6 +6,7 @@ import dev.internvl.image.RgbImage;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -19,13 +20,16 @@ import org.springframework.web.bind.annotation.RestController;
 public class OcrController extends ApiController {
 
     private final VisionService vision;
+    private final List<String> modelNames;
     private final String modelId;
     private final ImageInputs images;
 
     public OcrController(VisionService vision, String modelId, ApiSettings settings) {
         super(Objects.requireNonNull(settings, "settings"));
         this.vision = Objects.requireNonNull(vision, "vision");
-        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        // the names it answers to: ApiSettings#servedModelNames, else modelId; the first is the one reported
+        this.modelNames = settings.modelNames(Objects.requireNonNull(modelId, "modelId"));
+        this.modelId = modelNames.get(0);
         this.images = new ImageInputs(settings);
     }
 
@@ -33,7 +37,7 @@ public class OcrController extends ApiController {
     public void ocr(HttpServletRequest request, HttpServletResponse response) throws IOException {
         VisionRequest r = VisionRequest.read(request, MultipartBody.isMultipart(request.getContentType())
                 ? new byte[0] : body(request), images);
-        checkModel(r.model(), modelId);
+        checkModel(r.model(), modelNames);
         boolean keyValues = r.flag("key_values");
         Integer maxTiles = r.maxTiles();
         // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
