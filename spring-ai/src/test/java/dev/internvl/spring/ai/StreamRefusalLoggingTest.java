@@ -7,6 +7,7 @@ import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.GenerationOptions;
+import dev.internvl.testing.CapturedLog;
 import dev.internvl.testing.EngineHold;
 import dev.internvl.testing.TinyModel;
 import java.nio.file.Path;

@@ -12,6 +12,7 @@ import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
+import dev.internvl.testing.CapturedLog;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;

@@ -12,6 +12,7 @@ import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.ImageDecodeException;
 import dev.internvl.image.RgbImage;
+import dev.internvl.testing.CapturedLog;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.internvl.spring.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.internvl.testing.CapturedLog;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;

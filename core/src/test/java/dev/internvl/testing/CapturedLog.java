@@ -1,4 +1,4 @@
-package dev.internvl.spring.web;
+package dev.internvl.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -10,7 +10,7 @@ import java.util.List;
  * What is logged while it is open: the test classpath logs through slf4j-simple, which writes each line to the
  * {@code System.err} of the moment; this tees {@code System.err} into a buffer (the output still shows).
  */
-final class CapturedLog implements AutoCloseable {
+public final class CapturedLog implements AutoCloseable {
 
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -18,7 +18,7 @@ final class CapturedLog implements AutoCloseable {
     private CapturedLog() {
     }
 
-    static CapturedLog start() {
+    public static CapturedLog start() {
         CapturedLog log = new CapturedLog();
         System.setErr(new PrintStream(new OutputStream() {
             @Override
@@ -37,18 +37,18 @@ final class CapturedLog implements AutoCloseable {
         return log;
     }
 
-    String text() {
+    public String text() {
         synchronized (captured) {
             return captured.toString(StandardCharsets.UTF_8);
         }
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return text().lines().toList();
     }
 
     /** Lines slf4j-simple wrote at {@code level} ({@code "[thread] ERROR logger - message"}). */
-    List<String> linesAt(String level) {
+    public List<String> linesAt(String level) {
         return lines().stream().filter(l -> l.contains("] " + level + " ") || l.startsWith(level + " ")).toList();
     }
 
