@@ -1,5 +1,8 @@
 package dev.internvl.sample;
 
+import dev.internvl.image.ImageDecodeException;
+import dev.internvl.image.ImageDecoder;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,17 +54,11 @@ public class AskCommand implements ApplicationRunner, ExitCodeGenerator {
         if (words.isEmpty()) {
             return;
         }
-        if (words.size() < 2) {
-            err.println(USAGE);
-            exitCode = 2;
+        exitCode = checkArguments(words, err);
+        if (exitCode != 0) {
             return;
         }
         Path image = Path.of(words.get(0));
-        if (!Files.isRegularFile(image)) {
-            err.println(image + ": no such image file");
-            exitCode = 1;
-            return;
-        }
         String question = String.join(" ", words.subList(1, words.size()));
         try {
             chatClient.prompt()
@@ -79,6 +76,34 @@ public class AskCommand implements ApplicationRunner, ExitCodeGenerator {
             err.println(image + ": " + e.getMessage());
             exitCode = 1;
         }
+    }
+
+    /**
+     * Checks the words of the command line before anything is loaded: an image file that is an image (its header
+     * read, not its pixels) and a question. Prints one line to {@code err} for a problem.
+     *
+     * @return 0 when they are fine, 2 for a usage error, 1 for a file that is missing or not an image
+     */
+    static int checkArguments(List<String> words, PrintStream err) {
+        if (words.size() < 2) {
+            err.println(USAGE);
+            return 2;
+        }
+        Path image = Path.of(words.get(0));
+        if (!Files.isRegularFile(image)) {
+            err.println(image + ": no such image file");
+            return 1;
+        }
+        try {
+            ImageDecoder.readHeader(Files.readAllBytes(image), image.toString(), ImageDecoder.DEFAULT_MAX_PIXELS);
+        } catch (ImageDecodeException e) {
+            err.println(e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println(image + ": cannot be read: " + e.getMessage());
+            return 1;
+        }
+        return 0;
     }
 
     static MimeType imageType(Path image) {

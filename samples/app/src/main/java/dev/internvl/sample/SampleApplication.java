@@ -1,5 +1,6 @@
 package dev.internvl.sample;
 
+import java.util.List;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.ai.chat.client.ChatClient;
@@ -39,9 +40,14 @@ public class SampleApplication {
     public static void main(String[] args) {
         // Everything is local: keep DJL from looking for the network (natives come from the bundled jar).
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        if (new DefaultApplicationArguments(args).getNonOptionArgs().isEmpty()) {
+        List<String> words = new DefaultApplicationArguments(args).getNonOptionArgs();
+        if (words.isEmpty()) {
             SpringApplication.run(SampleApplication.class, args); // serves until stopped
             return;
+        }
+        int bad = AskCommand.checkArguments(words, System.err); // before the model loads, not after
+        if (bad != 0) {
+            System.exit(bad);
         }
         SpringApplication command = new SpringApplicationBuilder(SampleApplication.class)
                 .web(WebApplicationType.NONE).build();

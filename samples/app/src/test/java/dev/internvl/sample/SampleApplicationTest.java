@@ -220,4 +220,19 @@ class SampleApplicationTest {
         assertThat(command.getExitCode()).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing.jpg: no such image file");
     }
+
+    @Test
+    void theArgumentsAreCheckedBeforeAnythingLoadsWithOneLinePerProblem() throws Exception {
+        Path text = Files.writeString(tmp.resolve("notes.txt"), "not an image at all\n");
+        Path image = Files.write(tmp.resolve("ok.png"), TinyModel.png(64, 48, 2));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertThat(AskCommand.checkArguments(List.of(text.toString(), "What?"), e)).isEqualTo(1);
+        assertThat(AskCommand.checkArguments(List.of("only-an-image.png"), e)).isEqualTo(2);
+        assertThat(AskCommand.checkArguments(List.of(image.toString(), "What?"), e)).isZero();
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).contains("notes.txt").doesNotContain("Exception");
+        assertThat(lines.get(1)).startsWith("usage:");
+    }
 }
