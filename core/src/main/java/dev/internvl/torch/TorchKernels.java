@@ -50,8 +50,10 @@ public final class TorchKernels implements AutoCloseable {
             manager = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new TorchException("cannot load the PyTorch native library through DJL (" + e.getMessage()
-                    + "); put ai.djl.pytorch:pytorch-native-cpu:2.7.1 (classifier linux-x86_64) or a CUDA "
-                    + "variant on the classpath, or allow DJL to download it", e);
+                    + "); put ai.djl.pytorch:pytorch-native-cpu:2.7.1 with the classifier of this platform ("
+                    + System.getProperty("os.name") + ", " + System.getProperty("os.arch") + "; one of linux-x86_64, "
+                    + "linux-aarch64, osx-aarch64, win-x86_64) or a CUDA variant on the classpath, or allow DJL to "
+                    + "download it", e);
         }
         byte[] archive = TorchScriptArchive.toBytes("Kernels", moduleSource());
         try {
