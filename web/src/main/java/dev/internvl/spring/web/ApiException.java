@@ -18,12 +18,27 @@ public class ApiException extends RuntimeException {
     private final String param;
     private final String code;
 
+    /** Code of a 400 about one parameter that has no code of its own. */
+    public static final String INVALID_VALUE = "invalid_value";
+
+    /** Code of a 400 about the request as a whole that has no code of its own. */
+    public static final String INVALID_REQUEST_CODE = "invalid_request";
+
+    /** Code of a 500. */
+    public static final String INTERNAL_ERROR = "internal_error";
+
+    /**
+     * An error; a null {@code code} becomes a generic one, so that every error a client gets has a code:
+     * {@link #INVALID_VALUE} for a 4xx naming a parameter, {@link #INVALID_REQUEST_CODE} for another 4xx,
+     * {@link #INTERNAL_ERROR} for a 5xx.
+     */
     public ApiException(int status, String type, String param, String code, String message) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.param = param;
-        this.code = code;
+        this.code = code != null ? code : status >= 500 ? INTERNAL_ERROR : param != null ? INVALID_VALUE
+                : INVALID_REQUEST_CODE;
     }
 
     /** 400: the request is malformed or asks for something the model cannot do. */
