@@ -11,6 +11,7 @@ import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.PreprocessOptions;
 import dev.internvl.image.PreprocessedImage;
+import dev.internvl.image.RgbImage;
 import dev.internvl.image.TileGrid;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.text.ChatPrompt;
@@ -191,8 +192,7 @@ public final class InternVL implements AutoCloseable {
         BatchScheduler.Submission submission = scheduler.submitPending(ids, totalTiles, options, listener);
         if (submission.awaitTurn()) {
             try {
-                ImagePreprocessor p = new ImagePreprocessor(tiling);
-                List<PreprocessedImage> images = request.images().stream().map(p::preprocess).toList();
+                List<PreprocessedImage> images = preprocess(request.images(), tiling);
                 for (int i = 0; i < images.size(); i++) {
                     if (images.get(i).numTiles() != tiles.get(i)) {
                         throw new IllegalStateException("image " + i + " gave " + images.get(i).numTiles()
@@ -271,8 +271,12 @@ public final class InternVL implements AutoCloseable {
     }
 
     private List<PreprocessedImage> preprocess(ChatRequest request) {
-        ImagePreprocessor p = new ImagePreprocessor(preprocessOptions(request.maxTiles(), request.thumbnail()));
-        return request.images().stream().map(p::preprocess).toList();
+        return preprocess(request.images(), preprocessOptions(request.maxTiles(), request.thumbnail()));
+    }
+
+    private static List<PreprocessedImage> preprocess(List<RgbImage> images, PreprocessOptions tiling) {
+        ImagePreprocessor p = new ImagePreprocessor(tiling);
+        return images.stream().map(p::preprocess).toList();
     }
 
     /** The tiles {@link ImagePreprocessor} makes of a {@code width} × {@code height} image, thumbnail included. */

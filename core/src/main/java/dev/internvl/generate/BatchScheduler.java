@@ -433,8 +433,7 @@ public final class BatchScheduler implements AutoCloseable {
             for (Job j : queue) {
                 if (j.submission == s) {
                     queue.remove(j);
-                    j.seq.cancel(j::emitSafely);
-                    s.result.complete(j.seq.result());
+                    endWaiting(j);
                     return;
                 }
             }
@@ -611,11 +610,14 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        for (Job j : gone) {
-            j.seq.cancel(j::emitSafely);
-            j.releaseImages();
-            j.submission.result.complete(j.seq.result());
-        }
+        gone.forEach(BatchScheduler::endWaiting);
+    }
+
+    /** A request taken out of the queue before it ran: it ends cancelled, with no text. */
+    private static void endWaiting(Job j) {
+        j.seq.cancel(j::emitSafely);
+        j.releaseImages();
+        j.submission.result.complete(j.seq.result());
     }
 
     /** One unit of admission work (all of it when nothing is decoding). */

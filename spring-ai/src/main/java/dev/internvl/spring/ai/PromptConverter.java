@@ -74,16 +74,16 @@ final class PromptConverter {
         if (messages == null || messages.isEmpty()) {
             throw new InvalidRequestException("The prompt has no messages; InternVL needs a user message");
         }
-        List<byte[]> encoded = new ArrayList<>();
+        List<Encoded> encoded = new ArrayList<>();
         List<ImageDecoder.Header> headers = new ArrayList<>();
         for (Message m : messages) {
             if (m instanceof UserMessage u) {
                 for (Media media : u.getMedia()) {
-                    String what = describe(media);
-                    byte[] bytes = imageBytes(media, what);
-                    // ImageDecodeException is an InvalidRequestException (invalid_image or image_too_large)
-                    headers.add(ImageDecoder.readHeader(bytes, what, ImageDecoder.DEFAULT_MAX_PIXELS));
-                    encoded.add(bytes);
+                    Encoded image = Encoded.of(media);
+                    // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large)
+                    // whose message starts with the media's description
+                    headers.add(ImageDecoder.readHeader(image.bytes(), image.what(), ImageDecoder.DEFAULT_MAX_PIXELS));
+                    encoded.add(image);
                 }
             }
         }
@@ -100,7 +100,7 @@ final class PromptConverter {
                 case USER -> {
                     StringBuilder question = new StringBuilder();
                     for (Media media : ((UserMessage) m).getMedia()) {
-                        images.add(ImageDecoder.decode(encoded.get(images.size()), describe(media)));
+                        images.add(encoded.get(images.size()).decode());
                         question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
                                 .append('\n');
                     }
@@ -147,21 +147,24 @@ final class PromptConverter {
         return e;
     }
 
-    /** Decodes an image {@link Media}: bytes, a Resource, or a {@code data:} / {@code file:} URI. */
-    static RgbImage decode(Media media) {
-        String what = describe(media);
-        // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large) whose message
-        // starts with the media's description.
-        return ImageDecoder.decode(imageBytes(media, what), what);
-    }
+    /**
+     * The encoded bytes of an image {@link Media} (bytes, a Resource, or a {@code data:} / {@code file:} URI) and how
+     * errors name it; media of other types are refused.
+     */
+    private record Encoded(byte[] bytes, String what) {
 
-    /** The encoded bytes of an image {@link Media}; media of other types are refused. */
-    private static byte[] imageBytes(Media media, String what) {
-        if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
-            throw invalidImage(what + " is not supported: InternVL reads images only "
-                    + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)", null);
+        static Encoded of(Media media) {
+            String what = describe(media);
+            if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
+                throw invalidImage(what + " is not supported: InternVL reads images only "
+                        + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)", null);
+            }
+            return new Encoded(PromptConverter.bytes(media, what), what);
         }
-        return bytes(media, what);
+
+        RgbImage decode() {
+            return ImageDecoder.decode(bytes, what);
+        }
     }
 
     /** A media the request sent that is not a usable image: code {@code invalid_image}. */

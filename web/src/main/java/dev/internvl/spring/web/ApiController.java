@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -55,12 +56,44 @@ abstract class ApiController {
         return null;
     }
 
+    /** An answer made under a {@link ClientWatch}, to be written; {@code timeLimited} when the time limit cut it. */
+    record Answer<T>(T value, boolean timeLimited) {
+    }
+
+    /**
+     * Makes an answer for a client waiting for it whole, under a {@link ClientWatch} of {@code response} that
+     * {@code work} hands to the engine as its listener. Null when there is nothing left to write: the client went
+     * away (one INFO line), or {@code work} failed after a probe had committed the response (the error went into
+     * the body). A failure before that is thrown; the time limit passing before the answer began is a 503
+     * {@code timeout}.
+     *
+     * @param what names the request in the log line
+     */
+    <T> Answer<T> watched(HttpServletResponse response, String what, Function<ClientWatch, T> work)
+            throws IOException {
+        ClientWatch watch = ClientWatch.start(response, settings);
+        T value;
+        try (watch) {
+            value = work.apply(watch);
+        } catch (RuntimeException e) {
+            if (watch.committed()) {
+                failAfterCommit(response, e);
+                return null;
+            }
+            throw e;
+        }
+        if (abandoned(watch, what)) {
+            return null;
+        }
+        return new Answer<>(value, watch.end() == ClientWatch.End.TIME_LIMIT);
+    }
+
     /**
      * What to do after a {@link ClientWatch watched} answer: true when nothing is to be written because the client
      * went away (logged in one INFO line); a 503 {@code timeout} when the time limit passed before the answer
      * began; false to write the (possibly time-limited) answer.
      */
-    boolean abandoned(ClientWatch watch, String what) {
+    private boolean abandoned(ClientWatch watch, String what) {
         if (watch.end() == ClientWatch.End.CLIENT_GONE) {
             logger.info(what + ": the client went away; its answer was stopped after "
                     + String.format(Locale.ROOT, "%.1f", watch.seconds()) + " s");
@@ -77,7 +110,7 @@ abstract class ApiController {
      * Answers {@code failure} in a response that a {@link ClientWatch} probe has committed with status 200: the
      * error object follows the whitespace, the only place left for it.
      */
-    static void failAfterCommit(HttpServletResponse response, RuntimeException failure) throws IOException {
+    private static void failAfterCommit(HttpServletResponse response, RuntimeException failure) {
         byte[] error = Json.toJson(ApiErrors.body(ApiErrors.resolve(failure))).getBytes(StandardCharsets.UTF_8);
         try {
             response.getOutputStream().write(error);

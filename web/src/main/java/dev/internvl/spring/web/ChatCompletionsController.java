@@ -77,13 +77,12 @@ public class ChatCompletionsController extends ApiController {
             stream(prompt, r.includeUsage(), id, now, response);
             return;
         }
-        Collected answer = new Collected();
-        ClientWatch watch = ClientWatch.start(response, settings);
-        try (watch) {
+        Answer<Collected> result = watched(response, "Chat completion " + id, watch -> {
+            Collected collected = new Collected();
             CompletableFuture<Void> done = new CompletableFuture<>();
             Disposable generation = chatModel.stream(prompt).subscribe(c -> {
                 watch.answering();
-                answer.add(c);
+                collected.add(c);
             }, done::completeExceptionally, () -> done.complete(null));
             // the client went away or the time limit passed: the engine stops before its next token
             watch.onEnd(() -> {
@@ -91,16 +90,12 @@ public class ChatCompletionsController extends ApiController {
                 done.complete(null);
             });
             await(done, generation);
-        } catch (RuntimeException e) {
-            if (watch.committed()) {
-                failAfterCommit(response, e);
-                return;
-            }
-            throw e;
-        }
-        if (abandoned(watch, "Chat completion " + id)) {
+            return collected;
+        });
+        if (result == null) {
             return;
         }
+        Collected answer = result.value();
         JsonObject message = new JsonObject();
         message.addProperty("role", "assistant");
         message.addProperty("content", answer.text());

@@ -110,11 +110,15 @@ final class ClientWatch implements Generator.Listener, AutoCloseable {
 
     private void end(End why) {
         if (end.compareAndSet(null, why)) {
-            deadline.cancel(false);
-            if (probes != null) {
-                probes.cancel(false);
-            }
+            stopTimers();
             onEnd.run();
+        }
+    }
+
+    private void stopTimers() {
+        deadline.cancel(false);
+        if (probes != null) {
+            probes.cancel(false);
         }
     }
 
@@ -147,9 +151,6 @@ final class ClientWatch implements Generator.Listener, AutoCloseable {
         synchronized (lock) {
             closed = true;
         }
-        deadline.cancel(false);
-        if (probes != null) {
-            probes.cancel(false);
-        }
+        stopTimers();
     }
 }

@@ -57,12 +57,10 @@ public class GroundingController extends ApiController {
         boolean all = r.flag("all");
         Integer maxTiles = r.maxTiles();
         // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
-        vision.precheck(images.checkImage(r.image(), "image"), maxTiles);
-        RgbImage image = images.decode(r.image(), "image");
+        RgbImage image = images.decode(r.image(), "image", header -> vision.precheck(header, maxTiles));
         JsonObject out = VisionJson.envelope(modelId, image);
-        JsonArray results = new JsonArray();
-        ClientWatch watch = ClientWatch.start(response, settings);
-        try (watch) {
+        Answer<JsonArray> answer = watched(response, "POST " + ApiPaths.GROUNDING, watch -> {
+            JsonArray results = new JsonArray();
             for (String phrase : phrases) {
                 GroundingResult found = vision.ground(image, phrase, all, maxTiles, watch);
                 if (watch.end() == ClientWatch.End.CLIENT_GONE) {
@@ -73,18 +71,13 @@ public class GroundingController extends ApiController {
                     break; // the time limit: the phrases after this one are not asked
                 }
             }
-        } catch (RuntimeException e) {
-            if (watch.committed()) {
-                failAfterCommit(response, e);
-                return;
-            }
-            throw e;
-        }
-        if (abandoned(watch, "POST " + ApiPaths.GROUNDING)) {
+            return results;
+        });
+        if (answer == null) {
             return;
         }
-        out.add("results", results);
-        out.addProperty("truncated", watch.end() == ClientWatch.End.TIME_LIMIT);
+        out.add("results", answer.value());
+        out.addProperty("truncated", answer.timeLimited());
         Json.write(response, 200, out);
     }
 }

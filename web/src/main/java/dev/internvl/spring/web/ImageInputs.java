@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.springframework.util.InvalidMimeTypeException;
 import org.springframework.util.MimeType;
 
@@ -131,9 +132,12 @@ final class ImageInputs {
         }
     }
 
-    /** Decodes {@code image}, refusing images of more pixels than allowed before their pixels are decoded. */
-    RgbImage decode(EncodedImage image, String param) {
-        checkImage(image, param);
+    /**
+     * Decodes {@code image}, refusing images of more pixels than allowed before their pixels are decoded;
+     * {@code beforeDecoding} sees the header in between and may refuse the request there.
+     */
+    RgbImage decode(EncodedImage image, String param, Consumer<ImageDecoder.Header> beforeDecoding) {
+        beforeDecoding.accept(checkImage(image, param));
         try {
             return ImageDecoder.decode(image.bytes(), param, settings.maxImagePixels());
         } catch (ImageDecodeException e) {

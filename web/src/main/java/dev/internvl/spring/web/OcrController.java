@@ -41,25 +41,15 @@ public class OcrController extends ApiController {
         boolean keyValues = r.flag("key_values");
         Integer maxTiles = r.maxTiles();
         // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
-        vision.precheck(images.checkImage(r.image(), "image"), maxTiles);
-        RgbImage image = images.decode(r.image(), "image");
+        RgbImage image = images.decode(r.image(), "image", header -> vision.precheck(header, maxTiles));
         JsonObject out = VisionJson.envelope(modelId, image);
-        ClientWatch watch = ClientWatch.start(response, settings);
-        OcrResult read;
-        try (watch) {
-            read = vision.ocr(image, keyValues, maxTiles, watch);
-        } catch (RuntimeException e) {
-            if (watch.committed()) {
-                failAfterCommit(response, e);
-                return;
-            }
-            throw e;
-        }
-        if (abandoned(watch, "POST " + ApiPaths.OCR)) {
+        Answer<OcrResult> read = watched(response, "POST " + ApiPaths.OCR,
+                watch -> vision.ocr(image, keyValues, maxTiles, watch));
+        if (read == null) {
             return;
         }
-        VisionJson.ocr(out, read, keyValues);
-        out.addProperty("truncated", watch.end() == ClientWatch.End.TIME_LIMIT);
+        VisionJson.ocr(out, read.value(), keyValues);
+        out.addProperty("truncated", read.timeLimited());
         Json.write(response, 200, out);
     }
 }
