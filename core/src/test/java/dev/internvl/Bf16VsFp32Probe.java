@@ -27,8 +27,8 @@ final class Bf16VsFp32Probe {
         try (VisionEmbeddings ea = reference.model().encodeImages(img.pixelValues(), img.numTiles());
                 VisionEmbeddings eb = other.model().encodeImages(img.pixelValues(), img.numTiles());
                 KvCache ca = a.newCache(1, ids.length + steps); KvCache cb = b.newCache(1, ids.length + steps)) {
-            float[] la = a.forward(new long[][] {ids}, new int[1], ea, ctx, ca)[0];
-            float[] lb = b.forward(new long[][] {ids}, new int[1], eb, ctx, cb)[0];
+            float[] la = a.forward(new long[][] {ids}, ea, ctx, ca, 0, new boolean[] {true})[0];
+            float[] lb = b.forward(new long[][] {ids}, eb, ctx, cb, 0, new boolean[] {true})[0];
             for (int s = 0; s < steps; s++) {
                 int top = 0;
                 int second = -1;
@@ -47,8 +47,8 @@ final class Bf16VsFp32Probe {
                     diff = Math.max(diff, Math.abs(la[i] - lb[i]));
                 }
                 out.add(new Step(diff, la[top] - la[second], top == topB));
-                la = a.forward(new long[][] {{top}}, new int[1], null, ctx, ca)[0];
-                lb = b.forward(new long[][] {{top}}, new int[1], null, ctx, cb)[0];
+                la = a.forward(new long[] {top}, ca);
+                lb = b.forward(new long[] {top}, cb);
             }
         }
         return out;

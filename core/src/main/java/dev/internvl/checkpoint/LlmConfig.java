@@ -118,17 +118,6 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
     }
 
     /**
-     * The sequence length that length-dependent RoPE scaling reads for a call that ends at cache slot
-     * {@code total} (exclusive) with rows left-padded by at least {@code minPad}: InternLM2's and Llama's dynamic
-     * NTK (the InternLM2 modeling file and transformers 4.37, which InternVL pins) take the key/value length,
-     * padding included; Phi-3's longrope and Qwen2's scalings (transformers' RoPE utilities) take the largest
-     * position id + 1. Without padding both are {@code total}.
-     */
-    public long ropeSequenceLength(long total, long minPad) {
-        return architecture.equals(PHI3) || architecture.equals(QWEN2) ? total - minPad : total;
-    }
-
-    /**
      * Checks the head arithmetic the decoder relies on. Not done while parsing, so that a config whose
      * {@code llm_config} is only a fragment still serves the vision encoder alone.
      */

@@ -633,7 +633,7 @@ public final class BatchScheduler implements AutoCloseable {
                 if (cache == null) {
                     cache = decoder.newCache(rows, capacity);
                 } else {
-                    decoder.ensureCapacity(cache, rows, capacity);
+                    cache.ensure(rows, capacity);
                 }
                 cache.clear(j.slot);
                 j.stage = j.tiles > 0 ? Stage.VISION : Stage.PREFILL;
@@ -663,7 +663,7 @@ public final class BatchScheduler implements AutoCloseable {
                         : k == j.images.rows() ? j.images : model.slice(j.images, j.imageRowsUsed, k);
                 float[] logits;
                 try {
-                    logits = decoder.forwardRows(new long[][] {chunk}, part, imageTokenId, cache, j.slot,
+                    logits = decoder.forward(new long[][] {chunk}, part, imageTokenId, cache, j.slot,
                             new boolean[] {true})[0];
                 } finally {
                     if (part != null && part != j.images) {
@@ -730,7 +730,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         float[][] logits;
         try {
-            logits = decoder.forwardRows(ids, null, imageTokenId, cache, 0, live);
+            logits = decoder.forward(ids, null, imageTokenId, cache, 0, live);
         } catch (RuntimeException | Error e) {
             for (int r = 0; r < n; r++) {
                 if (live[r]) {

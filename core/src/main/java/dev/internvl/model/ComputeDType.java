@@ -1,5 +1,6 @@
 package dev.internvl.model;
 
+import dev.internvl.torch.ScalarType;
 import java.util.Locale;
 
 /**
@@ -8,17 +9,17 @@ import java.util.Locale;
  * is supported but slow on most CPUs.
  */
 public enum ComputeDType {
-    BF16(15), FP16(5), FP32(6);
+    BF16(ScalarType.BFLOAT16), FP16(ScalarType.FLOAT16), FP32(ScalarType.FLOAT32);
 
-    private final int torchCode;
+    private final ScalarType scalarType;
 
-    ComputeDType(int torchCode) {
-        this.torchCode = torchCode;
+    ComputeDType(ScalarType scalarType) {
+        this.scalarType = scalarType;
     }
 
-    /** torch ScalarType code, as TorchScript passes dtypes. */
-    public int torchCode() {
-        return torchCode;
+    /** The torch dtype. */
+    public ScalarType scalarType() {
+        return scalarType;
     }
 
     /** Parses {@code bf16}, {@code fp16}, {@code fp32} (also {@code bfloat16}, {@code float16}, {@code float32}). */

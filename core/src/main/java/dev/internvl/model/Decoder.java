@@ -6,6 +6,9 @@ import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.checkpoint.RopeScaling;
+import dev.internvl.torch.KernelLayout.DecoderDim;
+import dev.internvl.torch.KernelLayout.DecoderFactor;
+import dev.internvl.torch.KernelLayout.DecoderWeight;
 import dev.internvl.torch.TorchKernels;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,9 @@ public final class Decoder implements AutoCloseable {
     private final WeightLoader.WeightList weights;
     private final IValue noImage;
     private final IValue scales;
+    /** The model's {@link DecoderDim} and {@link DecoderFactor} values, bound once. */
+    private final IValue dims;
+    private final IValue factors;
     private final Quantization quantization;
     private final boolean tiedHead;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
@@ -40,13 +46,24 @@ public final class Decoder implements AutoCloseable {
         this.weights = weights;
         this.tiedHead = tiedHead;
         this.quantization = quantization;
-        this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.torchCode(),
+        this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.scalarType().code(),
                 devices.embedding());
         // quantize_decoder replaces the matrices in the weight list in place and returns their scales
         this.scales = quantization.enabled()
                 ? kernels.call("quantize_decoder", weights.value(), (long) cfg.numLayers(), (long) quantization.bits(),
                         (long) quantization.groupSize(), tiedHead)
                 : kernels.call("no_scales", weights.value());
+        long[] d = new long[DecoderDim.values().length];
+        d[DecoderDim.LAYERS.ordinal()] = cfg.numLayers();
+        d[DecoderDim.HEADS.ordinal()] = cfg.numHeads();
+        d[DecoderDim.KV_HEADS.ordinal()] = cfg.numKvHeads();
+        d[DecoderDim.HEAD_DIM.ordinal()] = cfg.headDim();
+        d[DecoderDim.QUANT_GROUP.ordinal()] = quantization.groupSize();
+        this.dims = IValue.listFrom(d);
+        double[] f = new double[DecoderFactor.values().length];
+        f[DecoderFactor.NORM_EPS.ordinal()] = cfg.rmsNormEps();
+        f[DecoderFactor.ROPE_SCALE.ordinal()] = cfg.ropeScaling().attentionFactor();
+        this.factors = IValue.listFrom(f);
     }
 
     static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
@@ -60,10 +77,11 @@ public final class Decoder implements AutoCloseable {
         // a head tied to the embedding is the embedding's own tensor, unless the device map puts them apart
         boolean shared = !ckpt.has(layout.head()) && devices.embedding().equals(devices.head());
         try {
+            // the DecoderWeight slots, in order
             w.onDevice(devices.embedding()).add(ckpt.tensor(layout.embedding(), v, d));
             w.onDevice(devices.head()).add(ckpt.tensor(layout.finalNorm(), d));
             if (shared) {
-                w.addSameAs(0);
+                w.addSameAs(DecoderWeight.EMBEDDING.ordinal());
             } else {
                 w.add(ckpt.tensor(ckpt.has(layout.head()) ? layout.head() : layout.embedding(), v, d));
             }
@@ -132,98 +150,105 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
-    /** A cache for {@code batch} sequences of up to {@code capacity} positions. */
+    /** A cache for {@code batch} sequences of up to {@code capacity} positions, laid out for this decoder. */
     public KvCache newCache(int batch, int capacity) {
-        IValue t = kernels.call("new_cache", (long) batch, (long) cfg.numKvHeads(), (long) capacity,
-                (long) cfg.headDim(), (long) dtype.torchCode(), layerDevices());
-        return new KvCache(t, batch, capacity);
+        return KvCache.allocate(kernels, new KvCache.Layout(cfg.numKvHeads(), cfg.headDim(), dtype.scalarType(),
+                layerDevices()), batch, capacity);
+    }
+
+    private List<String> layerDevices() {
+        List<String> layerDevices = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            layerDevices.add(devices.layer(i));
+        }
+        return layerDevices;
+    }
+
+    /** Runs {@code ids} after what cache row 0 holds (a single sequence, no images); the last position's logits. */
+    public float[] forward(long[] ids, KvCache cache) {
+        return forward(new long[][] {ids}, null, -1, cache, 0, new boolean[] {true})[0];
     }
 
     /**
-     * Makes {@code cache} hold at least {@code batch} sequences of {@code capacity} positions, keeping what it
-     * holds (the tensors are reallocated and copied only when it must grow).
-     */
-    public void ensureCapacity(KvCache cache, int batch, int capacity) {
-        if (batch <= cache.batch() && capacity <= cache.capacity()) {
-            return;
-        }
-        int b = Math.max(batch, cache.batch());
-        int c = Math.max(capacity, cache.capacity());
-        cache.replace(kernels.call("grow_cache", cache.tensors(), (long) b, (long) c), b, c);
-    }
-
-    private String layerDevices() {
-        String[] layerDevices = new String[cfg.numLayers()];
-        for (int i = 0; i < layerDevices.length; i++) {
-            layerDevices[i] = devices.layer(i);
-        }
-        return String.join(",", layerDevices);
-    }
-
-    /**
-     * Runs {@code ids} (left-padded rows of equal length, one per cache row) after what {@code cache} holds and
-     * returns the fp32 logits of each row's last position. The rows share one RoPE regime, computed as the
-     * reference does for a padded batch.
+     * One step: continues cache rows {@code firstRow..firstRow+B-1}, each from its own length (rows of different
+     * lengths share a step: continuous batching). Live rows advance by T; the others are placeholders (their
+     * tokens write scratch at their current length, which a later call overwrites, and they do not advance). Each
+     * row gets the RoPE regime it would get alone.
      *
-     * @param ids    [B][T] token ids
-     * @param pad    left padding of each row (0 when unpadded), fixed for the life of the cache
-     * @param images embeddings for the {@code <IMG_CONTEXT>} positions of {@code ids}, or null
+     * @param ids          [B][T] token ids
+     * @param images       embeddings for the {@code <IMG_CONTEXT>} positions of {@code ids}, in order, or null
      * @param imageTokenId the {@code <IMG_CONTEXT>} id
-     * @return logits [B][V]
+     * @param live         which rows take part
+     * @return logits [B][V] of each row's last position (a placeholder row's logits are meaningless)
      */
-    public float[][] forward(long[][] ids, int[] pad, VisionEmbeddings images, long imageTokenId, KvCache cache) {
-        int b = ids.length;
-        if (b != cache.batch() || pad.length != b) {
-            throw new IllegalArgumentException("batch of " + b + " rows does not match the cache (" + cache.batch()
-                    + ") or the padding (" + pad.length + ")");
-        }
-        long minPad = java.util.Arrays.stream(pad).min().orElse(0);
-        long seqLen = cfg.ropeSequenceLength(cache.length() + ids[0].length, minPad);
-        long[] seqLens = new long[b];
-        java.util.Arrays.fill(seqLens, seqLen);
-        boolean[] live = new boolean[b];
-        java.util.Arrays.fill(live, true);
-        return run(ids, pad, images, imageTokenId, cache, 0, live, seqLens);
-    }
-
-    /**
-     * Continues cache rows {@code firstRow..firstRow+B-1}, each from its own length (continuous batching). Live rows
-     * advance by T; the others are placeholders (their tokens write scratch at their current length, which a later
-     * call overwrites, and they do not advance). Each row gets the RoPE regime it would get alone.
-     *
-     * @param ids  [B][T] token ids, unpadded
-     * @param live which rows take part
-     * @return logits [B][V] (a placeholder row's logits are meaningless)
-     */
-    public float[][] forwardRows(long[][] ids, VisionEmbeddings images, long imageTokenId, KvCache cache,
-            int firstRow, boolean[] live) {
+    public float[][] forward(long[][] ids, VisionEmbeddings images, long imageTokenId, KvCache cache, int firstRow,
+            boolean[] live) {
         int b = ids.length;
         if (firstRow < 0 || firstRow + b > cache.batch() || live.length != b) {
             throw new IllegalArgumentException("rows " + firstRow + ".." + (firstRow + b - 1)
                     + " are not all in the cache's " + cache.batch() + " rows, or live has " + live.length);
         }
-        long[] seqLens = new long[b];
-        for (int r = 0; r < b; r++) {
-            seqLens[r] = cfg.ropeSequenceLength(cache.length(firstRow + r) + ids[r].length, 0);
+        Step step = step(ids, images, imageTokenId, cache, firstRow);
+        try (IValue in = step.value(kernels, images == null ? noImage : images.value());
+                IValue out = kernels.call("decoder_forward", in, cache.tensors(), weights.value(), scales, dims,
+                        factors);
+                PtNDArray logits = out.toTensor(kernels.manager())) {
+            for (int r = 0; r < b; r++) {
+                if (live[r]) {
+                    cache.advance(firstRow + r, ids[r].length);
+                }
+            }
+            float[] all = logits.toFloatArray();
+            int v = all.length / b;
+            float[][] rows = new float[b][];
+            for (int r = 0; r < b; r++) {
+                rows[r] = java.util.Arrays.copyOfRange(all, r * v, (r + 1) * v);
+            }
+            return rows;
         }
-        return run(ids, new int[b], images, imageTokenId, cache, firstRow, live, seqLens);
     }
 
-    private float[][] run(long[][] ids, int[] pad, VisionEmbeddings images, long imageTokenId, KvCache cache,
-            int firstRow, boolean[] live, long[] seqLens) {
+    /**
+     * What {@code decoder_forward} takes per step (the model's weights, dimensions and factors are bound at load).
+     *
+     * @param ids        [B*T] token ids, row-major
+     * @param starts     [B] positions each row already holds
+     * @param sameStart  that position when all rows share it, else -1
+     * @param total      max(starts) + T, the key length attended over
+     * @param invFreq    [B*hd/2] each row's rotary frequencies
+     */
+    record Step(long[] ids, int rows, int length, long imageTokenId, long[] starts, long sameStart, int firstRow,
+            int total, float[] invFreq) {
+
+        /** The step as the kernel's tuple; the caller closes it. */
+        IValue value(TorchKernels kernels, IValue imageEmbeds) {
+            try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(ids, new Shape(rows, length));
+                    PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq,
+                            new Shape(rows, invFreq.length / rows));
+                    IValue idsV = IValue.from(idsNd);
+                    IValue tokenV = IValue.from(imageTokenId);
+                    IValue startsV = IValue.listFrom(starts);
+                    IValue sameV = IValue.from(sameStart);
+                    IValue firstV = IValue.from((long) firstRow);
+                    IValue totalV = IValue.from((long) total);
+                    IValue freqV = IValue.from(freqNd)) {
+                return IValue.tupleFrom(idsV, imageEmbeds, tokenV, startsV, sameV, firstV, totalV, freqV);
+            }
+        }
+    }
+
+    private Step step(long[][] ids, VisionEmbeddings images, long imageTokenId, KvCache cache, int firstRow) {
         int b = ids.length;
         int t = ids[0].length;
         long[] flat = new long[b * t];
         long[] start = new long[b];
-        long[] padding = new long[b];
         int total = 0;
         long imageSlots = 0;
         for (int r = 0; r < b; r++) {
             if (ids[r].length != t) {
-                throw new IllegalArgumentException("rows must have equal length (left-pad them)");
+                throw new IllegalArgumentException("the rows of a step must have equal length");
             }
             start[r] = cache.length(firstRow + r);
-            padding[r] = pad[r];
             if (start[r] + t > cache.capacity()) {
                 throw new IllegalArgumentException("sequence of " + (start[r] + t)
                         + " positions exceeds the KV cache capacity " + cache.capacity());
@@ -248,31 +273,11 @@ public final class Decoder implements AutoCloseable {
         int half = cfg.headDim() / 2;
         float[] invFreq = new float[b * half];
         for (int r = 0; r < b; r++) {
-            System.arraycopy(inverseFrequencies(seqLens[r]), 0, invFreq, r * half, half);
+            // the sequence length length-dependent RoPE scaling reads: the key/value length (InternLM2's and Llama's
+            // dynamic NTK) or the largest position + 1 (Phi-3's longrope, Qwen2's scalings), equal without padding
+            System.arraycopy(inverseFrequencies(start[r] + t), 0, invFreq, r * half, half);
         }
-        double ropeScale = cfg.ropeScaling().attentionFactor();                // longrope's cos/sin multiplier, else 1
-        try (PtNDArray idsNd = (PtNDArray) kernels.manager().create(flat, new Shape(b, t));
-                PtNDArray padNd = (PtNDArray) kernels.manager().create(padding);
-                PtNDArray freqNd = (PtNDArray) kernels.manager().create(invFreq, new Shape(b, half));
-                IValue out = kernels.call("decoder_forward", idsNd, images == null ? noImage : images.value(),
-                        imageTokenId, start, sameStart, padNd, (long) firstRow, (long) total, cache.tensors(),
-                        weights.value(), scales, (long) quantization.groupSize(), (long) cfg.numLayers(),
-                        (long) cfg.numHeads(), (long) cfg.numKvHeads(), (long) cfg.headDim(), cfg.rmsNormEps(),
-                        freqNd, ropeScale);
-                PtNDArray logits = out.toTensor(kernels.manager())) {
-            for (int r = 0; r < b; r++) {
-                if (live[r]) {
-                    cache.advance(firstRow + r, t);
-                }
-            }
-            float[] all = logits.toFloatArray();
-            int v = all.length / b;
-            float[][] rows = new float[b][];
-            for (int r = 0; r < b; r++) {
-                rows[r] = java.util.Arrays.copyOfRange(all, r * v, (r + 1) * v);
-            }
-            return rows;
-        }
+        return new Step(flat, b, t, imageTokenId, start, sameStart, firstRow, total, invFreq);
     }
 
     /** The inverse rotary frequencies for a RoPE sequence length; shared by calls in the same regime. */
@@ -288,10 +293,7 @@ public final class Decoder implements AutoCloseable {
         return f;
     }
 
-    /**
-     * The rotary frequencies of a call whose RoPE sequence length is {@code seqLen} (see
-     * {@link LlmConfig#ropeSequenceLength}).
-     */
+    /** The rotary frequencies of a call that ends at position {@code seqLen} (exclusive). */
     public RopeScaling.Frequencies frequencies(long seqLen) {
         return cfg.ropeScaling().frequencies(cfg.ropeTheta(), cfg.headDim(), cfg.maxPositionEmbeddings(), seqLen);
     }
@@ -338,6 +340,8 @@ public final class Decoder implements AutoCloseable {
     @Override
     public void close() {
         ropeTables.clear();
+        dims.close();
+        factors.close();
         scales.close();
         noImage.close();
         weights.close();

@@ -2,11 +2,14 @@ package dev.internvl.model;
 
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.torch.KernelLayout.DecoderLayerWeight;
+
+import static dev.internvl.torch.KernelLayout.DecoderLayerWeight.*;
 
 /**
  * How one decoder family's checkpoint names and packing map onto the engine's single decoder (the Qwen2 layout
- * of {@code decoder.ts.py}): per layer input norm, fused q/k/v weight and bias (an empty tensor when the family has
- * none), output projection, post-attention norm, fused gate/up weight, down weight. A new family is a new layout,
+ * of {@code decoder.ts.py}): each layer's {@link DecoderLayerWeight} slots (input norm, fused q/k/v weight and bias,
+ * an empty tensor when the family has none, output projection, post-attention norm, fused gate/up weight, down weight). A new family is a new layout,
  * not a new decoder; what differs numerically (RoPE scaling, epsilon, BOS) is configuration.
  */
 interface DecoderLayout {
@@ -20,8 +23,8 @@ interface DecoderLayout {
     /** Name of the output head [V,D]; when absent from the checkpoint the head is tied to the embedding. */
     String head();
 
-    /** Layer {@code i}'s seven weights in the engine's order. */
-    WeightPlan layer(LlmConfig cfg, int i);
+    /** Layer {@code i}'s weights, slot by slot. */
+    WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i);
 
     static DecoderLayout of(String architecture) {
         return switch (architecture) {
@@ -55,27 +58,27 @@ interface DecoderLayout {
         }
 
         @Override
-        public WeightPlan layer(LlmConfig cfg, int i) {
+        public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             long q = (long) cfg.numHeads() * cfg.headDim();
             long kv = (long) cfg.numKvHeads() * cfg.headDim();
             long inter = cfg.intermediateSize();
-            WeightPlan w = new WeightPlan(PlannedTensor.Part.LAYER);
-            w.add(l + "input_layernorm.weight", d);
-            w.addConcatenated(w.tensor(l + "self_attn.q_proj.weight", q, d),
+            WeightPlan<DecoderLayerWeight> w = new WeightPlan<>(PlannedTensor.Part.LAYER, DecoderLayerWeight.class);
+            w.add(INPUT_NORM, l + "input_layernorm.weight", d);
+            w.addConcatenated(QKV_WEIGHT, w.tensor(l + "self_attn.q_proj.weight", q, d),
                     w.tensor(l + "self_attn.k_proj.weight", kv, d), w.tensor(l + "self_attn.v_proj.weight", kv, d));
             if (cfg.qkvBias()) {
-                w.addConcatenated(w.tensor(l + "self_attn.q_proj.bias", q),
+                w.addConcatenated(QKV_BIAS, w.tensor(l + "self_attn.q_proj.bias", q),
                         w.tensor(l + "self_attn.k_proj.bias", kv), w.tensor(l + "self_attn.v_proj.bias", kv));
             } else {
-                w.addAbsent();
+                w.addAbsent(QKV_BIAS);
             }
-            w.add(l + "self_attn.o_proj.weight", d, q);
-            w.add(l + "post_attention_layernorm.weight", d);
-            w.addConcatenated(w.tensor(l + "mlp.gate_proj.weight", inter, d),
+            w.add(O_WEIGHT, l + "self_attn.o_proj.weight", d, q);
+            w.add(POST_NORM, l + "post_attention_layernorm.weight", d);
+            w.addConcatenated(GATE_UP_WEIGHT, w.tensor(l + "mlp.gate_proj.weight", inter, d),
                     w.tensor(l + "mlp.up_proj.weight", inter, d));
-            w.add(l + "mlp.down_proj.weight", d, inter);
+            w.add(DOWN_WEIGHT, l + "mlp.down_proj.weight", d, inter);
             return w;
         }
     }
@@ -104,7 +107,7 @@ interface DecoderLayout {
         }
 
         @Override
-        public WeightPlan layer(LlmConfig cfg, int i) {
+        public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             int hd = cfg.headDim();
@@ -112,16 +115,16 @@ interface DecoderLayout {
             int g = cfg.numHeads() / kvHeads;
             long q = (long) cfg.numHeads() * hd;
             long inter = cfg.intermediateSize();
-            WeightPlan w = new WeightPlan(PlannedTensor.Part.LAYER);
-            w.add(l + "attention_norm.weight", d);
-            w.addRegroupedQkv(l + "attention.wqkv.weight", new long[] {(long) kvHeads * (g + 2) * hd, d}, kvHeads, g,
-                    hd);
-            w.addAbsent();
-            w.add(l + "attention.wo.weight", d, q);
-            w.add(l + "ffn_norm.weight", d);
-            w.addConcatenated(w.tensor(l + "feed_forward.w1.weight", inter, d),
+            WeightPlan<DecoderLayerWeight> w = new WeightPlan<>(PlannedTensor.Part.LAYER, DecoderLayerWeight.class);
+            w.add(INPUT_NORM, l + "attention_norm.weight", d);
+            w.addRegroupedQkv(QKV_WEIGHT, l + "attention.wqkv.weight", new long[] {(long) kvHeads * (g + 2) * hd, d},
+                    kvHeads, g, hd);
+            w.addAbsent(QKV_BIAS);
+            w.add(O_WEIGHT, l + "attention.wo.weight", d, q);
+            w.add(POST_NORM, l + "ffn_norm.weight", d);
+            w.addConcatenated(GATE_UP_WEIGHT, w.tensor(l + "feed_forward.w1.weight", inter, d),
                     w.tensor(l + "feed_forward.w3.weight", inter, d));
-            w.add(l + "feed_forward.w2.weight", d, inter);
+            w.add(DOWN_WEIGHT, l + "feed_forward.w2.weight", d, inter);
             return w;
         }
     }
@@ -149,20 +152,20 @@ interface DecoderLayout {
         }
 
         @Override
-        public WeightPlan layer(LlmConfig cfg, int i) {
+        public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
             String l = P + "layers." + i + ".";
             long d = cfg.hiddenSize();
             long q = (long) cfg.numHeads() * cfg.headDim();
             long kv = (long) cfg.numKvHeads() * cfg.headDim();
             long inter = cfg.intermediateSize();
-            return new WeightPlan(PlannedTensor.Part.LAYER)
-                    .add(l + "input_layernorm.weight", d)
-                    .add(l + "self_attn.qkv_proj.weight", q + 2 * kv, d)
-                    .addAbsent()
-                    .add(l + "self_attn.o_proj.weight", d, q)
-                    .add(l + "post_attention_layernorm.weight", d)
-                    .add(l + "mlp.gate_up_proj.weight", 2 * inter, d)
-                    .add(l + "mlp.down_proj.weight", d, inter);
+            return new WeightPlan<>(PlannedTensor.Part.LAYER, DecoderLayerWeight.class)
+                    .add(INPUT_NORM, l + "input_layernorm.weight", d)
+                    .add(QKV_WEIGHT, l + "self_attn.qkv_proj.weight", q + 2 * kv, d)
+                    .addAbsent(QKV_BIAS)
+                    .add(O_WEIGHT, l + "self_attn.o_proj.weight", d, q)
+                    .add(POST_NORM, l + "post_attention_layernorm.weight", d)
+                    .add(GATE_UP_WEIGHT, l + "mlp.gate_up_proj.weight", 2 * inter, d)
+                    .add(DOWN_WEIGHT, l + "mlp.down_proj.weight", d, inter);
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.torch.ScalarType;
 import dev.internvl.torch.TorchKernels;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +69,8 @@ public final class InternVLModel implements AutoCloseable {
      */
     public static List<PlannedTensor> plannedTensors(InternVLConfig config, boolean headStored) {
         config.llm().validate();
-        List<PlannedTensor> all = new ArrayList<>(VisionEncoder.plan(config).tensors());
+        List<PlannedTensor> all = new ArrayList<>();
+        VisionEncoder.plans(config).forEach(p -> all.addAll(p.tensors()));
         all.addAll(Projector.plan(config).tensors());
         all.addAll(Decoder.plannedTensors(config.llm(), headStored));
         return all;
@@ -136,7 +138,7 @@ public final class InternVLModel implements AutoCloseable {
 
     /** Copies a tensor produced by the engine to Java as float32 (converting from bf16/fp16 inside libtorch). */
     public float[] toFloats(IValue tensor) {
-        try (IValue f32 = kernels.call("convert", tensor, 6L, "cpu"); PtNDArray nd = f32.toTensor(kernels.manager())) {
+        try (IValue f32 = kernels.call("convert", tensor, (long) ScalarType.FLOAT32.code(), "cpu"); PtNDArray nd = f32.toTensor(kernels.manager())) {
             return nd.toFloatArray();
         }
     }

@@ -3,6 +3,7 @@ package dev.internvl.model;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.torch.KernelLayout.ProjectorWeight;
 import dev.internvl.torch.TorchKernels;
 
 /**
@@ -40,13 +41,16 @@ public final class Projector implements AutoCloseable {
     }
 
     /** The tensors {@link #load} reads: {@code mlp1}'s LayerNorm and two Linear layers. */
-    static WeightPlan plan(InternVLConfig cfg) {
+    static WeightPlan<ProjectorWeight> plan(InternVLConfig cfg) {
         long in = (long) cfg.vision().hiddenSize() * cfg.shuffleFactor() * cfg.shuffleFactor();
         long d = cfg.llm().hiddenSize();
-        return new WeightPlan(PlannedTensor.Part.PROJECTOR)
-                .add("mlp1.0.weight", in).add("mlp1.0.bias", in)
-                .add("mlp1.1.weight", d, in).add("mlp1.1.bias", d)
-                .add("mlp1.3.weight", d, d).add("mlp1.3.bias", d);
+        return new WeightPlan<>(PlannedTensor.Part.PROJECTOR, ProjectorWeight.class)
+                .add(ProjectorWeight.NORM_WEIGHT, "mlp1.0.weight", in)
+                .add(ProjectorWeight.NORM_BIAS, "mlp1.0.bias", in)
+                .add(ProjectorWeight.FC1_WEIGHT, "mlp1.1.weight", d, in)
+                .add(ProjectorWeight.FC1_BIAS, "mlp1.1.bias", d)
+                .add(ProjectorWeight.FC2_WEIGHT, "mlp1.3.weight", d, d)
+                .add(ProjectorWeight.FC2_BIAS, "mlp1.3.bias", d);
     }
 
     /** [tiles, grid^2, C] ViT output to [tiles * tokens, D] language-model embeddings; caller closes the result. */

@@ -6,7 +6,13 @@ import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
 import dev.internvl.checkpoint.VisionConfig;
+import dev.internvl.torch.KernelLayout.VisionLayerWeight;
+import dev.internvl.torch.KernelLayout.VisionWeight;
 import dev.internvl.torch.TorchKernels;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.internvl.torch.KernelLayout.VisionLayerWeight.*;
 
 /**
  * InternViT (300M and 6B variants): patch embedding, CLS token and position embedding, then pre-norm
@@ -40,7 +46,9 @@ public final class VisionEncoder implements AutoCloseable {
         InternVLConfig config = ckpt.config();
         WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
-            w.addAll(ckpt, plan(config));
+            for (WeightPlan<?> plan : plans(config)) {
+                w.addAll(ckpt, plan);
+            }
         } catch (RuntimeException e) {
             w.close();
             throw e;
@@ -48,35 +56,40 @@ public final class VisionEncoder implements AutoCloseable {
         return new VisionEncoder(kernels, config.vision(), config.visionLayersToRun(), dtype, w);
     }
 
-    /** The tensors {@link #load} reads: the embeddings, then the layers up to {@code select_layer}. */
-    static WeightPlan plan(InternVLConfig config) {
+    /** What {@link #load} reads: the embeddings ({@link VisionWeight}), then each layer up to {@code select_layer}. */
+    static List<WeightPlan<?>> plans(InternVLConfig config) {
         VisionConfig v = config.vision();
         long c = v.hiddenSize();
         long p = v.patchSize();
         long positions = 1 + (long) (v.imageSize() / v.patchSize()) * (v.imageSize() / v.patchSize());
         long inter = v.intermediateSize();
-        WeightPlan w = new WeightPlan(PlannedTensor.Part.VISION);
-        w.add(P + "embeddings.patch_embedding.weight", c, 3, p, p)
-                .add(P + "embeddings.patch_embedding.bias", c)
-                .add(P + "embeddings.class_embedding", 1, 1, c)
-                .add(P + "embeddings.position_embedding", 1, positions, c);
+        List<WeightPlan<?>> plans = new ArrayList<>();
+        plans.add(new WeightPlan<>(PlannedTensor.Part.VISION, VisionWeight.class)
+                .add(VisionWeight.PATCH_WEIGHT, P + "embeddings.patch_embedding.weight", c, 3, p, p)
+                .add(VisionWeight.PATCH_BIAS, P + "embeddings.patch_embedding.bias", c)
+                .add(VisionWeight.CLASS_EMBEDDING, P + "embeddings.class_embedding", 1, 1, c)
+                .add(VisionWeight.POSITION_EMBEDDING, P + "embeddings.position_embedding", 1, positions, c));
         for (int i = 0; i < config.visionLayersToRun(); i++) {
             String l = P + "encoder.layers." + i + ".";
-            w.add(l + "norm1.weight", c);
-            w.addIf(!v.rmsNorm(), l + "norm1.bias", c);
-            w.add(l + "attn.qkv.weight", 3 * c, c);
-            w.addIf(v.qkvBias(), l + "attn.qkv.bias", 3 * c);
-            w.addIf(v.qkNormalization(), l + "attn.q_norm.weight", c);
-            w.addIf(v.qkNormalization(), l + "attn.k_norm.weight", c);
-            w.add(l + "attn.proj.weight", c, c).add(l + "attn.proj.bias", c);
-            w.add(l + "ls1", c);
-            w.add(l + "norm2.weight", c);
-            w.addIf(!v.rmsNorm(), l + "norm2.bias", c);
-            w.add(l + "mlp.fc1.weight", inter, c).add(l + "mlp.fc1.bias", inter);
-            w.add(l + "mlp.fc2.weight", c, inter).add(l + "mlp.fc2.bias", c);
-            w.add(l + "ls2", c);
+            plans.add(new WeightPlan<>(PlannedTensor.Part.VISION, VisionLayerWeight.class)
+                    .add(NORM1_WEIGHT, l + "norm1.weight", c)
+                    .addIf(NORM1_BIAS, !v.rmsNorm(), l + "norm1.bias", c)
+                    .add(QKV_WEIGHT, l + "attn.qkv.weight", 3 * c, c)
+                    .addIf(QKV_BIAS, v.qkvBias(), l + "attn.qkv.bias", 3 * c)
+                    .addIf(Q_NORM, v.qkNormalization(), l + "attn.q_norm.weight", c)
+                    .addIf(K_NORM, v.qkNormalization(), l + "attn.k_norm.weight", c)
+                    .add(PROJ_WEIGHT, l + "attn.proj.weight", c, c)
+                    .add(PROJ_BIAS, l + "attn.proj.bias", c)
+                    .add(LS1, l + "ls1", c)
+                    .add(NORM2_WEIGHT, l + "norm2.weight", c)
+                    .addIf(NORM2_BIAS, !v.rmsNorm(), l + "norm2.bias", c)
+                    .add(FC1_WEIGHT, l + "mlp.fc1.weight", inter, c)
+                    .add(FC1_BIAS, l + "mlp.fc1.bias", inter)
+                    .add(FC2_WEIGHT, l + "mlp.fc2.weight", c, inter)
+                    .add(FC2_BIAS, l + "mlp.fc2.bias", c)
+                    .add(LS2, l + "ls2", c));
         }
-        return w;
+        return plans;
     }
 
     /**
@@ -89,7 +102,7 @@ public final class VisionEncoder implements AutoCloseable {
         try (PtNDArray pixels = pixels(pixelValues, tiles, tileSize)) {
             return kernels.call("vision_forward", pixels, weights.value(), (long) layersToRun,
                     (long) cfg.numHeads(), cfg.rmsNorm(), cfg.qkNormalization(), cfg.normEps(),
-                    (long) cfg.patchSize(), (long) posGrid, (long) dtype.torchCode());
+                    (long) cfg.patchSize(), (long) posGrid, (long) dtype.scalarType().code());
         }
     }
 
@@ -103,7 +116,7 @@ public final class VisionEncoder implements AutoCloseable {
     public IValue embed(float[] pixelValues, int tiles, int tileSize) {
         try (PtNDArray pixels = pixels(pixelValues, tiles, tileSize)) {
             return kernels.call("vision_embed", pixels, weights.value(), (long) cfg.patchSize(), (long) posGrid,
-                    (long) dtype.torchCode());
+                    (long) dtype.scalarType().code());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.FloatFormats;
 import dev.internvl.checkpoint.TensorInfo;
+import dev.internvl.torch.ScalarType;
 import dev.internvl.torch.TorchKernels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import java.util.Map;
  */
 final class WeightLoader implements AutoCloseable {
 
-    private record MapKey(Path file, int torchDType) {
+    private record MapKey(Path file, ScalarType storedType) {
     }
 
     private final TorchKernels kernels;
@@ -55,16 +56,16 @@ final class WeightLoader implements AutoCloseable {
 
     /** Loads {@code t} as a tensor of the compute dtype on {@code device}; the caller closes it. */
     IValue load(TensorInfo t, String device) {
-        int storageDType = torchDType(t);
+        ScalarType storageDType = scalarType(t);
         int elem = t.dtype().bytes();
         if (t.offset() % elem == 0) {
             releaseMappingsOtherThan(t.file());
             IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), storageDType), k -> map(t.file(), k, elem));
-            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.torchCode(), device);
+            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.scalarType().code(), device);
         }
         // Data not aligned to its element size (a non-standard writer): read and widen it on the Java side.
         try (PtNDArray f32 = readAsFloat32(t)) {
-            return kernels.call("convert", f32, (long) dtype.torchCode(), device);
+            return kernels.call("convert", f32, (long) dtype.scalarType().code(), device);
         }
     }
 
@@ -92,7 +93,7 @@ final class WeightLoader implements AutoCloseable {
     private IValue map(Path file, MapKey key, int elem) {
         try {
             return kernels.call("map_file", file.toAbsolutePath().toString(), Files.size(file) / elem,
-                    (long) key.torchDType());
+                    (long) key.storedType().code());
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -127,12 +128,12 @@ final class WeightLoader implements AutoCloseable {
         return (PtNDArray) kernels.manager().create(out, new Shape(t.shape()), DataType.FLOAT32);
     }
 
-    private static int torchDType(TensorInfo t) {
+    private static ScalarType scalarType(TensorInfo t) {
         return switch (t.dtype()) {
-            case F32 -> 6;
-            case F16 -> 5;
-            case BF16 -> 15;
-            case F64 -> 7;
+            case F32 -> ScalarType.FLOAT32;
+            case F16 -> ScalarType.FLOAT16;
+            case BF16 -> ScalarType.BFLOAT16;
+            case F64 -> ScalarType.FLOAT64;
             default -> throw new CheckpointException(t.file() + ": tensor " + t.name() + " has dtype " + t.dtype()
                     + ", expected a floating-point weight");
         };
@@ -172,7 +173,7 @@ final class WeightLoader implements AutoCloseable {
         }
 
         /** Appends every slot of {@code plan}, each tensor taken from {@code ckpt} and checked against its shape. */
-        WeightList addAll(Checkpoint ckpt, WeightPlan plan) {
+        WeightList addAll(Checkpoint ckpt, WeightPlan<?> plan) {
             for (WeightPlan.Slot slot : plan.slots()) {
                 if (slot instanceof WeightPlan.Single one) {
                     add(stored(ckpt, one.tensor()));

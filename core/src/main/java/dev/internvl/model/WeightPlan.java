@@ -1,15 +1,20 @@
 package dev.internvl.model;
 
-import dev.internvl.checkpoint.Checkpoint;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The checkpoint tensors one part of the engine reads, slot by slot in the order of its weight list, each with the
- * shape {@code config.json} implies: {@link WeightLoader.WeightList#addAll} loads a plan, and
- * {@link InternVLModel#plannedTensors} lists the same names without loading, so the naming rules live once.
+ * The checkpoint tensors of one weight list's slots (a {@link dev.internvl.torch.KernelLayout} enum: a part's own
+ * slots, or one layer's), each with the shape {@code config.json} implies. Slots are given by name, in any order,
+ * and come out in the enum's order, the order the kernels read: {@link WeightLoader.WeightList#addAll} loads a
+ * plan, and {@link InternVLModel#plannedTensors} lists the same names without loading, so the naming rules live
+ * once.
+ *
+ * @param <S> the slot enum
  */
-final class WeightPlan {
+final class WeightPlan<S extends Enum<S>> {
 
     /** One entry of a part's weight list. */
     sealed interface Slot permits Single, Concatenated, Regrouped, Absent {
@@ -32,38 +37,44 @@ final class WeightPlan {
     }
 
     private final PlannedTensor.Part part;
-    private final List<Slot> slots = new ArrayList<>();
+    private final Class<S> slotType;
+    private final Map<S, Slot> slots;
 
-    WeightPlan(PlannedTensor.Part part) {
+    WeightPlan(PlannedTensor.Part part, Class<S> slotType) {
         this.part = part;
+        this.slotType = slotType;
+        this.slots = new EnumMap<>(slotType);
     }
 
-    /** Appends tensor {@code name} of {@code shape}. */
-    WeightPlan add(String name, long... shape) {
-        slots.add(new Single(tensor(name, shape)));
-        return this;
+    /** Slot {@code slot} is tensor {@code name} of {@code shape}. */
+    WeightPlan<S> add(S slot, String name, long... shape) {
+        return put(slot, new Single(tensor(name, shape)));
     }
 
-    /** Appends tensor {@code name} when the configuration says the model has it, else an absent marker. */
-    WeightPlan addIf(boolean present, String name, long... shape) {
-        return present ? add(name, shape) : addAbsent();
+    /** Slot {@code slot} is tensor {@code name} when the configuration says the model has it, else absent. */
+    WeightPlan<S> addIf(S slot, boolean present, String name, long... shape) {
+        return present ? add(slot, name, shape) : addAbsent(slot);
     }
 
-    /** Appends the row-wise concatenation of {@code parts}. */
-    WeightPlan addConcatenated(PlannedTensor... parts) {
-        slots.add(new Concatenated(List.of(parts)));
-        return this;
+    /** Slot {@code slot} is the row-wise concatenation of {@code parts}. */
+    WeightPlan<S> addConcatenated(S slot, PlannedTensor... parts) {
+        return put(slot, new Concatenated(List.of(parts)));
     }
 
-    /** Appends InternLM2's packed {@code wqkv} {@code name}, regrouped at load. */
-    WeightPlan addRegroupedQkv(String name, long[] shape, int kvHeads, int groups, int headDim) {
-        slots.add(new Regrouped(tensor(name, shape), kvHeads, groups, headDim));
-        return this;
+    /** Slot {@code slot} is InternLM2's packed {@code wqkv} {@code name}, regrouped at load. */
+    WeightPlan<S> addRegroupedQkv(S slot, String name, long[] shape, int kvHeads, int groups, int headDim) {
+        return put(slot, new Regrouped(tensor(name, shape), kvHeads, groups, headDim));
     }
 
-    /** Appends an absent marker. */
-    WeightPlan addAbsent() {
-        slots.add(new Absent());
+    /** Slot {@code slot} is absent (an empty tensor). */
+    WeightPlan<S> addAbsent(S slot) {
+        return put(slot, new Absent());
+    }
+
+    private WeightPlan<S> put(S slot, Slot what) {
+        if (slots.put(slot, what) != null) {
+            throw new IllegalStateException(slotType.getSimpleName() + "." + slot + " is given twice");
+        }
         return this;
     }
 
@@ -72,14 +83,20 @@ final class WeightPlan {
         return new PlannedTensor(name, shape, part);
     }
 
+    /** Every slot in the enum's order; a slot left out is a bug in the part's plan. */
     List<Slot> slots() {
-        return slots;
+        if (slots.size() != slotType.getEnumConstants().length) {
+            List<S> missing = new ArrayList<>(List.of(slotType.getEnumConstants()));
+            missing.removeAll(slots.keySet());
+            throw new IllegalStateException("the plan of " + slotType.getSimpleName() + " misses " + missing);
+        }
+        return List.copyOf(slots.values());
     }
 
     /** The tensors the plan reads, in load order. */
     List<PlannedTensor> tensors() {
         List<PlannedTensor> out = new ArrayList<>();
-        for (Slot s : slots) {
+        for (Slot s : slots()) {
             if (s instanceof Single one) {
                 out.add(one.tensor());
             } else if (s instanceof Concatenated cat) {

@@ -17,6 +17,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The engine's compute kernels: TorchScript methods of one module, compiled by libtorch at start-up from the
@@ -65,7 +68,10 @@ public final class TorchKernels implements AutoCloseable {
         }
     }
 
-    /** The complete {@code __torch__.py} source: the part files indented into one module class. */
+    /**
+     * The complete {@code __torch__.py} source: the part files indented into one module class, with every
+     * {@code $NAME} replaced by its value from {@link KernelLayout#constants()}.
+     */
     static String moduleSource() {
         StringBuilder src = new StringBuilder();
         src.append("class Kernels(Module):\n");
@@ -81,7 +87,7 @@ public final class TorchKernels implements AutoCloseable {
                 for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
                     boolean code = !line.isBlank() && !line.startsWith("#");
                     if (code) {
-                        src.append("    ").append(line);
+                        src.append("    ").append(substitute(resource, line));
                     }
                     src.append('\n');
                 }
@@ -90,6 +96,23 @@ public final class TorchKernels implements AutoCloseable {
             }
         }
         return src.toString();
+    }
+
+    private static final Pattern NAME = Pattern.compile("\\$([A-Z][A-Z0-9_]*)");
+
+    /** {@code source} (code, not comments) with each {@code $NAME} replaced by its value; an unknown name fails. */
+    static String substitute(String file, String source) {
+        Map<String, Long> constants = KernelLayout.constants();
+        Matcher m = NAME.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            Long value = constants.get(m.group(1));
+            if (value == null) {
+                throw new IllegalStateException(file + ": unknown kernel constant $" + m.group(1));
+            }
+            m.appendReplacement(out, Long.toString(value));
+        }
+        return m.appendTail(out).toString();
     }
 
     /** The NDManager that owns tensors created on the Java side. */

@@ -1,11 +1,11 @@
 # Decoder (Qwen2 layout; InternLM2, Phi-3 and Llama map their checkpoints onto it at load time).
-# Weights w: [embed, final_norm, head] then 7 per layer:
-#   input_norm, qkv_w (q;k;v rows), qkv_b (empty when the family has none), o_w, post_norm, gate_up_w (gate;up), down_w
-# RoPE: the caller gives each row's rotary frequencies, inv_freq [B,hd/2] fp32, and the cos/sin multiplier
-# (1 except for Phi-3's longrope): the family's rope_scaling is computed on the Java side (RopeScaling).
-# s: the scales of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see
-# qlinear in weights.ts.py); the embedding may be int8 rows.
-# The KV cache is 2 tensors per layer, [S,KV,capacity,hd] for S sequence slots; a call continues the B slots
+# Weights w: the slots of KernelLayout.DecoderWeight, then those of DecoderLayerWeight for each layer; s: the scales
+# of quantized matrices at the same indices (empty tensors for matrices in the compute dtype; see qlinear in
+# weights.ts.py); the embedding may be int8 rows. dims and factors: the model's DecoderDim and DecoderFactor values,
+# bound once at load.
+# RoPE: each step brings each row's rotary frequencies, inv_freq [B,hd/2] fp32 (the family's rope_scaling is
+# computed on the Java side, RopeScaling); factors hold the cos/sin multiplier (1 except for Phi-3's longrope).
+# The KV cache is 2 tensors per layer, [S,KV,capacity,hd] for S sequence slots; a step continues the B slots
 # first_row..first_row+B-1, each from its own length (continuous batching: sequences of different lengths share a step).
 def new_cache(self, batch: int, n_kv: int, max_len: int, head_dim: int, dtype: int,
               layer_devices: str) -> List[Tensor]:
@@ -31,57 +31,61 @@ def grown(self, old: Tensor, batch: int, max_len: int) -> Tensor:
     torch.copy_(torch.narrow(torch.narrow(new, 0, 0, old.size(0)), 2, 0, old.size(2)), old)
     return new
 
-def decoder_forward(self, ids: Tensor, image_embeds: Tensor, image_token: int, starts: List[int], same_start: int,
-                    pad: Tensor, first_row: int, total: int, cache: List[Tensor], w: List[Tensor], s: List[Tensor], group: int,
-                    n_layers: int, n_heads: int, n_kv: int, head_dim: int, eps: float, inv_freq: Tensor,
-                    rope_scale: float) -> Tensor:
-    # ids [B,T] continue cache slots first_row..first_row+B-1; image_embeds [M,D] replace, in order, the M positions
-    # where ids == image_token; starts [B] = positions each slot already holds (row b writes starts[b]..+T-1),
-    # same_start = that position when all rows share it (a prompt, a static batch), else -1 (continuous batching);
-    # total = max(starts)+T, the key length attended over; pad [B] = left padding of each row (hidden slots; rotary
-    # positions count from it); inv_freq [B,hd/2] = each row's rotary frequencies; rope_scale = the cos/sin
-    # multiplier. Returns fp32 logits of the last position, [B,V].
-    dev = w[0].device                                                          # the embedding's device
+def decoder_forward(self, step: Tuple[Tensor, Tensor, int, List[int], int, int, int, Tensor], cache: List[Tensor],
+                    w: List[Tensor], s: List[Tensor], dims: List[int], factors: List[float]) -> Tensor:
+    # The step (Decoder.Step): ids [B,T] continue cache slots first_row..first_row+B-1; image_embeds [M,D] replace,
+    # in order, the M positions where ids == image_token; starts [B] = positions each slot already holds (row b
+    # writes starts[b]..+T-1), same_start = that position when all rows share it (a prompt), else -1 (continuous
+    # batching); total = max(starts)+T, the key length attended over; inv_freq [B,hd/2] = each row's rotary
+    # frequencies. Returns fp32 logits of the last position, [B,V].
+    ids, image_embeds, image_token, starts, same_start, first_row, total, inv_freq = step
+    n_layers = dims[$DECODER_DIM_LAYERS]
+    n_heads = dims[$DECODER_DIM_HEADS]
+    n_kv = dims[$DECODER_DIM_KV_HEADS]
+    head_dim = dims[$DECODER_DIM_HEAD_DIM]
+    group = dims[$DECODER_DIM_QUANT_GROUP]
+    eps = factors[$DECODER_FACTOR_NORM_EPS]
+    dev = w[$DECODER_EMBEDDING].device
     ids = torch.to(ids, dev)
     bsz = ids.size(0)
     t = ids.size(1)
-    x = torch.embedding(w[0], ids)                                             # [B,T,D]
-    if s[0].numel() > 0:  # int8 rows and their scales
-        x = torch.to(x, s[0].dtype) * torch.embedding(torch.unsqueeze(s[0], 1), ids)
+    x = torch.embedding(w[$DECODER_EMBEDDING], ids)                            # [B,T,D]
+    if s[$DECODER_EMBEDDING].numel() > 0:  # int8 rows and their scales
+        x = torch.to(x, s[$DECODER_EMBEDDING].dtype) * torch.embedding(torch.unsqueeze(s[$DECODER_EMBEDDING], 1), ids)
     if image_embeds.size(0) > 0:
         d = x.size(2)
         where = torch.select(torch.nonzero(torch.reshape(torch.eq(ids, image_token), [-1])), 1, 0)
         flat = torch.index_copy(torch.reshape(x, [bsz * t, d]), 0, where, torch.to(image_embeds, dev, x.dtype))
         x = torch.reshape(flat, [bsz, t, d])
-    start = torch.reshape(torch.tensor(starts, dtype=4, device=dev), [bsz, 1])
-    pad = torch.reshape(torch.to(pad, dev, 4), [bsz, 1])
-    qpos = start + torch.reshape(torch.arange(0, t, dtype=4, device=dev), [1, t])  # [B,T] absolute slots
-    kpos = torch.reshape(torch.arange(0, total, dtype=4, device=dev), [1, 1, total])
-    pad3 = torch.reshape(pad, [bsz, 1, 1])
-    q3 = torch.reshape(qpos, [bsz, t, 1])
-    visible = torch.logical_and(torch.le(kpos, q3), torch.ge(kpos, pad3))      # [B,T,L] causal, padding hidden
-    visible = torch.logical_or(visible, torch.eq(kpos, q3))                    # a padding row still sees itself
+    start = torch.reshape(torch.tensor(starts, dtype=$INT64, device=dev), [bsz, 1])
+    qpos = start + torch.reshape(torch.arange(0, t, dtype=$INT64, device=dev), [1, t])  # [B,T] absolute positions
+    kpos = torch.reshape(torch.arange(0, total, dtype=$INT64, device=dev), [1, 1, total])
+    visible = torch.le(kpos, torch.reshape(qpos, [bsz, t, 1]))                 # [B,T,L] causal
     # grouped-query attention without repeating K/V: the g query heads of a KV head become g*T query rows,
     # so the mask repeats g times along the query axis (computed once for all layers)
     g = n_heads // n_kv
     mask = torch.expand(torch.reshape(visible, [bsz, 1, 1, t, total]), [bsz, 1, g, t, total])
     mask = torch.reshape(mask, [bsz, 1, g * t, total])                         # [B,1,g*T,L]
-    rope = self.rope_tables(qpos - pad, inv_freq, rope_scale, x.dtype)         # cos, sin [B,1,T,hd]
+    rope = self.rope_tables(qpos, inv_freq, factors[$DECODER_FACTOR_ROPE_SCALE], x.dtype)  # cos, sin [B,1,T,hd]
     for i in range(n_layers):
-        b = 3 + 7 * i
+        b = $DECODER_WEIGHTS + $DECODER_LAYER_WEIGHTS * i
         if x.device != w[b].device:  # a device-map boundary: the hidden state, mask and rotary tables follow
             x = torch.to(x, w[b].device)
             mask = torch.to(mask, w[b].device)
             rope = [torch.to(rope[0], w[b].device), torch.to(rope[1], w[b].device)]
-        h = self.rms(x, w[b], eps)
-        x = x + self.self_attention(h, w[b + 1], s[b + 1], w[b + 2], w[b + 3], s[b + 3], group, rope[0], rope[1],
-                                    mask, cache[2 * i], cache[2 * i + 1], same_start, starts, first_row, total,
-                                    n_heads, n_kv, head_dim)
-        h = self.rms(x, w[b + 4], eps)
-        x = x + self.mlp(h, w[b + 5], s[b + 5], w[b + 6], s[b + 6], group)
-    x = self.rms(torch.to(torch.select(x, 1, t - 1), w[1].device), w[1], eps)  # [B,D] last position
-    logits = self.qlinear(x, w[2], s[2], torch.empty([0]), group)             # [B,V'] (int4 pads V to 16)
-    return torch.to(torch.narrow(logits, 1, 0, w[0].size(0)), torch.device("cpu"), 6)  # [B,V] fp32 on the CPU
+        h = self.rms(x, w[b + $DECODER_LAYER_INPUT_NORM], eps)
+        x = x + self.self_attention(h, w[b + $DECODER_LAYER_QKV_WEIGHT], s[b + $DECODER_LAYER_QKV_WEIGHT],
+                                    w[b + $DECODER_LAYER_QKV_BIAS], w[b + $DECODER_LAYER_O_WEIGHT],
+                                    s[b + $DECODER_LAYER_O_WEIGHT], group, rope[0], rope[1], mask, cache[2 * i],
+                                    cache[2 * i + 1], same_start, starts, first_row, total, n_heads, n_kv, head_dim)
+        h = self.rms(x, w[b + $DECODER_LAYER_POST_NORM], eps)
+        x = x + self.mlp(h, w[b + $DECODER_LAYER_GATE_UP_WEIGHT], s[b + $DECODER_LAYER_GATE_UP_WEIGHT],
+                         w[b + $DECODER_LAYER_DOWN_WEIGHT], s[b + $DECODER_LAYER_DOWN_WEIGHT], group)
+    norm = w[$DECODER_FINAL_NORM]
+    x = self.rms(torch.to(torch.select(x, 1, t - 1), norm.device), norm, eps)  # [B,D] last position
+    logits = self.qlinear(x, w[$DECODER_HEAD], s[$DECODER_HEAD], torch.empty([0]), group)  # [B,V'] (int4 pads V to 16)
+    vocab = w[$DECODER_EMBEDDING].size(0)
+    return torch.to(torch.narrow(logits, 1, 0, vocab), torch.device("cpu"), $FLOAT32)  # [B,V] fp32 on the CPU
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
                    group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor,
@@ -114,8 +118,8 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor,
 def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
     # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
     # then casts them to the activation dtype. positions [B,T]; inv_freq [B,hd/2], a row each.
-    inv = torch.unsqueeze(torch.to(inv_freq, positions.device, 6), 1)          # [B,1,hd/2]
-    freqs = torch.unsqueeze(torch.to(positions, 6), -1) * inv                  # [B,T,hd/2]
+    inv = torch.unsqueeze(torch.to(inv_freq, positions.device, $FLOAT32), 1)   # [B,1,hd/2]
+    freqs = torch.unsqueeze(torch.to(positions, $FLOAT32), -1) * inv           # [B,T,hd/2]
     emb = torch.cat([freqs, freqs], -1)                                        # [B,T,hd]
     cos = torch.cos(emb)
     sin = torch.sin(emb)

@@ -1,6 +1,5 @@
 # InternViT: patch embedding + CLS + position embedding, then pre-norm layers with layer scale.
-# Weights w: [patch_w, patch_b, cls, pos] then 16 per layer:
-#   norm1_w, norm1_b, qkv_w, qkv_b, q_norm, k_norm, proj_w, proj_b, ls1, norm2_w, norm2_b, fc1_w, fc1_b, fc2_w, fc2_b, ls2
+# Weights w: the slots of KernelLayout.VisionWeight, then those of VisionLayerWeight for each layer
 # (absent biases / qk-norm weights are empty tensors).
 def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads: int, rms_norm: bool,
                    qk_norm: bool, eps: float, patch: int, pos_grid: int, dtype: int) -> Tensor:
@@ -11,33 +10,35 @@ def vision_forward(self, pixels: Tensor, w: List[Tensor], n_layers: int, n_heads
 # The same in parts, so that a server can interleave a few layers at a time with other work:
 # vision_embed, then vision_layers over consecutive ranges, then drop the CLS row.
 def vision_embed(self, pixels: Tensor, w: List[Tensor], patch: int, pos_grid: int, dtype: int) -> Tensor:
-    x = torch.to(pixels, w[0].device, dtype)                                   # [N,3,S,S]
-    x = torch.conv2d(x, w[0], w[1], [patch, patch])                            # [N,C,g,g]
+    x = torch.to(pixels, w[$VISION_PATCH_WEIGHT].device, dtype)                                   # [N,3,S,S]
+    x = torch.conv2d(x, w[$VISION_PATCH_WEIGHT], w[$VISION_PATCH_BIAS], [patch, patch])                            # [N,C,g,g]
     n = x.size(0)
     c = x.size(1)
     gh = x.size(2)
     gw = x.size(3)
     x = torch.transpose(torch.flatten(x, 2), 1, 2)                             # [N,g*g,C]
-    pos = w[3]                                                                 # [1,1+G*G,C]
+    pos = w[$VISION_POSITION_EMBEDDING]                                        # [1,1+G*G,C]
     if gh != pos_grid or gw != pos_grid:
-        grid = torch.to(torch.slice(pos, 1, 1), 6)
+        grid = torch.to(torch.slice(pos, 1, 1), $FLOAT32)
         grid = torch.permute(torch.reshape(grid, [1, pos_grid, pos_grid, c]), [0, 3, 1, 2])
         grid = torch.upsample_bicubic2d(grid, [gh, gw], False)                # [1,C,gh,gw]
         grid = torch.permute(torch.reshape(grid, [1, c, gh * gw]), [0, 2, 1])
         pos = torch.cat([torch.slice(pos, 1, 0, 1), torch.to(grid, pos.dtype)], 1)
-    cls = torch.expand(torch.to(w[2], dtype), [n, 1, c])                       # [N,1,C]
+    cls = torch.expand(torch.to(w[$VISION_CLASS_EMBEDDING], dtype), [n, 1, c])                       # [N,1,C]
     return torch.cat([cls, x], 1) + torch.to(pos, dtype)                       # [N,T=1+g*g,C]
 
 def vision_layers(self, x: Tensor, w: List[Tensor], first: int, last: int, n_heads: int, rms_norm: bool,
                   qk_norm: bool, eps: float) -> Tensor:
     for i in range(first, last):                                               # layers first..last-1
-        b = 4 + 16 * i
-        h = self.vit_norm(x, w[b], w[b + 1], rms_norm, eps)
-        h = self.vit_attention(h, w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 6], w[b + 7], n_heads, qk_norm, eps)
-        x = x + h * w[b + 8]                                                   # layer scale ls1
-        h = self.vit_norm(x, w[b + 9], w[b + 10], rms_norm, eps)
-        h = torch.gelu(self.linear(h, w[b + 11], w[b + 12]))                   # [N,T,I] exact erf GELU
-        x = x + self.linear(h, w[b + 13], w[b + 14]) * w[b + 15]               # layer scale ls2
+        b = $VISION_WEIGHTS + $VISION_LAYER_WEIGHTS * i
+        h = self.vit_norm(x, w[b + $VISION_LAYER_NORM1_WEIGHT], w[b + $VISION_LAYER_NORM1_BIAS], rms_norm, eps)
+        h = self.vit_attention(h, w[b + $VISION_LAYER_QKV_WEIGHT], w[b + $VISION_LAYER_QKV_BIAS],
+                               w[b + $VISION_LAYER_Q_NORM], w[b + $VISION_LAYER_K_NORM], w[b + $VISION_LAYER_PROJ_WEIGHT],
+                               w[b + $VISION_LAYER_PROJ_BIAS], n_heads, qk_norm, eps)
+        x = x + h * w[b + $VISION_LAYER_LS1]                                   # layer scale ls1
+        h = self.vit_norm(x, w[b + $VISION_LAYER_NORM2_WEIGHT], w[b + $VISION_LAYER_NORM2_BIAS], rms_norm, eps)
+        h = torch.gelu(self.linear(h, w[b + $VISION_LAYER_FC1_WEIGHT], w[b + $VISION_LAYER_FC1_BIAS]))  # [N,T,I] erf GELU
+        x = x + self.linear(h, w[b + $VISION_LAYER_FC2_WEIGHT], w[b + $VISION_LAYER_FC2_BIAS]) * w[b + $VISION_LAYER_LS2]
     return x
 
 def drop_cls(self, x: Tensor) -> Tensor:

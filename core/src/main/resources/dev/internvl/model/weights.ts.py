@@ -1,6 +1,7 @@
 # Weight loading. The checkpoint's safetensors files are mapped by libtorch itself (private, read-only mmap),
 # so bf16/fp16 data never passes through DJL's dtype handling and nothing is copied when the stored dtype and
-# device already match the compute dtype and device. Dtype codes: 5 fp16, 6 fp32, 15 bf16 (torch ScalarType).
+# device already match the compute dtype and device. Indices and dtypes are named $NAME (KernelLayout, ScalarType);
+# the engine writes their numbers in when it compiles these sources.
 def map_file(self, path: str, numel: int, dtype: int) -> Tensor:
     return torch.from_file(path, False, numel, dtype=dtype)
 
@@ -53,7 +54,7 @@ def empty_rows(self, width: int, dtype: int, device: str) -> Tensor:
 
 def rms(self, x: Tensor, weight: Tensor, eps: float) -> Tensor:
     # RMSNorm exactly as the reference: statistics in fp32, scaled value cast back, then the weight.
-    xf = torch.to(x, 6)
+    xf = torch.to(x, $FLOAT32)
     xf = xf * torch.rsqrt(torch.mean(torch.pow(xf, 2), [-1], True) + eps)
     return weight * torch.to(xf, x.dtype)
 
@@ -71,7 +72,7 @@ def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group
         return self.linear(x, weight, bias)
     shape = x.size()
     x2 = torch.reshape(x, [-1, shape[-1]])                                     # the kernels take 2-D inputs
-    if weight.dtype == 1:  # int8
+    if weight.dtype == $INT8:
         # libtorch has no CUDA int8 kernel, and its CPU one is written for few rows: for a GPU and for prefill
         # (64+ rows) dequantizing on the fly and using the compute dtype's matmul is faster
         if x.is_cuda or x2.size(0) >= 64:
@@ -90,23 +91,23 @@ def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group
     return y
 
 def quantize_int8(self, w: Tensor) -> List[Tensor]:
-    wf = torch.to(w, 6)
+    wf = torch.to(w, $FLOAT32)
     scale = torch.clamp(torch.amax(torch.abs(wf), [1]), 1e-8) / 127.0          # [N]
     q = torch.clamp(torch.round(wf / torch.unsqueeze(scale, 1)), -128.0, 127.0)
-    return [torch.to(q, 1), torch.to(scale, w.dtype)]
+    return [torch.to(q, $INT8), torch.to(scale, w.dtype)]
 
 def quantize_int4(self, w: Tensor, group: int) -> List[Tensor]:
     n = w.size(0)
     k = w.size(1)
-    wf = torch.reshape(torch.to(w, 6), [n, k // group, group])
+    wf = torch.reshape(torch.to(w, $FLOAT32), [n, k // group, group])
     lo = torch.amin(wf, [2], True)                                             # [N,K/g,1]
     scale = torch.clamp((torch.amax(wf, [2], True) - lo) / 15.0, 1e-6)
-    q = torch.to(torch.reshape(torch.clamp(torch.round((wf - lo) / scale), 0.0, 15.0), [n, k]), 3)
+    q = torch.to(torch.reshape(torch.clamp(torch.round((wf - lo) / scale), 0.0, 15.0), [n, k]), $INT32)
     zero = lo + scale * 8.0
     scale_and_zeros = torch.contiguous(torch.transpose(torch.cat([scale, zero], 2), 0, 1))  # [K/g,N,2]
     if w.is_cuda:
         nibbles = torch.to(torch.bitwise_or(torch.bitwise_left_shift(torch.slice(q, 1, 0, k, 2), 4),
-                                            torch.slice(q, 1, 1, k, 2)), 0)    # [N,K/2] uint8, high nibble first
+                                            torch.slice(q, 1, 1, k, 2)), $UINT8)    # [N,K/2] uint8, high nibble first
         packed = torch._convert_weight_to_int4pack(nibbles, 8)
     else:
         packed = torch._convert_weight_to_int4pack_for_cpu(q, 2)
@@ -123,10 +124,10 @@ def quantize_decoder(self, w: List[Tensor], n_layers: int, bits: int, group: int
     # Replaces the decoder's matrices in w, in place, and returns their scales. The embedding becomes int8 rows
     # (looked up and rescaled per token); the head is int8 (shared with a tied embedding) or int4.
     scales = self.no_scales(w)
-    head = w[0] if tied else w[2]
-    emb = self.quantize_int8(w[0])
-    w[0] = emb[0]
-    scales[0] = emb[1]
+    head = w[$DECODER_EMBEDDING] if tied else w[$DECODER_HEAD]
+    emb = self.quantize_int8(w[$DECODER_EMBEDDING])
+    w[$DECODER_EMBEDDING] = emb[0]
+    scales[$DECODER_EMBEDDING] = emb[1]
     if bits == 8 and tied:
         h = emb
     elif bits == 8:
@@ -137,11 +138,11 @@ def quantize_decoder(self, w: List[Tensor], n_layers: int, bits: int, group: int
         if padded != rows:
             head = torch.cat([head, torch.zeros([padded - rows, head.size(1)], dtype=head.dtype, device=head.device)], 0)
         h = self.quantize_int4(head, group)
-    w[2] = h[0]
-    scales[2] = h[1]
+    w[$DECODER_HEAD] = h[0]
+    scales[$DECODER_HEAD] = h[1]
     for i in range(n_layers):
-        b = 3 + 7 * i
-        for j in [1, 3, 5, 6]:  # qkv, o, gate_up, down
+        b = $DECODER_WEIGHTS + $DECODER_LAYER_WEIGHTS * i
+        for j in [$DECODER_LAYER_QKV_WEIGHT, $DECODER_LAYER_O_WEIGHT, $DECODER_LAYER_GATE_UP_WEIGHT, $DECODER_LAYER_DOWN_WEIGHT]:
             if bits == 8:
                 q = self.quantize_int8(w[b + j])
             else:

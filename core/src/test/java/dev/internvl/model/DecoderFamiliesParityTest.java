@@ -76,7 +76,7 @@ class DecoderFamiliesParityTest {
                         .toArray();
                 long[] got = new long[greedy.length];
                 try (KvCache cache = decoder.newCache(1, ids.length + greedy.length)) {
-                    float[] logits = decoder.forward(new long[][] {ids}, new int[1], null, -1, cache)[0];
+                    float[] logits = decoder.forward(ids, cache);
                     float[] reference = floats("families/" + family + "/" + expected.get("logits").getAsString());
                     float diff = maxAbsDiff(logits, reference);
                     String what = family + " " + variant + " " + c.getKey();
@@ -85,7 +85,7 @@ class DecoderFamiliesParityTest {
                     assertEquals(expected.get("argmax").getAsInt(), argmax(logits), what);
                     for (int i = 0; i < got.length; i++) {
                         got[i] = argmax(logits);
-                        logits = decoder.forward(new long[][] {{got[i]}}, new int[1], null, -1, cache)[0];
+                        logits = decoder.forward(new long[] {got[i]}, cache);
                     }
                     assertArrayEquals(greedy, got, what + " greedy continuation");
                 }

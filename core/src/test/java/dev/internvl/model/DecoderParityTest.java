@@ -50,7 +50,7 @@ class DecoderParityTest {
     void lastLogitsMatchJlamaWithin1e4(String seqCase) {
         Decoder decoder = model.decoder();
         try (KvCache cache = decoder.newCache(1, 16)) {
-            float[] logits = decoder.forward(new long[][] {ids(seqCase)}, new int[1], null, -1, cache)[0];
+            float[] logits = decoder.forward(ids(seqCase), cache);
             float[] expected = floats("llm/" + seqCase + "__last_logits.bin");
             float diff = maxAbsDiff(logits, expected);
             assertTrue(diff <= 1e-4, seqCase + " logits differ by " + diff);
@@ -66,10 +66,10 @@ class DecoderParityTest {
         Decoder decoder = model.decoder();
         long[] got = new long[expected.length];
         try (KvCache cache = decoder.newCache(1, 32)) {
-            float[] logits = decoder.forward(new long[][] {ids(seqCase)}, new int[1], null, -1, cache)[0];
+            float[] logits = decoder.forward(ids(seqCase), cache);
             for (int i = 0; i < got.length; i++) {
                 got[i] = argmax(logits);
-                logits = decoder.forward(new long[][] {{got[i]}}, new int[1], null, -1, cache)[0];
+                logits = decoder.forward(new long[] {got[i]}, cache);
             }
         }
         assertArrayEquals(expected, got);
@@ -81,7 +81,7 @@ class DecoderParityTest {
         for (ComputeDType d : new ComputeDType[] {ComputeDType.BF16, ComputeDType.FP16}) {
             try (InternVLModel half = InternVLModel.load(dir, ModelOptions.defaults().withDtype(d).languageOnly());
                     KvCache cache = half.decoder().newCache(1, 8)) {
-                float[] logits = half.decoder().forward(new long[][] {ids("seq_len7")}, new int[1], null, -1, cache)[0];
+                float[] logits = half.decoder().forward(ids("seq_len7"), cache);
                 float diff = maxAbsDiff(logits, expected);
                 assertTrue(diff < (d == ComputeDType.BF16 ? 0.08f : 0.01f), d + " logits differ by " + diff);
                 assertEquals(argmax(expected), argmax(logits), d.toString());
@@ -95,7 +95,7 @@ class DecoderParityTest {
                 .withDeviceMap("language_model.model.layers.0=cpu, language_model.model.layers.1=cpu, *=cpu");
         try (InternVLModel m = InternVLModel.load(dir, mapped); KvCache cache = m.decoder().newCache(1, 8)) {
             assertEquals(java.util.List.of("cpu"), m.decoder().devices().devices());
-            float[] logits = m.decoder().forward(new long[][] {ids("seq_len7")}, new int[1], null, -1, cache)[0];
+            float[] logits = m.decoder().forward(ids("seq_len7"), cache);
             assertTrue(maxAbsDiff(logits, floats("llm/seq_len7__last_logits.bin")) <= 1e-4);
         }
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
@@ -109,36 +109,43 @@ class DecoderParityTest {
         Decoder decoder = model.decoder();
         long[] seq = {17, 4000, 256, 3, 1999, 77, 2048, 5, 9, 4095};
         try (KvCache cache = decoder.newCache(1, 16)) {
-            decoder.forward(new long[][] {java.util.Arrays.copyOf(seq, 4)}, new int[1], null, -1, cache);
+            decoder.forward(java.util.Arrays.copyOf(seq, 4), cache);
             float[] stepped = null;
             for (int i = 4; i < seq.length; i++) {
-                stepped = decoder.forward(new long[][] {{seq[i]}}, new int[1], null, -1, cache)[0];
+                stepped = decoder.forward(new long[] {seq[i]}, cache);
             }
             try (KvCache fresh = decoder.newCache(1, 16)) {
-                float[] full = decoder.forward(new long[][] {seq}, new int[1], null, -1, fresh)[0];
+                float[] full = decoder.forward(seq, fresh);
                 assertTrue(maxAbsDiff(full, stepped) <= 1e-5, "cached vs full differ by " + maxAbsDiff(full, stepped));
             }
         }
     }
 
     @Test
-    void leftPaddedBatchRowsMatchTheirUnpaddedRuns() {
+    void rowsOfDifferentLengthsSteppedTogetherMatchTheirSoloRuns() {
+        // continuous batching: two sequences at different positions share one step, each as it would run alone
         Decoder decoder = model.decoder();
         long[] a = {17, 4000, 256, 3, 1999, 77, 2048};
         long[] b = {1234, 55};
+        long nextA = 9;
+        long nextB = 4095;
         float[] aloneA;
         float[] aloneB;
-        try (KvCache c = decoder.newCache(1, 8)) {
-            aloneA = decoder.forward(new long[][] {a}, new int[1], null, -1, c)[0];
+        try (KvCache c = decoder.newCache(1, 16)) {
+            decoder.forward(a, c);
+            aloneA = decoder.forward(new long[] {nextA}, c);
         }
-        try (KvCache c = decoder.newCache(1, 8)) {
-            aloneB = decoder.forward(new long[][] {b}, new int[1], null, -1, c)[0];
+        try (KvCache c = decoder.newCache(1, 16)) {
+            decoder.forward(b, c);
+            aloneB = decoder.forward(new long[] {nextB}, c);
         }
-        long[] bPadded = {0, 0, 0, 0, 0, 1234, 55};
-        try (KvCache c = decoder.newCache(2, 8)) {
-            float[][] both = decoder.forward(new long[][] {a, bPadded}, new int[] {0, 5}, null, -1, c);
-            assertTrue(maxAbsDiff(aloneA, both[0]) <= 1e-5);
-            assertTrue(maxAbsDiff(aloneB, both[1]) <= 1e-5, "padded row differs by " + maxAbsDiff(aloneB, both[1]));
+        try (KvCache c = decoder.newCache(2, 16)) {
+            boolean[] one = {true};
+            decoder.forward(new long[][] {a}, null, -1, c, 0, one);
+            decoder.forward(new long[][] {b}, null, -1, c, 1, one);
+            float[][] both = decoder.forward(new long[][] {{nextA}, {nextB}}, null, -1, c, 0, new boolean[] {true, true});
+            assertTrue(maxAbsDiff(aloneA, both[0]) <= 1e-5, "row 0 differs by " + maxAbsDiff(aloneA, both[0]));
+            assertTrue(maxAbsDiff(aloneB, both[1]) <= 1e-5, "row 1 differs by " + maxAbsDiff(aloneB, both[1]));
         }
     }
 }

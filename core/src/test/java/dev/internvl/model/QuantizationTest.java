@@ -26,7 +26,7 @@ class QuantizationTest {
 
     static float[] lastLogits(InternVLModel m, long[] ids) {
         try (KvCache c = m.decoder().newCache(1, ids.length + 1)) {
-            return m.decoder().forward(new long[][] {ids}, new int[1], null, -1, c)[0];
+            return m.decoder().forward(ids, c);
         }
     }
 
@@ -86,10 +86,10 @@ class QuantizationTest {
             long[] seq = PROMPTS[2];
             float[] stepped;
             try (KvCache c = m.decoder().newCache(1, 16)) {
-                m.decoder().forward(new long[][] {java.util.Arrays.copyOf(seq, 3)}, new int[1], null, -1, c);
+                m.decoder().forward(java.util.Arrays.copyOf(seq, 3), c);
                 stepped = null;
                 for (int i = 3; i < seq.length; i++) {
-                    stepped = m.decoder().forward(new long[][] {{seq[i]}}, new int[1], null, -1, c)[0];
+                    stepped = m.decoder().forward(new long[] {seq[i]}, c);
                 }
             }
             assertTrue(maxAbsDiff(stepped, lastLogits(m, seq)) < 0.05f * scale(stepped));
@@ -108,7 +108,7 @@ class QuantizationTest {
                 float[] stepped = null;
                 try (KvCache c = m.decoder().newCache(1, seq.length)) {
                     for (long id : seq) {
-                        stepped = m.decoder().forward(new long[][] {{id}}, new int[1], null, -1, c)[0];
+                        stepped = m.decoder().forward(new long[] {id}, c);
                     }
                 }
                 float[] prefilled = lastLogits(m, seq);

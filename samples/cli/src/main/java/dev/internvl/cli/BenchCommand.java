@@ -13,6 +13,7 @@ import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
+import dev.internvl.model.KvCache;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.model.Quantization;
 import dev.internvl.model.VisionEmbeddings;
@@ -225,7 +226,7 @@ final class BenchCommand implements Callable<Integer> {
     private record Timing(double visionMs, double prefillMs, double decodeMs) {
     }
 
-    /** Vision, then the static batch loop: prefill to the first token, then {@code steps - 1} greedy decode steps. */
+    /** Vision, then a static batch: prefill to the first token, then {@code steps - 1} greedy decode steps. */
     private Timing run(InternVLModel m, Decoder decoder, long[] prompt, float[] pixels, int steps) {
         long t0 = System.nanoTime();
         // each sequence of the batch stands for a request with its own image
@@ -239,24 +240,38 @@ final class BenchCommand implements Callable<Integer> {
         long[] firstAndLast = new long[2];
         try (VisionEmbeddings images = tiles > 0 ? m.encodeImages(all, tiles * batch) : null) {
             long t1 = System.nanoTime();
-            Generator loop = new Generator(decoder, null, IMG_CONTEXT, 0, Set.of(), List.of());
-            List<long[]> prompts = java.util.Collections.nCopies(batch, prompt);
-            loop.generate(prompts, images, GenerationOptions.builder().maxNewTokens(steps).build(),
-                    new Generator.Listener() {
-                        @Override
-                        public void onText(int row, String delta) {
-                        }
-
-                        @Override
-                        public void onToken(int row, long tokenId) {
-                            firstAndLast[1] = System.nanoTime();
-                            if (firstAndLast[0] == 0) {
-                                firstAndLast[0] = firstAndLast[1];
-                            }
-                        }
-                    });
+            long[][] ids = new long[batch][];
+            boolean[] live = new boolean[batch];
+            java.util.Arrays.fill(ids, prompt);
+            java.util.Arrays.fill(live, true);
+            // the engine's one step function, all rows starting together (greedy, no stop tokens)
+            try (KvCache cache = decoder.newCache(batch, prompt.length + steps)) {
+                float[][] logits = decoder.forward(ids, images, IMG_CONTEXT, cache, 0, live);
+                long[][] next = greedy(logits);
+                firstAndLast[0] = System.nanoTime();
+                for (int s = 1; s < steps; s++) {
+                    logits = decoder.forward(next, null, IMG_CONTEXT, cache, 0, live);
+                    next = greedy(logits);
+                }
+                firstAndLast[1] = System.nanoTime();
+            }
             return new Timing((t1 - t0) / 1e6, (firstAndLast[0] - t1) / 1e6, (firstAndLast[1] - firstAndLast[0]) / 1e6);
         }
+    }
+
+    /** Each row's most likely next token, as the next step's input. */
+    private static long[][] greedy(float[][] logits) {
+        long[][] next = new long[logits.length][1];
+        for (int r = 0; r < logits.length; r++) {
+            int best = 0;
+            for (int v = 1; v < logits[r].length; v++) {
+                if (logits[r][v] > logits[r][best]) {
+                    best = v;
+                }
+            }
+            next[r][0] = best;
+        }
+        return next;
     }
 
     private long[] prompt(int imageTokens, int vocab) {

@@ -36,7 +36,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (InternVLModel m = InternVLModel.load(model.dir(), opts)) {
             Decoder decoder = m.decoder();
             try (KvCache cache = decoder.newCache(1, ids.length)) {
-                float[] logits = decoder.forward(new long[][] {ids}, new int[1], null, -1, cache)[0];
+                float[] logits = decoder.forward(ids, cache);
                 Npy.write(out, logits, logits.length);
             }
         }
