@@ -337,6 +337,11 @@ public final class Decoder implements AutoCloseable {
         return quantization;
     }
 
+    /** The weight list as the kernels get it (for tests of its slot order). */
+    IValue weightList() {
+        return weights.value();
+    }
+
     @Override
     public void close() {
         ropeTables.clear();

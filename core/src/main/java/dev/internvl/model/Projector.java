@@ -63,6 +63,11 @@ public final class Projector implements AutoCloseable {
         return kernels.call("pixel_shuffle", vit, (long) grid, (long) fold, v2);
     }
 
+    /** The weight list as the kernels get it (for tests of its slot order). */
+    IValue weightList() {
+        return weights.value();
+    }
+
     @Override
     public void close() {
         weights.close();

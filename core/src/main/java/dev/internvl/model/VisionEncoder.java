@@ -152,6 +152,11 @@ public final class VisionEncoder implements AutoCloseable {
         return cfg;
     }
 
+    /** The weight list as the kernels get it (for tests of its slot order). */
+    IValue weightList() {
+        return weights.value();
+    }
+
     @Override
     public void close() {
         weights.close();

@@ -103,13 +103,13 @@ public final class KernelLayout {
         return m;
     }
 
-    /** The weight-list enums whose size the sources read as {@code $<PREFIX>WEIGHTS}. */
+    /** The slot enums of parts with layers, whose sizes the sources read as {@code $<PREFIX>WEIGHTS}. */
     private static final List<Class<? extends Enum<?>>> LISTS = List.of(DecoderWeight.class, DecoderLayerWeight.class,
-            VisionWeight.class, VisionLayerWeight.class, ProjectorWeight.class);
+            VisionWeight.class, VisionLayerWeight.class);
 
     /**
      * Every name the kernel sources may use, without its {@code $}, and its value: a dtype's code, a slot's or a
-     * dimension's index, and {@code <PREFIX>WEIGHTS}, the number of slots of a weight list.
+     * dimension's index, and {@code <PREFIX>WEIGHTS}, the number of slots before a part's layers and in each.
      */
     public static Map<String, Long> constants() {
         Map<String, Long> out = new LinkedHashMap<>();

@@ -114,7 +114,8 @@ def quantize_int4(self, w: Tensor, group: int) -> List[Tensor]:
     return [packed, torch.to(scale_and_zeros, w.dtype)]
 
 def no_scales(self, w: List[Tensor]) -> List[Tensor]:
-    none = torch.empty([0], dtype=w[1].dtype, device=w[1].device)
+    # a decoder's scale list: empty tensors in the compute dtype (the final norm's, never quantized)
+    none = torch.empty([0], dtype=w[$DECODER_FINAL_NORM].dtype, device=w[$DECODER_FINAL_NORM].device)
     scales = [none]
     for i in range(len(w) - 1):
         scales.append(none)
