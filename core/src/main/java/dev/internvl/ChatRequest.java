@@ -1,6 +1,5 @@
 package dev.internvl;
 
-import dev.internvl.generate.GenerationOptions;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;

@@ -181,7 +181,7 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
 
     /** Inspects the checkpoint a loaded engine runs, with its tokenizer, prompts, dtype and quantization. */
     public static CheckpointInspection of(InternVL engine) {
-        Path dir = engine.model().checkpoint().dir();
+        Path dir = engine.info().dir();
         return build(dir, engine.model().config(), engine::prompts, engine::tokenizer, false,
                 engine.model().options().dtype(), engine.model().options().quantization());
     }
@@ -753,9 +753,10 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
      * {@code parameters}, {@code weightBytes} (with {@code quantization} in use, when given) and
      * {@code kvCacheBytesPerToken}.
      *
-     * @param quantization the quantization whose weight bytes to report
+     * @param quantization the quantization whose weight bytes to report ({@code none}, {@code int8}, {@code int4/g128},
+     *     as {@link ModelInfo#quantization()} names it)
      */
-    public Map<String, Object> healthDetails(Quantization quantization) {
+    public Map<String, Object> healthDetails(String quantization) {
         LlmConfig llm = config.llm();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("decoder", llm.architecture() + " (" + llm.numLayers() + " layers, hidden " + llm.hiddenSize() + ", "
@@ -768,7 +769,7 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
             m.put("template", prompt.template());
         }
         m.put("parameters", parameters.total());
-        Long bytes = memory.weightBytes().get(quantization.toString());
+        Long bytes = memory.weightBytes().get(quantization);
         if (bytes != null) {
             m.put("weightBytes", bytes);
         }

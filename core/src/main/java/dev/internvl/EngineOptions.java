@@ -1,7 +1,5 @@
 package dev.internvl;
 
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.GenerationOptions;
 import dev.internvl.model.ModelOptions;
 
 /**

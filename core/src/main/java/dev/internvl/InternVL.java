@@ -3,9 +3,7 @@ package dev.internvl;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.InternVLConfig;
 import dev.internvl.generate.BatchScheduler;
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
+import dev.internvl.generate.Completion;
 import dev.internvl.image.DynamicTiling;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImagePreprocessor;
@@ -14,6 +12,7 @@ import dev.internvl.image.PreprocessedImage;
 import dev.internvl.image.RgbImage;
 import dev.internvl.image.TileGrid;
 import dev.internvl.model.InternVLModel;
+import dev.internvl.model.ModelOptions;
 import dev.internvl.text.ChatPrompt;
 import dev.internvl.text.ChatPromptBuilder;
 import dev.internvl.text.ChatTurn;
@@ -162,8 +161,8 @@ public final class InternVL implements AutoCloseable {
      * request asks for {@link dev.internvl.text.SpecialTokensInText#PLAIN}; {@code <IMG_CONTEXT>} typed in them
      * stays text in either mode (only images bring it).
      */
-    public ChatResponse chat(ChatRequest request) {
-        return chat(request, Generator.SILENT);
+    public ChatAnswer chat(ChatRequest request) {
+        return chat(request, ChatListener.SILENT);
     }
 
     /**
@@ -171,7 +170,7 @@ public final class InternVL implements AutoCloseable {
      * images' tile counts (their sizes decide them); the tiles themselves are made on this thread only when the
      * request's turn is near, so that requests waiting in the queue hold their images, not their larger tiles.
      */
-    public ChatResponse chat(ChatRequest request, Generator.Listener listener) {
+    public ChatAnswer chat(ChatRequest request, ChatListener listener) {
         requireOpen();
         scheduler.checkRoom(); // before anything else is done for it
         PreprocessOptions tiling = preprocessOptions(request.maxTiles(), request.thumbnail());
@@ -204,10 +203,10 @@ public final class InternVL implements AutoCloseable {
                 submission.failPixels(e);
             }
         }
-        Generator.Result r = submission.await();
+        Completion r = submission.await();
         List<ChatTurn> history = new ArrayList<>(request.history());
         history.add(prompt.answered(r.text()));
-        return new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
+        return new ChatAnswer(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
                 List.copyOf(history));
     }
 
@@ -216,7 +215,7 @@ public final class InternVL implements AutoCloseable {
      * together. Each question joins the running batch as its own sequence (no left padding), so it gets the answer
      * it gets alone. More questions than the engine takes at once are submitted as earlier ones finish.
      */
-    public List<ChatResponse> batchChat(List<ChatRequest> requests, GenerationOptions options) {
+    public List<ChatAnswer> batchChat(List<ChatRequest> requests, GenerationOptions options) {
         requireOpen();
         List<List<PreprocessedImage>> images = new ArrayList<>();
         List<long[]> ids = new ArrayList<>();
@@ -234,13 +233,13 @@ public final class InternVL implements AutoCloseable {
         }
         GenerationOptions o = options != null ? options : defaults;
         List<BatchScheduler.Submission> submitted = new ArrayList<>();
-        Generator.Result[] results = new Generator.Result[ids.size()];
+        Completion[] results = new Completion[ids.size()];
         int waited = 0; // results[0..waited) are in
         try {
             for (int i = 0; i < ids.size(); i++) {
                 while (true) {
                     try {
-                        submitted.add(submit(ids.get(i), images.get(i), o, Generator.SILENT));
+                        submitted.add(submit(ids.get(i), images.get(i), o, ChatListener.SILENT));
                         break;
                     } catch (java.util.concurrent.RejectedExecutionException busy) {
                         if (waited == submitted.size()) {
@@ -255,10 +254,10 @@ public final class InternVL implements AutoCloseable {
             submitted.forEach(BatchScheduler.Submission::cancel);
             throw e;
         }
-        List<ChatResponse> out = new ArrayList<>();
+        List<ChatAnswer> out = new ArrayList<>();
         for (int i = 0; i < submitted.size(); i++) {
-            Generator.Result r = i < waited ? results[i] : submitted.get(i).await();
-            out.add(new ChatResponse(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
+            Completion r = i < waited ? results[i] : submitted.get(i).await();
+            out.add(new ChatAnswer(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.tokenIds(), List.of(built.get(i).answered(r.text()))));
         }
         return out;
@@ -331,15 +330,25 @@ public final class InternVL implements AutoCloseable {
     }
 
     private BatchScheduler.Submission submit(long[] ids, List<PreprocessedImage> images, GenerationOptions options,
-            Generator.Listener listener) {
+            ChatListener listener) {
         int totalTiles = images.stream().mapToInt(PreprocessedImage::numTiles).sum();
         float[] pixels = totalTiles == 0 ? null : concatPixels(images, totalTiles);
         return scheduler.submit(ids, pixels, totalTiles, options, listener);
     }
 
-    /** How many requests are running and waiting now. */
-    public BatchScheduler.Load load() {
+    /** How many requests are running and waiting now, and whether the engine still works. */
+    public EngineStats stats() {
         return scheduler.load();
+    }
+
+    /** What is loaded and how images are tiled. */
+    public ModelInfo info() {
+        ModelOptions o = model.options();
+        List<String> devices = model.decoder().devices().devices(); // the decoder's, which a device map spreads
+        return new ModelInfo(model.checkpoint().dir(), model.config().llm().architecture(), o.dtype().toString(),
+                o.device(), devices, model.decoder().quantization().toString(), template.name(),
+                prompts.systemMessage(), preprocess.imageSize(), preprocess.minTiles(), preprocess.maxTiles(),
+                preprocess.useThumbnail(), model.config().numImageTokens(), scheduler.contextLength());
     }
 
     private float[] concatPixels(List<PreprocessedImage> images, int totalTiles) {
@@ -360,7 +369,8 @@ public final class InternVL implements AutoCloseable {
         return tokenizer;
     }
 
-    public InternVLModel model() {
+    /** The loaded model, for the engine's own inspection (not part of the public API). */
+    InternVLModel model() {
         return model;
     }
 

@@ -6,14 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.internvl.generate.BatchScheduler;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImagePreprocessor;
 import dev.internvl.image.RgbImage;
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.FinishReason;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.testing.EngineHold;
@@ -81,7 +76,7 @@ class ContinuousBatchingTest {
     }
 
     /** Records which request each token came from, in the order the worker produced them. */
-    static class Recorder implements Generator.Listener {
+    static class Recorder implements ChatListener {
         final int id;
         final List<Integer> log;
         final List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
@@ -92,11 +87,11 @@ class ContinuousBatchingTest {
         }
 
         @Override
-        public void onText(int row, String delta) {
+        public void onText(String delta) {
         }
 
         @Override
-        public void onToken(int row, long tokenId) {
+        public void onToken(long tokenId) {
             tokens.add(tokenId);
             log.add(id);
         }
@@ -105,20 +100,20 @@ class ContinuousBatchingTest {
     @Test
     void concurrentRequestsGetTheTokensTheyGetAlone() throws Exception {
         List<ChatRequest> requests = mix();
-        List<ChatResponse> alone = requests.stream().map(engine::chat).toList();
+        List<ChatAnswer> alone = requests.stream().map(engine::chat).toList();
 
         List<Integer> log = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger mostRunning = new AtomicInteger();
         AtomicInteger mostWaiting = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<ChatResponse>> futures = new ArrayList<>();
+        List<CompletableFuture<ChatAnswer>> futures = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             int id = i;
             Recorder rec = new Recorder(id, log) {
                 @Override
-                public void onToken(int row, long tokenId) {
-                    super.onToken(row, tokenId);
-                    BatchScheduler.Load load = engine.load();
+                public void onToken(long tokenId) {
+                    super.onToken(tokenId);
+                    EngineStats load = engine.stats();
                     mostRunning.accumulateAndGet(load.running(), Math::max);
                     mostWaiting.accumulateAndGet(load.waiting(), Math::max);
                 }
@@ -130,7 +125,7 @@ class ContinuousBatchingTest {
         }
         go.countDown();
         for (int i = 0; i < requests.size(); i++) {
-            ChatResponse r = futures.get(i).get(2, TimeUnit.MINUTES);
+            ChatAnswer r = futures.get(i).get(2, TimeUnit.MINUTES);
             assertArrayEquals(alone.get(i).tokenIds(), r.tokenIds(), "request " + i);
             assertEquals(alone.get(i).text(), r.text(), "request " + i);
             assertEquals(alone.get(i).finishReason(), r.finishReason(), "request " + i);
@@ -147,7 +142,7 @@ class ContinuousBatchingTest {
                 ChatRequest.builder("Hello there").build(),
                 ChatRequest.builder("What is shown?").image(InternVLEndToEndTest.picture(5)).maxTiles(1).build(),
                 ChatRequest.builder("One more question").build());
-        List<ChatResponse> batch = engine.batchChat(requests, greedy(10));
+        List<ChatAnswer> batch = engine.batchChat(requests, greedy(10));
         for (int i = 0; i < requests.size(); i++) {
             ChatRequest r = requests.get(i);
             ChatRequest.Builder alone = ChatRequest.builder(r.question()).maxTiles(r.maxTiles()).generation(greedy(10));
@@ -161,8 +156,8 @@ class ContinuousBatchingTest {
         ChatRequest longText = ChatRequest.builder("Write a long answer.").generation(greedy(400)).build();
         ChatRequest image = ChatRequest.builder("Describe the image.").image(InternVLEndToEndTest.picture(6))
                 .maxTiles(1).generation(greedy(8)).build();
-        ChatResponse aloneA = engine.chat(longText);
-        ChatResponse aloneB = engine.chat(image);
+        ChatAnswer aloneA = engine.chat(longText);
+        ChatAnswer aloneB = engine.chat(image);
         assertEquals(FinishReason.LENGTH, aloneA.finishReason(), "the running request must outlast the join");
 
         List<Integer> log = Collections.synchronizedList(new ArrayList<>());
@@ -170,20 +165,20 @@ class ContinuousBatchingTest {
         AtomicInteger aTokensAtJoin = new AtomicInteger(-1);
         Recorder a = new Recorder(0, log) {
             @Override
-            public void onToken(int row, long tokenId) {
-                super.onToken(row, tokenId);
+            public void onToken(long tokenId) {
+                super.onToken(tokenId);
                 if (tokens.size() == 5) {
                     fiveTokens.countDown();
                 }
             }
         };
         Recorder b = new Recorder(1, log);
-        CompletableFuture<ChatResponse> fa = CompletableFuture.supplyAsync(() -> engine.chat(longText, a),
+        CompletableFuture<ChatAnswer> fa = CompletableFuture.supplyAsync(() -> engine.chat(longText, a),
                 runnable -> new Thread(runnable).start());
         assertTrue(fiveTokens.await(1, TimeUnit.MINUTES));
         aTokensAtJoin.set(a.tokens.size());
-        ChatResponse rb = engine.chat(image, b);
-        ChatResponse ra = fa.get(1, TimeUnit.MINUTES);
+        ChatAnswer rb = engine.chat(image, b);
+        ChatAnswer ra = fa.get(1, TimeUnit.MINUTES);
 
         assertArrayEquals(aloneA.tokenIds(), ra.tokenIds());
         assertArrayEquals(aloneB.tokenIds(), rb.tokenIds());
@@ -198,8 +193,8 @@ class ContinuousBatchingTest {
     void cancellingOneRequestLeavesTheOthersUntouched() throws Exception {
         ChatRequest keep = ChatRequest.builder("Keep going.").generation(greedy(25)).build();
         ChatRequest stop = ChatRequest.builder("Stop soon.").generation(greedy(25)).build();
-        ChatResponse aloneKeep = engine.chat(keep);
-        ChatResponse aloneStop = engine.chat(stop);
+        ChatAnswer aloneKeep = engine.chat(keep);
+        ChatAnswer aloneStop = engine.chat(stop);
 
         List<Integer> log = Collections.synchronizedList(new ArrayList<>());
         Recorder kept = new Recorder(0, log);
@@ -210,17 +205,17 @@ class ContinuousBatchingTest {
             }
         };
         CountDownLatch go = new CountDownLatch(1);
-        CompletableFuture<ChatResponse> fk = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<ChatAnswer> fk = CompletableFuture.supplyAsync(() -> {
             await(go);
             return engine.chat(keep, kept);
         }, runnable -> new Thread(runnable).start());
-        CompletableFuture<ChatResponse> fs = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<ChatAnswer> fs = CompletableFuture.supplyAsync(() -> {
             await(go);
             return engine.chat(stop, cancelled);
         }, runnable -> new Thread(runnable).start());
         go.countDown();
-        ChatResponse rk = fk.get(1, TimeUnit.MINUTES);
-        ChatResponse rs = fs.get(1, TimeUnit.MINUTES);
+        ChatAnswer rk = fk.get(1, TimeUnit.MINUTES);
+        ChatAnswer rs = fs.get(1, TimeUnit.MINUTES);
 
         assertArrayEquals(aloneKeep.tokenIds(), rk.tokenIds());
         assertEquals(FinishReason.CANCELLED, rs.finishReason());
@@ -234,12 +229,12 @@ class ContinuousBatchingTest {
         CountDownLatch started = new CountDownLatch(1);
         Recorder rec = new Recorder(0, Collections.synchronizedList(new ArrayList<>())) {
             @Override
-            public void onToken(int row, long tokenId) {
-                super.onToken(row, tokenId);
+            public void onToken(long tokenId) {
+                super.onToken(tokenId);
                 started.countDown();
             }
         };
-        CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+        CompletableFuture<ChatAnswer> result = new CompletableFuture<>();
         Thread caller = new Thread(() -> {
             try {
                 result.complete(engine.chat(req, rec));
@@ -250,7 +245,7 @@ class ContinuousBatchingTest {
         caller.start();
         assertTrue(started.await(1, TimeUnit.MINUTES));
         caller.interrupt();
-        ChatResponse r = result.get(1, TimeUnit.MINUTES);
+        ChatAnswer r = result.get(1, TimeUnit.MINUTES);
         assertEquals(FinishReason.CANCELLED, r.finishReason());
         assertTrue(r.completionTokens() >= 1 && r.completionTokens() < 400, "tokens: " + r.completionTokens());
     }
@@ -261,20 +256,20 @@ class ContinuousBatchingTest {
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
             EngineHold first = EngineHold.start(small);
-            Generator.Listener throwing = new Generator.Listener() {
+            ChatListener throwing = new ChatListener() {
                 @Override
-                public void onText(int row, String delta) {
+                public void onText(String delta) {
                 }
 
                 @Override
-                public void onToken(int row, long tokenId) {
+                public void onToken(long tokenId) {
                     throw new IllegalStateException("listener broke");
                 }
             };
-            CompletableFuture<ChatResponse> second = CompletableFuture.supplyAsync(
+            CompletableFuture<ChatAnswer> second = CompletableFuture.supplyAsync(
                     () -> small.chat(ChatRequest.builder("Queued").generation(greedy(5)).build(), throwing),
                     runnable -> new Thread(runnable).start());
-            while (small.load().waiting() == 0) {
+            while (small.stats().waiting() == 0) {
                 Thread.sleep(5);
             }
             RejectedExecutionException full = assertThrows(RejectedExecutionException.class,
@@ -301,9 +296,9 @@ class ContinuousBatchingTest {
                 .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
             EngineHold first = EngineHold.start(small);
             AtomicBoolean gone = new AtomicBoolean();
-            Generator.Listener leaving = new Generator.Listener() {
+            ChatListener leaving = new ChatListener() {
                 @Override
-                public void onText(int row, String delta) {
+                public void onText(String delta) {
                 }
 
                 @Override
@@ -311,19 +306,19 @@ class ContinuousBatchingTest {
                     return gone.get();
                 }
             };
-            CompletableFuture<ChatResponse> second = CompletableFuture.supplyAsync(
+            CompletableFuture<ChatAnswer> second = CompletableFuture.supplyAsync(
                     () -> small.chat(ChatRequest.builder("Queued").generation(greedy(5)).build(), leaving),
                     runnable -> new Thread(runnable).start());
-            while (small.load().waiting() == 0) {
+            while (small.stats().waiting() == 0) {
                 Thread.sleep(5);
             }
             gone.set(true);
-            ChatResponse r = second.get(1, TimeUnit.MINUTES);
+            ChatAnswer r = second.get(1, TimeUnit.MINUTES);
             assertEquals(FinishReason.CANCELLED, r.finishReason());
             assertEquals(0, r.completionTokens());
             // it left while the holding request was still decoding, not when its turn came
             assertFalse(first.result().isDone());
-            assertEquals(0, small.load().waiting());
+            assertEquals(0, small.stats().waiting());
             first.close();
             assertEquals(FinishReason.CANCELLED, first.result().get(1, TimeUnit.MINUTES).finishReason());
         }
@@ -361,24 +356,24 @@ class ContinuousBatchingTest {
             long oneRequest = 4L * new ImagePreprocessor(small.preprocessOptions()).preprocess(image).pixelValues()
                     .length;
             EngineHold first = EngineHold.start(small);
-            List<CompletableFuture<ChatResponse>> waiting = new ArrayList<>();
+            List<CompletableFuture<ChatAnswer>> waiting = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 waiting.add(CompletableFuture.supplyAsync(() -> small.chat(req),
                         runnable -> new Thread(runnable).start()));
             }
             long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while ((small.load().waiting() < 3 || small.load().waitingPixelBytes() == 0) && System.nanoTime() < end) {
+            while ((small.stats().waiting() < 3 || small.stats().waitingPixelBytes() == 0) && System.nanoTime() < end) {
                 Thread.sleep(5);
             }
             Thread.sleep(300); // time enough for the others to make theirs, were they allowed to
             // the batch's one row is taken: only the request next in line has made its tiles
-            assertEquals(oneRequest, small.load().waitingPixelBytes());
+            assertEquals(oneRequest, small.stats().waitingPixelBytes());
             first.close();
-            ChatResponse alone = small.chat(req);
-            for (CompletableFuture<ChatResponse> f : waiting) {
+            ChatAnswer alone = small.chat(req);
+            for (CompletableFuture<ChatAnswer> f : waiting) {
                 assertArrayEquals(alone.tokenIds(), f.get(1, TimeUnit.MINUTES).tokenIds());
             }
-            assertEquals(0, small.load().waitingPixelBytes());
+            assertEquals(0, small.stats().waitingPixelBytes());
         }
     }
 
@@ -389,7 +384,7 @@ class ContinuousBatchingTest {
         try (InternVL small = InternVL.load(dir, EngineOptions.defaults()
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withBatching(new BatchingOptions(1, 1, 256, 1, 6)))) {
-            List<ChatResponse> answers = small.batchChat(questions, greedy(6)); // 2 at a time fit
+            List<ChatAnswer> answers = small.batchChat(questions, greedy(6)); // 2 at a time fit
             for (int i = 0; i < questions.size(); i++) {
                 ChatRequest alone = ChatRequest.builder(questions.get(i).question()).generation(greedy(6)).build();
                 assertArrayEquals(engine.chat(alone).tokenIds(), answers.get(i).tokenIds(), "question " + i);
@@ -403,9 +398,9 @@ class ContinuousBatchingTest {
                 .withModel(ModelOptions.defaults().withDtype(ComputeDType.FP32))
                 .withBatching(new BatchingOptions(1, 4, 256, 1, 6)));
         EngineHold first = EngineHold.start(closing);
-        CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(
+        CompletableFuture<ChatAnswer> waiting = CompletableFuture.supplyAsync(
                 () -> closing.chat(ChatRequest.builder("Waiting").build()), runnable -> new Thread(runnable).start());
-        while (closing.load().waiting() == 0) {
+        while (closing.stats().waiting() == 0) {
             Thread.sleep(5);
         }
         closing.close();

@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.internvl.generate.FinishReason;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
@@ -70,8 +67,8 @@ class InternVLEndToEndTest {
 
     @Test
     void greedyOutputIsIdenticalAcrossRuns() {
-        ChatResponse a = fp32.chat(describe(0));
-        ChatResponse b = fp32.chat(describe(0));
+        ChatAnswer a = fp32.chat(describe(0));
+        ChatAnswer b = fp32.chat(describe(0));
         assertEquals(12, a.tokenIds().length);
         assertArrayEquals(a.tokenIds(), b.tokenIds());
         assertEquals(a.text(), b.text());
@@ -91,7 +88,7 @@ class InternVLEndToEndTest {
     @Test
     void streamingEqualsNonStreaming() {
         StringBuilder streamed = new StringBuilder();
-        ChatResponse r = fp32.chat(describe(1), (row, delta) -> streamed.append(delta));
+        ChatAnswer r = fp32.chat(describe(1), delta -> streamed.append(delta));
         assertEquals(r.text(), streamed.toString());
         assertArrayEquals(fp32.chat(describe(1)).tokenIds(), r.tokenIds());
     }
@@ -128,13 +125,13 @@ class InternVLEndToEndTest {
 
     @Test
     void aStopStringEndsTheAnswerBeforeIt() {
-        ChatResponse full = fp32.chat(describe(2));
+        ChatAnswer full = fp32.chat(describe(2));
         String text = full.text();
         String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
         ChatRequest req = ChatRequest.builder("Describe the image.").image(picture(2)).maxTiles(6)
                 .generation(GREEDY_12.toBuilder().stopStrings(List.of(stop)).build()).build();
         StringBuilder streamed = new StringBuilder();
-        ChatResponse cut = fp32.chat(req, (row, d) -> streamed.append(d));
+        ChatAnswer cut = fp32.chat(req, d -> streamed.append(d));
         assertEquals(FinishReason.STOP, cut.finishReason());
         assertEquals(text.substring(0, text.indexOf(stop)).strip(), cut.text());
         assertEquals(cut.text(), streamed.toString());
@@ -145,9 +142,9 @@ class InternVLEndToEndTest {
         AtomicInteger deltas = new AtomicInteger();
         ChatRequest req = ChatRequest.builder("Say something long.")
                 .generation(GREEDY_12.toBuilder().maxNewTokens(200).build()).build();
-        ChatResponse r = fp32.chat(req, new Generator.Listener() {
+        ChatAnswer r = fp32.chat(req, new ChatListener() {
             @Override
-            public void onText(int row, String delta) {
+            public void onText(String delta) {
                 deltas.incrementAndGet();
             }
 
@@ -162,33 +159,33 @@ class InternVLEndToEndTest {
 
     @Test
     void historyIsPartOfTheNextPrompt() {
-        ChatResponse first = fp32.chat(describe(0));
+        ChatAnswer first = fp32.chat(describe(0));
         assertEquals(1, first.history().size());
         assertTrue(first.history().get(0).question().startsWith("<image>\n"));
         ChatRequest second = ChatRequest.builder("And the colours?").image(picture(0)).maxTiles(6)
                 .history(first.history()).build();
-        ChatResponse r = fp32.chat(second);
+        ChatAnswer r = fp32.chat(second);
         assertEquals(2, r.history().size());
         assertTrue(r.promptTokens() > first.promptTokens() + first.completionTokens() - 1);
-        ChatResponse alone = fp32.chat(ChatRequest.builder("And the colours?").image(picture(0)).maxTiles(6).build());
+        ChatAnswer alone = fp32.chat(ChatRequest.builder("And the colours?").image(picture(0)).maxTiles(6).build());
         assertTrue(!java.util.Arrays.equals(alone.tokenIds(), r.tokenIds()) || alone.promptTokens() != r.promptTokens());
     }
 
     @Test
     void systemMessageOverrideChangesThePrompt() {
-        ChatResponse plain = fp32.chat(ChatRequest.of("Hi"));
-        ChatResponse custom = fp32.chat(ChatRequest.builder("Hi").systemMessage("You are a pirate.").build());
+        ChatAnswer plain = fp32.chat(ChatRequest.of("Hi"));
+        ChatAnswer custom = fp32.chat(ChatRequest.builder("Hi").systemMessage("You are a pirate.").build());
         assertNotEquals(plain.promptTokens(), custom.promptTokens());
     }
 
     @Test
     void multipleImagesSeparateAndCombined() {
         ChatRequest separate = ChatRequest.builder("Compare.").image(picture(0)).image(picture(1)).maxTiles(2).build();
-        ChatResponse s = fp32.chat(separate);
+        ChatAnswer s = fp32.chat(separate);
         assertTrue(s.history().get(0).question().startsWith("Image-1: <image>\nImage-2: <image>\n"));
         ChatRequest combined = ChatRequest.builder("Compare.").image(picture(0)).image(picture(1)).maxTiles(2)
                 .layout(ImageLayout.COMBINED).build();
-        ChatResponse c = fp32.chat(combined);
+        ChatAnswer c = fp32.chat(combined);
         assertTrue(c.history().get(0).question().startsWith("<image>\n"));
         // both show 2 x (2 tiles + thumbnail) tiles of 256 tokens; only the wrapping text differs
         assertTrue(s.promptTokens() > c.promptTokens());
@@ -200,7 +197,7 @@ class InternVLEndToEndTest {
         reqs.add(describe(0));
         reqs.add(ChatRequest.builder("What is in this picture? Answer briefly.").image(picture(2)).maxTiles(1).build());
         reqs.add(ChatRequest.of("Hello"));
-        List<ChatResponse> batch = fp32.batchChat(reqs, GREEDY_12);
+        List<ChatAnswer> batch = fp32.batchChat(reqs, GREEDY_12);
         for (int i = 0; i < reqs.size(); i++) {
             assertArrayEquals(fp32.chat(reqs.get(i)).tokenIds(), batch.get(i).tokenIds(), "row " + i);
         }
@@ -215,8 +212,8 @@ class InternVLEndToEndTest {
 
     @Test
     void placeholdersBeyondTheImagesStayText() {
-        ChatResponse one = fp32.chat(ChatRequest.builder("<image> and").image(picture(0)).maxTiles(1).build());
-        ChatResponse extra = fp32.chat(ChatRequest.builder("<image> and <image>").image(picture(0)).maxTiles(1).build());
+        ChatAnswer one = fp32.chat(ChatRequest.builder("<image> and").image(picture(0)).maxTiles(1).build());
+        ChatAnswer extra = fp32.chat(ChatRequest.builder("<image> and <image>").image(picture(0)).maxTiles(1).build());
         assertEquals("<image> and <image>", extra.history().get(0).question());
         assertTrue(extra.promptTokens() > one.promptTokens(), extra.promptTokens() + " vs " + one.promptTokens());
         assertTrue(fp32.chat(ChatRequest.of("What does <image> mean?")).promptTokens() > 4);
@@ -247,14 +244,14 @@ class InternVLEndToEndTest {
             ChatRequest request = ChatRequest.builder(question).image(picture(1)).maxTiles(2)
                     .specialTokensInText(mode).build();
             // the typed <IMG_CONTEXT> is text: the request works, with the image's own tokens only
-            ChatResponse r = bf16.chat(request);
+            ChatAnswer r = bf16.chat(request);
             dev.internvl.text.ChatPrompt prompt = bf16.prompts().chat(List.of(), question, List.of(3));
             long[] ids = bf16.tokenizer().encode(prompt.segments(), mode);
             assertEquals(ids.length, r.promptTokens(), mode.toString());
             long context = bf16.tokenizer().requireTokenId("<IMG_CONTEXT>");
             assertEquals(3 * 256, java.util.Arrays.stream(ids).filter(id -> id == context).count(), mode.toString());
             promptTokens[mode.ordinal()] = r.promptTokens();
-            ChatResponse batched = bf16.batchChat(List.of(request), GREEDY_12).get(0);
+            ChatAnswer batched = bf16.batchChat(List.of(request), GREEDY_12).get(0);
             assertEquals(r.promptTokens(), batched.promptTokens(), mode.toString());
         }
         assertNotEquals(promptTokens[0], promptTokens[1]);

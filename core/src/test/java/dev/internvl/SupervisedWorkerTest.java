@@ -6,11 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.internvl.generate.BatchingOptions;
 import dev.internvl.generate.EngineFailedException;
-import dev.internvl.generate.FinishReason;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.testing.EngineHold;
@@ -52,10 +48,10 @@ class SupervisedWorkerTest {
     }
 
     /** A listener whose cancellation poll throws {@code error}. */
-    static Generator.Listener broken(Error error) {
-        return new Generator.Listener() {
+    static ChatListener broken(Error error) {
+        return new ChatListener() {
             @Override
-            public void onText(int row, String delta) {
+            public void onText(String delta) {
             }
 
             @Override
@@ -65,7 +61,7 @@ class SupervisedWorkerTest {
         };
     }
 
-    static CompletableFuture<ChatResponse> inBackground(InternVL engine, ChatRequest request, Generator.Listener l) {
+    static CompletableFuture<ChatAnswer> inBackground(InternVL engine, ChatRequest request, ChatListener l) {
         return CompletableFuture.supplyAsync(() -> engine.chat(request, l), runnable -> new Thread(runnable).start());
     }
 
@@ -73,13 +69,13 @@ class SupervisedWorkerTest {
     void aFaultInTheLoopFailsTheBatchAndTheEngineServesOn() throws Exception {
         try (InternVL engine = load(4)) {
             AssertionError bug = new AssertionError("bug in a listener");
-            CompletableFuture<ChatResponse> broken = inBackground(engine, request("Broken"), broken(bug));
+            CompletableFuture<ChatAnswer> broken = inBackground(engine, request("Broken"), broken(bug));
             ExecutionException e = assertThrows(ExecutionException.class, () -> broken.get(1, TimeUnit.MINUTES));
             assertSame(bug, e.getCause());
-            ChatResponse after = engine.chat(request("After"));
+            ChatAnswer after = engine.chat(request("After"));
             assertEquals(3, after.completionTokens());
             assertEquals(FinishReason.LENGTH, after.finishReason());
-            assertNull(engine.load().failure());
+            assertNull(engine.stats().failure());
         }
     }
 
@@ -87,20 +83,20 @@ class SupervisedWorkerTest {
     void aWorkerThatKeepsFailingGivesUpLoudlyInsteadOfHanging() throws Exception {
         try (InternVL engine = load(8)) {
             EngineHold hold = EngineHold.start(engine);
-            List<CompletableFuture<ChatResponse>> brokenOnes = new ArrayList<>();
+            List<CompletableFuture<ChatAnswer>> brokenOnes = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 brokenOnes.add(inBackground(engine, request("Broken " + i), broken(new AssertionError("bug " + i))));
-                while (engine.load().waiting() < i + 1) {
+                while (engine.stats().waiting() < i + 1) {
                     Thread.sleep(5);
                 }
             }
-            CompletableFuture<ChatResponse> waiting = inBackground(engine, request("Waiting"), (row, delta) -> { });
-            while (engine.load().waiting() < 4) {
+            CompletableFuture<ChatAnswer> waiting = inBackground(engine, request("Waiting"), delta -> { });
+            while (engine.stats().waiting() < 4) {
                 Thread.sleep(5);
             }
             hold.close(); // the three broken requests now fail the loop three times in a row
 
-            for (CompletableFuture<ChatResponse> f : brokenOnes) {
+            for (CompletableFuture<ChatAnswer> f : brokenOnes) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.MINUTES));
                 assertTrue(e.getCause() instanceof AssertionError, String.valueOf(e.getCause()));
             }
@@ -110,7 +106,7 @@ class SupervisedWorkerTest {
             EngineFailedException refused = assertThrows(EngineFailedException.class,
                     () -> engine.chat(request("Later")));
             assertTrue(refused.getMessage().contains("takes no more requests"), refused.getMessage());
-            assertTrue(engine.load().failure().contains("bug 2"), engine.load().failure());
+            assertTrue(engine.stats().failure().contains("bug 2"), engine.stats().failure());
         }
     }
 }

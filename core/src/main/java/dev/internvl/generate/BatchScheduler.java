@@ -1,5 +1,10 @@
 package dev.internvl.generate;
 
+import dev.internvl.GenerationOptions;
+import dev.internvl.BatchingOptions;
+import dev.internvl.EngineStats;
+import dev.internvl.FinishReason;
+import dev.internvl.ChatListener;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.model.KvCache;
@@ -38,14 +43,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * in the batch, whose state is then unknown, frees the cache and carries on with the queue. Only when the loop
  * fails {@value #MAX_CONSECUTIVE_FAILURES} times in a row without completing an iteration does the scheduler give
  * up: it fails the waiting requests, refuses new ones with {@link EngineFailedException} and reports the cause
- * in {@link Load#failure()}. No request is ever left waiting on a worker that is gone.
+ * in {@link EngineStats#failure()}. No request is ever left waiting on a worker that is gone.
  */
 public final class BatchScheduler implements AutoCloseable {
 
     /** A submitted request: its result, and a way to end it early. */
     public static final class Submission {
 
-        private final CompletableFuture<Generator.Result> result = new CompletableFuture<>();
+        private final CompletableFuture<Completion> result = new CompletableFuture<>();
         private final CompletableFuture<Void> turn = new CompletableFuture<>();
         private final BatchScheduler owner;
         private volatile boolean cancelRequested;
@@ -104,7 +109,7 @@ public final class BatchScheduler implements AutoCloseable {
          *
          * @throws RuntimeException what ended the request (a bad input found late, an engine failure)
          */
-        public Generator.Result await() {
+        public Completion await() {
             try {
                 return result.get();
             } catch (InterruptedException e) {
@@ -116,7 +121,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
 
-        private Generator.Result join() {
+        private Completion join() {
             try {
                 return result.join();
             } catch (CompletionException e) {
@@ -143,7 +148,7 @@ public final class BatchScheduler implements AutoCloseable {
         volatile float[] pixels; // dropped once encoded
         volatile boolean pixelsPending; // queued with submitPending, its tiles not made yet
         final int tiles;
-        final Generator.Listener listener;
+        final ChatListener listener;
         final Submission submission;
         final Sequence seq;
         final int capacity;
@@ -158,7 +163,7 @@ public final class BatchScheduler implements AutoCloseable {
         int imageRowsUsed;
         long next;
 
-        Job(long[] prompt, float[] pixels, int tiles, Generator.Listener listener, Submission submission,
+        Job(long[] prompt, float[] pixels, int tiles, ChatListener listener, Submission submission,
                 Sequence seq, int capacity) {
             this.prompt = prompt;
             this.pixels = pixels;
@@ -174,13 +179,13 @@ public final class BatchScheduler implements AutoCloseable {
         }
 
         void emit(String delta) {
-            listener.onText(0, delta);
+            listener.onText(delta);
         }
 
         /** For ending a request: a failing listener must not keep its result from being delivered. */
         void emitSafely(String delta) {
             try {
-                listener.onText(0, delta);
+                listener.onText(delta);
             } catch (RuntimeException ignored) {
                 // the request ends anyway
             }
@@ -258,7 +263,7 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws IllegalStateException       when the scheduler is closed
      */
     public Submission submit(long[] prompt, float[] pixels, int tiles, GenerationOptions options,
-            Generator.Listener listener) {
+            ChatListener listener) {
         if ((tiles > 0) != (pixels != null)) {
             throw new IllegalArgumentException(tiles + " tiles but " + (pixels == null ? "no" : "some")
                     + " pixels");
@@ -279,12 +284,12 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws RejectedExecutionException  when {@code maxQueue} requests are already waiting
      * @throws IllegalStateException       when the scheduler is closed
      */
-    public Submission submitPending(long[] prompt, int tiles, GenerationOptions options, Generator.Listener listener) {
+    public Submission submitPending(long[] prompt, int tiles, GenerationOptions options, ChatListener listener) {
         return queue(prompt, null, tiles > 0, tiles, options, listener);
     }
 
     private Submission queue(long[] prompt, float[] pixels, boolean pending, int tiles, GenerationOptions options,
-            Generator.Listener listener) {
+            ChatListener listener) {
         int maxNew = Sequence.tokenBudget(prompt.length, context, options);
         long imageSlots = Arrays.stream(prompt).filter(id -> id == imageTokenId).count();
         long expected = (long) tiles * model.config().numImageTokens();
@@ -306,26 +311,6 @@ public final class BatchScheduler implements AutoCloseable {
             lock.unlock();
         }
         return submission;
-    }
-
-    /**
-     * How busy the scheduler is.
-     *
-     * @param running requests holding a row (decoding or being admitted)
-     * @param waiting requests in the queue
-     * @param failure why the scheduler stopped taking requests after its worker kept failing; null while it works
-     * @param waitingPixelBytes bytes of image tiles held by waiting requests (only the next ones make theirs)
-     */
-    public record Load(int running, int waiting, String failure, long waitingPixelBytes) {
-
-        /** A working scheduler's load. */
-        public Load(int running, int waiting) {
-            this(running, waiting, null, 0);
-        }
-
-        public Load(int running, int waiting, String failure) {
-            this(running, waiting, failure, 0);
-        }
     }
 
     private void providePixels(Submission s, float[] pixels) {
@@ -413,7 +398,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    public Load load() {
+    public EngineStats load() {
         lock.lock();
         try {
             long pixelBytes = 0;
@@ -421,7 +406,7 @@ public final class BatchScheduler implements AutoCloseable {
                 float[] p = j.pixels;
                 pixelBytes += p == null ? 0 : 4L * p.length;
             }
-            return new Load(occupied, queue.size(), failure == null ? null : describe(failure), pixelBytes);
+            return new EngineStats(occupied, queue.size(), failure == null ? null : describe(failure), pixelBytes);
         } finally {
             lock.unlock();
         }
@@ -749,7 +734,7 @@ public final class BatchScheduler implements AutoCloseable {
     private void accept(Job j, float[] logits) {
         try {
             j.next = j.seq.accept(logits, j::emit);
-            j.listener.onToken(0, j.next);
+            j.listener.onToken(j.next);
             if (j.seq.finished()) {
                 finish(j);
             }

@@ -1,5 +1,6 @@
 package dev.internvl.generate;
 
+import dev.internvl.GenerationOptions;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

@@ -1,5 +1,7 @@
 package dev.internvl.generate;
 
+import dev.internvl.GenerationOptions;
+import dev.internvl.FinishReason;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.text.InternVLTokenizer;
 import java.util.ArrayList;
@@ -11,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * One sequence being generated: its sampler, the tokens so far, its text stream and its stop conditions. The
- * decoding loops ({@link Generator} for a static batch, {@link BatchScheduler} for continuous batching) feed it
+ * decoding loop ({@link BatchScheduler}) feeds it
  * the logits of its last position and run the token it returns next.
  */
 final class Sequence {
@@ -104,10 +106,10 @@ final class Sequence {
         return finish != null;
     }
 
-    Generator.Result result() {
+    Completion result() {
         boolean stoppedOnId = count > 0 && stops.contains(generated[count - 1]);
         long[] tokens = Arrays.copyOf(generated, stoppedOnId ? count - 1 : count);
-        return new Generator.Result(text == null ? "" : text.text(), tokens, finish, promptTokens, count);
+        return new Completion(text == null ? "" : text.text(), tokens, finish, promptTokens, count);
     }
 
     private static void emitNonEmpty(Consumer<String> emit, String delta) {

@@ -1,7 +1,7 @@
 package dev.internvl.grounding;
 
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
+import dev.internvl.GenerationOptions;
+import dev.internvl.ChatListener;
 
 /**
  * Per-call settings of {@link VisionTasks}. Nulls fall back: tiles and thumbnail to the engine's settings,
@@ -11,13 +11,13 @@ import dev.internvl.generate.Generator;
  * @param thumbnail  whether multi-tile images get a thumbnail tile, or null
  * @param generation how to generate, or null; grounding tasks always decode with special tokens kept
  * @param listener   what sees the answer's text as it is generated and may end it early
- *                   ({@link Generator.Listener#cancelled()}: a caller that went away, a time limit); null: none
+ *                   ({@link ChatListener#cancelled()}: a caller that went away, a time limit); null: none
  */
 public record VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationOptions generation,
-        Generator.Listener listener) {
+        ChatListener listener) {
 
     public VisionTaskOptions {
-        listener = listener == null ? Generator.SILENT : listener;
+        listener = listener == null ? ChatListener.SILENT : listener;
     }
 
     /** Options without a listener. */
@@ -46,7 +46,7 @@ public record VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationO
      * These options with {@code v} seeing the text and polled for cancellation; a cancelled task returns what was
      * generated until then (for grounding: the boxes complete by then).
      */
-    public VisionTaskOptions withListener(Generator.Listener v) {
+    public VisionTaskOptions withListener(ChatListener v) {
         return new VisionTaskOptions(maxTiles, thumbnail, generation, v);
     }
 

@@ -1,9 +1,9 @@
 package dev.internvl.grounding;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.InternVL;
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.image.RgbImage;
 import java.util.Objects;
 
@@ -64,7 +64,7 @@ public final class VisionTasks {
     /** Any question whose answer should carry boxes; decoded with special tokens kept and parsed. */
     public static GroundingResult groundWith(InternVL engine, RgbImage image, String question,
             VisionTaskOptions options) {
-        ChatResponse r = engine.chat(groundingRequest(image, question, options), listener(options));
+        ChatAnswer r = engine.chat(groundingRequest(image, question, options), listener(options));
         return GroundingParser.parse(r.text(), image.width(), image.height());
     }
 
@@ -109,8 +109,8 @@ public final class VisionTasks {
                 listener(options)).text();
     }
 
-    private static Generator.Listener listener(VisionTaskOptions options) {
-        return options == null ? Generator.SILENT : options.listener();
+    private static ChatListener listener(VisionTaskOptions options) {
+        return options == null ? ChatListener.SILENT : options.listener();
     }
 
     /** The request of a grounding task: special tokens kept. */

@@ -1,5 +1,6 @@
 package dev.internvl.generate;
 
+import dev.internvl.GenerationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
@@ -88,7 +88,7 @@ class VisionTasksTest {
     void groundRunsOnTheModelAndKeepsSpecialTokensInTheRawText() {
         RgbImage img = picture();
         GroundingResult g = VisionTasks.ground(engine, img, "the red car", SHORT);
-        ChatResponse same = engine.chat(VisionTasks.groundingRequest(img, GroundingPrompts.locate("the red car"), SHORT));
+        ChatAnswer same = engine.chat(VisionTasks.groundingRequest(img, GroundingPrompts.locate("the red car"), SHORT));
         assertEquals(same.text(), g.raw()); // greedy: the same answer
         assertEquals(PythonStrings.strip(engine.tokenizer().decode(same.tokenIds(), false)), g.raw());
         assertEquals(GroundingParser.parse(g.raw(), 300, 200), g);
@@ -108,7 +108,7 @@ class VisionTasksTest {
                 VisionTasks.detectAll(engine, img, "car", SHORT));
         String answer = VisionTasks.askAboutRegion(engine, img, GroundingPrompts.DESCRIBE_REGION,
                 BoundingBox.ofPixels(30, 20, 150, 100, img.width(), img.height()), SHORT);
-        ChatResponse same = engine.chat(ChatRequest.builder("Please provide a short description for this region: "
+        ChatAnswer same = engine.chat(ChatRequest.builder("Please provide a short description for this region: "
                 + "<ref>region</ref><box>[[100, 100, 500, 500]]</box>").image(img).maxTiles(2)
                 .generation(SHORT.generation()).build());
         assertEquals(same.text(), answer);

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.testing.FakeHub;
@@ -59,12 +59,12 @@ class DownloadedCheckpointTest {
             expected.remove("README.md"); // the engine does not read it
             assertEquals(expected, names(snapshot));
 
-            ChatResponse fromLocal;
+            ChatAnswer fromLocal;
             try (InternVL engine = InternVL.load(local, fp32)) {
                 fromLocal = engine.chat(question);
             }
             try (InternVL engine = InternVL.load(snapshot, fp32)) {
-                ChatResponse fromHub = engine.chat(question);
+                ChatAnswer fromHub = engine.chat(question);
                 assertEquals(8, fromHub.tokenIds().length);
                 assertArrayEquals(fromLocal.tokenIds(), fromHub.tokenIds());
                 assertEquals(fromLocal.text(), fromHub.text());

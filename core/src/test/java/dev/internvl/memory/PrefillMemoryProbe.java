@@ -1,10 +1,10 @@
 package dev.internvl.memory;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,7 +23,7 @@ public final class PrefillMemoryProbe {
             engine.chat(ChatRequest.builder("warm up " + "a ".repeat(300)).generation(one).build());
             System.gc();
             long before = peakResidentBytes();
-            ChatResponse r = engine.chat(ChatRequest.builder("a ".repeat(words)).generation(one).build());
+            ChatAnswer r = engine.chat(ChatRequest.builder("a ".repeat(words)).generation(one).build());
             long after = peakResidentBytes();
             System.out.println("prompt=" + r.promptTokens() + " grew=" + (after - before));
         }

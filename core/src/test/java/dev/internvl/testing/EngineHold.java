@@ -1,10 +1,10 @@
 package dev.internvl.testing;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
+import dev.internvl.GenerationOptions;
+import dev.internvl.ChatListener;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,16 +18,16 @@ public final class EngineHold implements AutoCloseable {
 
     private final AtomicBoolean release = new AtomicBoolean();
     private final CountDownLatch decoding = new CountDownLatch(1);
-    private final CompletableFuture<ChatResponse> result;
+    private final CompletableFuture<ChatAnswer> result;
 
     private EngineHold(InternVL engine) {
-        Generator.Listener listener = new Generator.Listener() {
+        ChatListener listener = new ChatListener() {
             @Override
-            public void onText(int row, String delta) {
+            public void onText(String delta) {
             }
 
             @Override
-            public void onToken(int row, long tokenId) {
+            public void onToken(long tokenId) {
                 decoding.countDown();
             }
 
@@ -52,7 +52,7 @@ public final class EngineHold implements AutoCloseable {
     }
 
     /** The holding request's answer (finish reason CANCELLED once released or once the engine closes). */
-    public CompletableFuture<ChatResponse> result() {
+    public CompletableFuture<ChatAnswer> result() {
         return result;
     }
 

@@ -2,7 +2,7 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.BatchingOptions;
+import dev.internvl.BatchingOptions;
 import dev.internvl.hub.HubException;
 import dev.internvl.hub.HubSettings;
 import dev.internvl.hub.ModelDownloader;

@@ -1,8 +1,9 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.EngineStats;
 import dev.internvl.CheckpointInspection;
 import dev.internvl.InternVL;
-import dev.internvl.generate.BatchScheduler;
+import dev.internvl.ModelInfo;
 import dev.internvl.hub.HubCache;
 import java.util.Map;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -32,8 +33,8 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        var dir = engine.model().checkpoint().dir();
-        BatchScheduler.Load load = engine.load();
+        var dir = engine.info().dir();
+        EngineStats load = engine.stats();
         if (load.failure() != null) {
             builder.down().withDetail("failure", load.failure());
         } else {
@@ -42,9 +43,10 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
         builder.withDetail("model", modelId != null ? modelId : String.valueOf(dir.getFileName()))
                 .withDetail("path", dir.toAbsolutePath().toString());
         HubCache.describe(dir).ifPresent(source -> builder.withDetail("source", source));
-        builder.withDetail("dtype", engine.model().options().dtype().toString())
-                .withDetail("device", engine.model().options().device())
-                .withDetail("quantization", engine.model().options().quantization().toString())
+        ModelInfo info = engine.info();
+        builder.withDetail("dtype", info.dtype())
+                .withDetail("device", info.device())
+                .withDetail("quantization", info.quantization())
                 .withDetail("template", engine.template().name())
                 .withDetail("maxTiles", engine.preprocessOptions().maxTiles())
                 .withDetails(facts())
@@ -56,7 +58,7 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
     private Map<String, Object> facts() {
         Map<String, Object> f = facts;
         if (f == null) {
-            f = CheckpointInspection.of(engine).healthDetails(engine.model().options().quantization());
+            f = CheckpointInspection.of(engine).healthDetails(engine.info().quantization());
             facts = f;
         }
         return f;

@@ -1,7 +1,7 @@
 package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.web.ApiPaths;
@@ -159,7 +159,7 @@ public class InternVLWebAutoConfiguration {
         if (properties.getModel().getId() != null) {
             return properties.getModel().getId();
         }
-        Path name = engine.model().checkpoint().dir().toAbsolutePath().normalize().getFileName();
+        Path name = engine.info().dir().toAbsolutePath().normalize().getFileName();
         return name != null ? name.toString() : "internvl";
     }
 

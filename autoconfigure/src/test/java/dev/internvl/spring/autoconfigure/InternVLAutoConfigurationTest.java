@@ -7,10 +7,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.model.Quantization;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.model.InternVLModel;
+import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.SafetensorsFile;
 import dev.internvl.checkpoint.TensorInfo;
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.BatchingOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import io.micrometer.observation.Observation;
@@ -159,9 +163,9 @@ class InternVLAutoConfigurationTest {
                 "spring.ai.internvl.chat.options.repetition-penalty=1.2", "spring.ai.internvl.chat.options.seed=5",
                 "spring.ai.internvl.chat.options.stop=END,STOP").run(context -> {
                     InternVL engine = context.getBean(InternVL.class);
-                    assertThat(engine.model().options().dtype().toString()).isEqualTo("fp32");
-                    assertThat(engine.model().decoder().quantization().toString()).isEqualTo("int8");
-                    assertThat(engine.model().decoder().devices().devices()).containsExactly("cpu");
+                    assertThat(engine.info().dtype()).isEqualTo("fp32");
+                    assertThat(engine.info().quantization()).isEqualTo("int8");
+                    assertThat(engine.info().devices()).containsExactly("cpu");
                     assertThat(engine.preprocessOptions().maxTiles()).isEqualTo(2);
                     assertThat(engine.preprocessOptions().useThumbnail()).isFalse();
                     assertThat(engine.template().name()).isEqualTo("internvl2_5");
@@ -213,7 +217,7 @@ class InternVLAutoConfigurationTest {
                     .builder("Short").generation(GenerationOptions.builder().maxNewTokens(2).build()).build()),
                     r -> new Thread(r, "busy-engine-test").start());
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (engine.load().waiting() == 0 && System.nanoTime() < deadline) {
+            while (engine.stats().waiting() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             return new Busy(hold, waiting);
@@ -368,14 +372,19 @@ class InternVLAutoConfigurationTest {
             Health health = context.getBean(InternVLHealthIndicator.class).health(true);
             assertThat(health.getDetails()).containsEntry("quantization", "int8");
             // the decoder's bytes as libtorch measures them once loaded, plus bf16 vision encoder and projector
+            Checkpoint ckpt = Checkpoint.open(engine.info().dir());
             long visionAndProjector = 0;
-            for (String name : engine.model().checkpoint().names()) {
+            for (String name : ckpt.names()) {
                 if (!name.startsWith("language_model.")) {
-                    visionAndProjector += engine.model().checkpoint().tensor(name).numel();
+                    visionAndProjector += ckpt.tensor(name).numel();
                 }
             }
-            assertThat(health.getDetails().get("weightBytes"))
-                    .isEqualTo(engine.model().decoder().weightBytes() + 2 * visionAndProjector);
+            long decoderBytes;
+            try (InternVLModel decoderOnly = InternVLModel.load(engine.info().dir(),
+                    ModelOptions.defaults().languageOnly().withQuantization(Quantization.INT8))) {
+                decoderBytes = decoderOnly.decoder().weightBytes();
+            }
+            assertThat(health.getDetails().get("weightBytes")).isEqualTo(decoderBytes + 2 * visionAndProjector);
         });
     }
 

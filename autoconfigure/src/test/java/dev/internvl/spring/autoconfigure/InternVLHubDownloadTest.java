@@ -77,7 +77,7 @@ class InternVLHubDownloadTest {
             runner.withPropertyValues("spring.ai.internvl.model.id=" + GATED,
                     "spring.ai.internvl.model.token=hf_test_token").run(context -> {
                         assertThat(context).hasNotFailed().hasSingleBean(InternVL.class);
-                        Path dir = context.getBean(InternVL.class).model().checkpoint().dir();
+                        Path dir = context.getBean(InternVL.class).info().dir();
                         String commit = dir.getFileName().toString();
                         assertThat(dir).isEqualTo(tmp.resolve("hf-cache/models--test-org--gated-internvl/snapshots")
                                 .resolve(commit));
@@ -103,7 +103,7 @@ class InternVLHubDownloadTest {
         runner.withPropertyValues("spring.ai.internvl.model.path=" + tmp.resolve("tiny-internvl"),
                 "spring.ai.internvl.model.id=" + ID).run(context -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(context.getBean(InternVL.class).model().checkpoint().dir())
+                    assertThat(context.getBean(InternVL.class).info().dir())
                             .isEqualTo(tmp.resolve("tiny-internvl"));
                 });
         assertThat(hub.requests()).isEmpty();

@@ -1,6 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.text.SpecialTokensInText;
 import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -302,13 +302,13 @@ class InternVLWebAutoConfigurationTest {
         static final VisionService VISION = new VisionService() {
             @Override
             public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 return GroundingResult.empty("none");
             }
 
             @Override
             public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 return OcrResult.of("none");
             }
         };

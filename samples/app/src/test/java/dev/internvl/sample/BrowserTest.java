@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -81,7 +81,7 @@ class BrowserTest {
             return new VisionService() {
                 @Override
                 public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                        Generator.Listener listener) {
+                        ChatListener listener) {
                     CALLS.add("ground " + phrase + " all=" + all);
                     return GroundingParser.parse(ANSWERS.getOrDefault(phrase, "I cannot find it in the image."),
                             image.width(), image.height());
@@ -89,7 +89,7 @@ class BrowserTest {
 
                 @Override
                 public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
-                        Generator.Listener listener) {
+                        ChatListener listener) {
                     CALLS.add("ocr");
                     return OcrResult.of(TEXT);
                 }

@@ -7,9 +7,9 @@ import dev.internvl.checkpoint.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.generate.BatchScheduler;
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
+import dev.internvl.BatchingOptions;
+import dev.internvl.GenerationOptions;
+import dev.internvl.ChatListener;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
@@ -183,13 +183,13 @@ final class BenchCommand implements Callable<Integer> {
             for (int r = 0; r < concurrent; r++) {
                 int row = r;
                 submitted.add(scheduler.submit(prompt, tiles > 0 ? pixels : null, tiles, greedy,
-                        new Generator.Listener() {
+                        new ChatListener() {
                             @Override
-                            public void onText(int ignored, String delta) {
+                            public void onText(String delta) {
                             }
 
                             @Override
-                            public void onToken(int ignored, long tokenId) {
+                            public void onToken(long tokenId) {
                                 times[row][count[row]++] = System.nanoTime();
                             }
                         }));

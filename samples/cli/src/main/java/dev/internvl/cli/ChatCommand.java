@@ -1,10 +1,10 @@
 package dev.internvl.cli;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.ChatResponse;
+import dev.internvl.ChatAnswer;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.image.DynamicTiling;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
@@ -116,10 +116,10 @@ final class ChatCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ChatResponse ask(InternVL engine, PrintStream out, String q, List<RgbImage> imgs, List<ChatTurn> history) {
+    private ChatAnswer ask(InternVL engine, PrintStream out, String q, List<RgbImage> imgs, List<ChatTurn> history) {
         ChatRequest.Builder b = ChatRequest.builder(q).history(history).maxTiles(maxTiles);
         imgs.forEach(b::image);
-        ChatResponse r = engine.chat(b.build(), (row, delta) -> out.print(delta));
+        ChatAnswer r = engine.chat(b.build(), delta -> out.print(delta));
         out.println();
         return r;
     }

@@ -1,7 +1,7 @@
 package dev.internvl.cli;
 
 import dev.internvl.EngineOptions;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;

@@ -3,9 +3,9 @@ package dev.internvl.spring.ai;
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.generate.FinishReason;
-import dev.internvl.generate.GenerationOptions;
-import dev.internvl.generate.Generator;
+import dev.internvl.FinishReason;
+import dev.internvl.GenerationOptions;
+import dev.internvl.ChatListener;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -103,7 +103,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     }
 
     private static String defaultModelId(InternVL engine) {
-        Path dir = engine.model().checkpoint().dir();
+        Path dir = engine.info().dir();
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return name != null ? name.toString() : "internvl";
     }
@@ -118,7 +118,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
                 .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
                 .observe(() -> {
-                    dev.internvl.ChatResponse answer = engine.chat(toChatRequest(request));
+                    dev.internvl.ChatAnswer answer = engine.chat(toChatRequest(request));
                     ChatResponse response = response(UUID.randomUUID().toString(), answer.text(),
                             answer.finishReason(), answer.promptTokens(), answer.completionTokens());
                     context.setResponse(response);
@@ -190,16 +190,16 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
-            dev.internvl.ChatResponse answer = null;
+            dev.internvl.ChatAnswer answer = null;
             boolean ended = false;
             try {
                 ChatRequest chatRequest = toChatRequest(request);
                 if (cancelled.get()) {
                     return;
                 }
-                answer = engine.chat(chatRequest, new Generator.Listener() {
+                answer = engine.chat(chatRequest, new ChatListener() {
                     @Override
-                    public void onText(int row, String delta) {
+                    public void onText(String delta) {
                         if (!delta.isEmpty() && !cancelled.get()) {
                             sink.next(response(id, delta, null, null, null));
                         }

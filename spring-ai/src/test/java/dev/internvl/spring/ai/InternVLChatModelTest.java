@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;

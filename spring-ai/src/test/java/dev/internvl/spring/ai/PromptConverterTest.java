@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.text.ChatTurn;
 import java.net.URI;
 import java.nio.file.Files;

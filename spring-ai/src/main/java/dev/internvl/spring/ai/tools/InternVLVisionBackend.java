@@ -3,7 +3,7 @@ package dev.internvl.spring.ai.tools;
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;

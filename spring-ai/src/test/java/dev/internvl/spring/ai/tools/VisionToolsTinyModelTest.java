@@ -4,7 +4,7 @@ import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;

@@ -1,6 +1,5 @@
-package dev.internvl.generate;
+package dev.internvl;
 
-import dev.internvl.InvalidRequestException;
 import java.util.List;
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package dev.internvl.generate;
+package dev.internvl;
 
 /** Why generation of a sequence ended. */
 public enum FinishReason {

@@ -1,4 +1,4 @@
-package dev.internvl.generate;
+package dev.internvl;
 
 /**
  * How concurrent requests share the model (see {@link BatchScheduler}).

@@ -1,6 +1,5 @@
 package dev.internvl;
 
-import dev.internvl.generate.FinishReason;
 import dev.internvl.text.ChatTurn;
 import java.util.List;
 
@@ -14,6 +13,6 @@ import java.util.List;
  * @param tokenIds         generated ids without the stop token
  * @param history          the conversation including this round, to pass to the next request
  */
-public record ChatResponse(String text, FinishReason finishReason, int promptTokens, int completionTokens,
+public record ChatAnswer(String text, FinishReason finishReason, int promptTokens, int completionTokens,
         long[] tokenIds, List<ChatTurn> history) {
 }
