@@ -16,21 +16,11 @@ public record BatchingOptions(int maxBatch, int maxQueue, int prefillChunk, int 
         int visionLayersPerStep) {
 
     public BatchingOptions {
-        if (maxBatch < 1 || maxBatch > 256) {
-            throw new IllegalArgumentException("maxBatch must be 1..256, got " + maxBatch);
-        }
-        if (maxQueue < 0) {
-            throw new IllegalArgumentException("maxQueue must be >= 0, got " + maxQueue);
-        }
-        if (prefillChunk < 1) {
-            throw new IllegalArgumentException("prefillChunk must be at least 1 token, got " + prefillChunk);
-        }
-        if (visionTilesPerStep < 1) {
-            throw new IllegalArgumentException("visionTilesPerStep must be at least 1, got " + visionTilesPerStep);
-        }
-        if (visionLayersPerStep < 1) {
-            throw new IllegalArgumentException("visionLayersPerStep must be at least 1, got " + visionLayersPerStep);
-        }
+        InvalidOptionException.checkRange("maxBatch", maxBatch, 1, 256);
+        InvalidOptionException.checkRange("maxQueue", maxQueue, 0, Integer.MAX_VALUE);
+        InvalidOptionException.checkRange("prefillChunk", prefillChunk, 1, Integer.MAX_VALUE);
+        InvalidOptionException.checkRange("visionTilesPerStep", visionTilesPerStep, 1, Integer.MAX_VALUE);
+        InvalidOptionException.checkRange("visionLayersPerStep", visionLayersPerStep, 1, Integer.MAX_VALUE);
     }
 
     /**

@@ -19,6 +19,11 @@ public record EngineOptions(ModelOptions model, String template, String systemMe
         Integer maxTiles, Boolean thumbnail, GenerationOptions generation, BatchingOptions batching) {
 
     public EngineOptions {
+        InvalidOptionException.checkTiles("minTiles", minTiles);
+        InvalidOptionException.checkTiles("maxTiles", maxTiles);
+        if (minTiles != null && maxTiles != null && minTiles > maxTiles) {
+            throw new InvalidOptionException("minTiles", "must not be greater than maxTiles=" + maxTiles, minTiles);
+        }
         model = model == null ? ModelOptions.defaults() : model;
         generation = generation == null ? GenerationOptions.defaults() : generation;
         batching = batching == null ? BatchingOptions.defaults() : batching;

@@ -24,25 +24,26 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
-            throw new InvalidRequestException("maxNewTokens must be at least 1, got " + maxNewTokens);
+            throw new InvalidOptionException("maxNewTokens", "must be at least 1", maxNewTokens);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new InvalidRequestException("temperature must be a finite number >= 0, got " + temperature);
+            throw new InvalidOptionException("temperature", "must be a finite number >= 0 (0 decodes greedily)",
+                    temperature);
         }
         if (topK < 0) {
-            throw new InvalidRequestException("topK must be >= 0, got " + topK);
+            throw new InvalidOptionException("topK", "must be >= 0 (0 is off)", topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new InvalidRequestException("topP must be in (0, 1], got " + topP);
+            throw new InvalidOptionException("topP", "must be in (0, 1] (1 is off)", topP);
         }
         if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-            throw new InvalidRequestException("repetitionPenalty must be a finite number > 0, got "
-                    + repetitionPenalty);
+            throw new InvalidOptionException("repetitionPenalty", "must be a finite number > 0 (1 is off)",
+                    repetitionPenalty);
+        }
+        if (stopStrings != null && stopStrings.stream().anyMatch(x -> x == null || x.isEmpty())) {
+            throw new InvalidOptionException("stopStrings", "must not hold empty strings", stopStrings);
         }
         stopStrings = List.copyOf(stopStrings == null ? List.of() : stopStrings);
-        if (stopStrings.stream().anyMatch(String::isEmpty)) {
-            throw new InvalidRequestException("stop strings must not be empty");
-        }
         stopTokenIds = Set.copyOf(stopTokenIds == null ? Set.of() : stopTokenIds);
     }
 

@@ -166,80 +166,60 @@ public final class InternVL implements AutoCloseable {
     }
 
     /**
-     * Answers one round, streaming text to {@code listener} (row 0) as it is generated. The prompt is built from the
+     * Answers one round, streaming text to {@code listener} as it is generated. The prompt is built from the
      * images' tile counts (their sizes decide them); the tiles themselves are made on this thread only when the
      * request's turn is near, so that requests waiting in the queue hold their images, not their larger tiles.
      */
     public ChatAnswer chat(ChatRequest request, ChatListener listener) {
         requireOpen();
         scheduler.checkRoom(); // before anything else is done for it
-        PreprocessOptions tiling = preprocessOptions(request.maxTiles(), request.thumbnail());
-        List<Integer> tiles = request.images().stream().map(img -> tileCount(img.width(), img.height(), tiling))
-                .toList();
-        String question = request.question();
-        List<Integer> numPatches = tiles;
-        if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
-            numPatches = MultiImageQuestions.combined(tiles);
-        } else if (tiles.size() > 1 && InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty()) {
-            question = MultiImageQuestions.separate(tiles.size(), question);
-        }
-        ChatPromptBuilder builder = prompts.withCallerSystemMessage(request.systemMessage());
-        ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
-        long[] ids = tokenizer.encode(prompt.segments(), request.specialTokensInText());
-        GenerationOptions options = request.generation() != null ? request.generation() : defaults;
-        int totalTiles = tiles.stream().mapToInt(Integer::intValue).sum();
-        BatchScheduler.Submission submission = scheduler.submitPending(ids, totalTiles, options, listener);
+        Prepared p = prepare(request, defaults);
+        BatchScheduler.Submission submission = scheduler.submitPending(p.ids(), p.totalTiles(), p.options(), listener);
         if (submission.awaitTurn()) {
             try {
-                List<PreprocessedImage> images = preprocess(request.images(), tiling);
-                for (int i = 0; i < images.size(); i++) {
-                    if (images.get(i).numTiles() != tiles.get(i)) {
-                        throw new IllegalStateException("image " + i + " gave " + images.get(i).numTiles()
-                                + " tiles, its size " + tiles.get(i));
-                    }
-                }
-                submission.providePixels(concatPixels(images, totalTiles));
+                submission.providePixels(p.pixels(request));
             } catch (RuntimeException | Error e) {
                 submission.failPixels(e);
             }
         }
-        Completion r = submission.await();
-        List<ChatTurn> history = new ArrayList<>(request.history());
-        history.add(prompt.answered(r.text()));
-        return new ChatAnswer(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
-                List.copyOf(history));
+        return p.answer(request, submission.await());
     }
 
     /**
      * The reference batch_chat(): independent questions, each with at most one image and no history, decoded
      * together. Each question joins the running batch as its own sequence (no left padding), so it gets the answer
-     * it gets alone. More questions than the engine takes at once are submitted as earlier ones finish.
+     * it gets alone; each request's own system message, tile settings and generation options hold as in
+     * {@link #chat}. More questions than the engine takes at once are submitted as earlier ones finish.
+     *
+     * @param options generation options for the requests that carry none (null: the engine's defaults)
+     * @throws InvalidRequestException for a request with history or several images
      */
     public List<ChatAnswer> batchChat(List<ChatRequest> requests, GenerationOptions options) {
         requireOpen();
-        List<List<PreprocessedImage>> images = new ArrayList<>();
-        List<long[]> ids = new ArrayList<>();
-        List<ChatPrompt> built = new ArrayList<>();
-        for (ChatRequest req : requests) {
+        List<Prepared> prepared = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            ChatRequest req = requests.get(i);
             if (!req.history().isEmpty() || req.images().size() > 1) {
                 throw new InvalidRequestException("batchChat takes independent questions with at most one image "
-                        + "and no history");
+                        + "and no history; request " + i + " has " + req.history().size() + " earlier rounds and "
+                        + req.images().size() + " images");
             }
-            List<PreprocessedImage> mine = preprocess(req);
-            images.add(mine);
-            ChatPrompt p = prompts.chat(List.of(), req.question(), mine.stream().map(PreprocessedImage::numTiles).toList());
-            built.add(p);
-            ids.add(tokenizer.encode(p.segments(), req.specialTokensInText()));
+            Prepared p = prepare(req, options != null ? options : defaults);
+            prepared.add(p);
+            pixels.add(p.totalTiles() == 0 ? null : p.pixels(req));
         }
-        GenerationOptions o = options != null ? options : defaults;
         List<BatchScheduler.Submission> submitted = new ArrayList<>();
-        Completion[] results = new Completion[ids.size()];
+        Completion[] results = new Completion[prepared.size()];
         int waited = 0; // results[0..waited) are in
         try {
-            for (int i = 0; i < ids.size(); i++) {
+            for (int i = 0; i < prepared.size(); i++) {
+                Prepared p = prepared.get(i);
                 while (true) {
                     try {
-                        submitted.add(submit(ids.get(i), images.get(i), o, ChatListener.SILENT));
+                        submitted.add(scheduler.submit(p.ids(), pixels.get(i), p.totalTiles(), p.options(),
+                                ChatListener.SILENT));
+                        pixels.set(i, null);
                         break;
                     } catch (java.util.concurrent.RejectedExecutionException busy) {
                         if (waited == submitted.size()) {
@@ -257,20 +237,64 @@ public final class InternVL implements AutoCloseable {
         List<ChatAnswer> out = new ArrayList<>();
         for (int i = 0; i < submitted.size(); i++) {
             Completion r = i < waited ? results[i] : submitted.get(i).await();
-            out.add(new ChatAnswer(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(),
-                    r.tokenIds(), List.of(built.get(i).answered(r.text()))));
+            out.add(prepared.get(i).answer(requests.get(i), r));
         }
         return out;
+    }
+
+    /**
+     * A request made ready for the scheduler: its prompt as the reference chat() builds it (the request's system
+     * message, image layout and tile settings), its ids, and its generation options.
+     */
+    private record Prepared(ChatPrompt prompt, long[] ids, PreprocessOptions tiling, List<Integer> tiles,
+            GenerationOptions options) {
+
+        int totalTiles() {
+            return tiles.stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** The request's images as tiles, all of them in one array (null without images). */
+        float[] pixels(ChatRequest request) {
+            List<PreprocessedImage> images = preprocess(request.images(), tiling);
+            for (int i = 0; i < images.size(); i++) {
+                if (images.get(i).numTiles() != tiles.get(i)) {
+                    throw new IllegalStateException("image " + i + " gave " + images.get(i).numTiles()
+                            + " tiles, its size " + tiles.get(i));
+                }
+            }
+            return totalTiles() == 0 ? null : concatPixels(images, totalTiles(), tiling.imageSize());
+        }
+
+        ChatAnswer answer(ChatRequest request, Completion r) {
+            List<ChatTurn> history = new ArrayList<>(request.history());
+            history.add(prompt.answered(r.text()));
+            return new ChatAnswer(r.text(), r.finishReason(), r.promptTokens(), r.completionTokens(), r.tokenIds(),
+                    List.copyOf(history));
+        }
+    }
+
+    private Prepared prepare(ChatRequest request, GenerationOptions fallback) {
+        PreprocessOptions tiling = preprocessOptions(request.maxTiles(), request.thumbnail());
+        List<Integer> tiles = request.images().stream().map(img -> tileCount(img.width(), img.height(), tiling))
+                .toList();
+        String question = request.question();
+        List<Integer> numPatches = tiles;
+        if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
+            numPatches = MultiImageQuestions.combined(tiles);
+        } else if (tiles.size() > 1 && InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty()) {
+            question = MultiImageQuestions.separate(tiles.size(), question);
+        }
+        ChatPromptBuilder builder = prompts.withCallerSystemMessage(request.systemMessage());
+        ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
+        long[] ids = tokenizer.encode(prompt.segments(), request.specialTokensInText());
+        GenerationOptions options = request.generation() != null ? request.generation() : fallback;
+        return new Prepared(prompt, ids, tiling, tiles, options);
     }
 
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the engine is closed");
         }
-    }
-
-    private List<PreprocessedImage> preprocess(ChatRequest request) {
-        return preprocess(request.images(), preprocessOptions(request.maxTiles(), request.thumbnail()));
     }
 
     private static List<PreprocessedImage> preprocess(List<RgbImage> images, PreprocessOptions tiling) {
@@ -287,10 +311,7 @@ public final class InternVL implements AutoCloseable {
 
     /** The engine's tiling with a request's own tile limit and thumbnail setting (nulls: the engine's). */
     private PreprocessOptions preprocessOptions(Integer maxTiles, Boolean thumbnail) {
-        if (maxTiles != null && (maxTiles < 1 || maxTiles > DynamicTiling.MAX_TILES_LIMIT)) {
-            throw new InvalidRequestException("maxTiles must be between 1 and " + DynamicTiling.MAX_TILES_LIMIT
-                    + ", got " + maxTiles);
-        }
+        InvalidOptionException.checkTiles("maxTiles", maxTiles);
         return new PreprocessOptions(preprocess.imageSize(),
                 maxTiles == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), maxTiles),
                 maxTiles == null ? preprocess.maxTiles() : maxTiles,
@@ -329,13 +350,6 @@ public final class InternVL implements AutoCloseable {
         }
     }
 
-    private BatchScheduler.Submission submit(long[] ids, List<PreprocessedImage> images, GenerationOptions options,
-            ChatListener listener) {
-        int totalTiles = images.stream().mapToInt(PreprocessedImage::numTiles).sum();
-        float[] pixels = totalTiles == 0 ? null : concatPixels(images, totalTiles);
-        return scheduler.submit(ids, pixels, totalTiles, options, listener);
-    }
-
     /** How many requests are running and waiting now, and whether the engine still works. */
     public EngineStats stats() {
         return scheduler.load();
@@ -351,11 +365,10 @@ public final class InternVL implements AutoCloseable {
                 preprocess.useThumbnail(), model.config().numImageTokens(), scheduler.contextLength());
     }
 
-    private float[] concatPixels(List<PreprocessedImage> images, int totalTiles) {
+    private static float[] concatPixels(List<PreprocessedImage> images, int totalTiles, int size) {
         if (images.size() == 1) {
             return images.get(0).pixelValues();
         }
-        int size = preprocess.imageSize();
         float[] all = new float[totalTiles * 3 * size * size];
         int at = 0;
         for (PreprocessedImage img : images) {

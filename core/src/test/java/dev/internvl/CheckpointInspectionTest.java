@@ -11,7 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.LlmConfig;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.SafetensorsFile;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;

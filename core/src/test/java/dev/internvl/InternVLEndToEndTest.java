@@ -204,6 +204,30 @@ class InternVLEndToEndTest {
     }
 
     @Test
+    void batchChatHonoursEachRequestsOwnSystemMessageOptionsAndTiles() {
+        GenerationOptions three = GREEDY_12.toBuilder().maxNewTokens(3).build();
+        List<ChatRequest> reqs = List.of(
+                ChatRequest.builder("Hello").systemMessage("Answer in French.").build(),
+                ChatRequest.builder("Hello").generation(three).build(),
+                ChatRequest.builder("What is this?").image(picture(3)).maxTiles(2).thumbnail(false).build(),
+                ChatRequest.builder("Hello").build());
+        List<ChatAnswer> batch = fp32.batchChat(reqs, GREEDY_12);
+        for (int i = 0; i < reqs.size(); i++) {
+            ChatRequest r = reqs.get(i);
+            ChatRequest alone = new ChatRequest(r.question(), r.images(), r.layout(), r.history(), r.systemMessage(),
+                    r.maxTiles(), r.thumbnail(), r.generation() != null ? r.generation() : GREEDY_12);
+            ChatAnswer a = fp32.chat(alone);
+            assertEquals(a.history(), batch.get(i).history(), "prompt of row " + i);
+            assertEquals(a.promptTokens(), batch.get(i).promptTokens(), "prompt tokens of row " + i);
+            assertArrayEquals(a.tokenIds(), batch.get(i).tokenIds(), "row " + i);
+        }
+        // the system message and the token limit reached the rows that carry them
+        assertNotEquals(batch.get(3).promptTokens(), batch.get(0).promptTokens());
+        assertTrue(batch.get(1).completionTokens() <= 3 && batch.get(3).completionTokens() > 3,
+                batch.get(1).completionTokens() + " and " + batch.get(3).completionTokens() + " tokens");
+    }
+
+    @Test
     void seededSamplingIsReproducible() {
         GenerationOptions sampling = GREEDY_12.toBuilder().temperature(0.8).topP(0.9).topK(50).seed(99L).build();
         ChatRequest req = ChatRequest.builder("Tell a story.").generation(sampling).build();

@@ -1,6 +1,7 @@
 package dev.internvl.grounding;
 
 import dev.internvl.GenerationOptions;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.ChatListener;
 
 /**
@@ -17,6 +18,7 @@ public record VisionTaskOptions(Integer maxTiles, Boolean thumbnail, GenerationO
         ChatListener listener) {
 
     public VisionTaskOptions {
+        InvalidOptionException.checkTiles("maxTiles", maxTiles);
         listener = listener == null ? ChatListener.SILENT : listener;
     }
 

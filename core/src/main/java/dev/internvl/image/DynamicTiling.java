@@ -53,15 +53,24 @@ public final class DynamicTiling {
     }
 
     /**
+     * The tiling's own invariant (callers check what a user gives, see {@code InvalidOptionException#checkTiles}).
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= minTiles <= maxTiles <=} {@link #MAX_TILES_LIMIT}
+     */
+    static void requireTileRange(int minTiles, int maxTiles) {
+        if (minTiles < 1 || maxTiles < minTiles || maxTiles > MAX_TILES_LIMIT) {
+            throw new IllegalArgumentException("tile counts must satisfy 1 <= minTiles <= maxTiles <= "
+                    + MAX_TILES_LIMIT + ", got minTiles=" + minTiles + ", maxTiles=" + maxTiles);
+        }
+    }
+
+    /**
      * The candidate grids in the order the official code examines them (its {@code target_ratios}).
      *
      * @throws IllegalArgumentException unless {@code 1 <= minTiles <= maxTiles <=} {@link #MAX_TILES_LIMIT}
      */
     public static List<TileGrid> candidateGrids(int minTiles, int maxTiles) {
-        if (minTiles < 1 || maxTiles < minTiles || maxTiles > MAX_TILES_LIMIT) {
-            throw new IllegalArgumentException("tile counts must satisfy 1 <= minTiles <= maxTiles <= "
-                    + MAX_TILES_LIMIT + ", got minTiles=" + minTiles + ", maxTiles=" + maxTiles);
-        }
+        requireTileRange(minTiles, maxTiles);
         // The comprehension: for n in range(min, max + 1) for i in range(1, n + 1) for j in range(1, n + 1)
         // if min <= i * j <= max.
         List<int[]> generated = new ArrayList<>();

@@ -19,10 +19,7 @@ public record PreprocessOptions(int imageSize, int minTiles, int maxTiles, boole
         if (imageSize <= 0) {
             throw new IllegalArgumentException("imageSize must be positive, got " + imageSize);
         }
-        if (minTiles < 1 || maxTiles < minTiles || maxTiles > DynamicTiling.MAX_TILES_LIMIT) {
-            throw new IllegalArgumentException("tile counts must satisfy 1 <= minTiles <= maxTiles <= "
-                    + DynamicTiling.MAX_TILES_LIMIT + ", got minTiles=" + minTiles + ", maxTiles=" + maxTiles);
-        }
+        DynamicTiling.requireTileRange(minTiles, maxTiles);
     }
 
     /** These options with another {@code maxTiles} (and {@code minTiles} lowered to it if needed). */

@@ -1,5 +1,6 @@
 package dev.internvl.checkpoint;
 
+import dev.internvl.testing.RandomCheckpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

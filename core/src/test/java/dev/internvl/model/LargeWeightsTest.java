@@ -8,7 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.torch.TorchKernels;

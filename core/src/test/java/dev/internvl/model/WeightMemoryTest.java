@@ -3,7 +3,7 @@ package dev.internvl.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.internvl.checkpoint.LlmConfig;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import java.io.IOException;
 import java.nio.file.Path;

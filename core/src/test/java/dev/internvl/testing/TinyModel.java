@@ -1,6 +1,5 @@
 package dev.internvl.testing;
 
-import dev.internvl.checkpoint.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

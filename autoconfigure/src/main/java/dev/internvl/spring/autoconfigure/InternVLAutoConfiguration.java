@@ -2,6 +2,8 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
+import java.util.Map;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.BatchingOptions;
 import dev.internvl.hub.HubException;
 import dev.internvl.hub.HubSettings;
@@ -84,7 +86,7 @@ public class InternVLAutoConfiguration {
                     + options.model().device() + "): " + e.getMessage(), e);
         }
         logger.info("Loaded InternVL checkpoint " + checkpoint.dir() + " (" + options.model().dtype() + ", "
-                + options.model().device() + ", template " + engine.template().name() + ") in "
+                + options.model().device() + ", template " + engine.info().template() + ") in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return engine;
     }
@@ -176,56 +178,47 @@ public class InternVLAutoConfiguration {
             }
             model = model.withDeviceMap(spec);
         }
-        checkTiles(prefix + "min-tiles", p.getMinTiles());
-        checkTiles(prefix + "max-tiles", p.getMaxTiles());
-        if (p.getMinTiles() != null && p.getMaxTiles() != null && p.getMinTiles() > p.getMaxTiles()) {
-            throw new InternVLConfigurationException(prefix + "min-tiles", prefix + "min-tiles=" + p.getMinTiles()
-                    + " is greater than " + prefix + "max-tiles=" + p.getMaxTiles());
-        }
         if (p.getTemplate() != null && !ConversationTemplates.names().contains(p.getTemplate())) {
             throw new InternVLConfigurationException(prefix + "template", prefix + "template=" + p.getTemplate()
                     + ": unknown conversation template; known templates: "
                     + String.join(", ", ConversationTemplates.names()));
         }
-        return EngineOptions.defaults().withModel(model).withTemplate(p.getTemplate())
-                .withSystemMessage(p.getSystemMessage()).withTiles(p.getMinTiles(), p.getMaxTiles(), p.getThumbnail())
-                .withBatching(batchingOptions(p.getBatching()));
+        BatchingOptions batching = batchingOptions(p.getBatching());
+        try {
+            return EngineOptions.defaults().withModel(model).withTemplate(p.getTemplate())
+                    .withSystemMessage(p.getSystemMessage())
+                    .withTiles(p.getMinTiles(), p.getMaxTiles(), p.getThumbnail()).withBatching(batching);
+        } catch (InvalidOptionException e) {
+            throw configurationError(e, Map.of("minTiles", prefix + "min-tiles", "maxTiles", prefix + "max-tiles"));
+        }
     }
 
-    /**
-     * The batching properties, each checked by name against the engine's rules ({@link BatchingOptions} checks them
-     * again, with its own field names).
-     */
+    /** The batching properties, as the engine's {@link BatchingOptions} (whose errors name the property). */
     static BatchingOptions batchingOptions(InternVLProperties.Batching b) {
-        String group = InternVLProperties.PREFIX + ".batching";
-        String prefix = group + ".";
-        checkBatching(prefix + "max-batch-size", b.getMaxBatchSize(), 1, 256, "requests decoded together");
-        checkBatching(prefix + "max-queue", b.getMaxQueue(), 0, Integer.MAX_VALUE, "requests waiting");
-        checkBatching(prefix + "prefill-chunk", b.getPrefillChunk(), 1, Integer.MAX_VALUE, "prompt tokens per chunk");
-        checkBatching(prefix + "vision-tiles-per-step", b.getVisionTilesPerStep(), 1, Integer.MAX_VALUE,
-                "image tiles per step");
-        checkBatching(prefix + "vision-layers-per-step", b.getVisionLayersPerStep(), 1, Integer.MAX_VALUE,
-                "vision layers per step");
+        String prefix = InternVLProperties.PREFIX + ".batching.";
         try {
             return new BatchingOptions(b.getMaxBatchSize(), b.getMaxQueue(), b.getPrefillChunk(),
                     b.getVisionTilesPerStep(), b.getVisionLayersPerStep());
-        } catch (IllegalArgumentException e) { // a rule of the engine's that the checks above do not know
-            throw new InternVLConfigurationException(group, group + ": " + e.getMessage(), e);
+        } catch (InvalidOptionException e) {
+            throw configurationError(e, Map.of("maxBatch", prefix + "max-batch-size", "maxQueue",
+                    prefix + "max-queue", "prefillChunk", prefix + "prefill-chunk", "visionTilesPerStep",
+                    prefix + "vision-tiles-per-step", "visionLayersPerStep", prefix + "vision-layers-per-step"));
         }
     }
 
-    private static void checkBatching(String property, int value, int min, int max, String what) {
-        if (value < min || value > max) {
-            throw new InternVLConfigurationException(property, property + "=" + value + " is out of range: "
-                    + what + " must be " + (max == Integer.MAX_VALUE ? "at least " + min : "between " + min
-                    + " and " + max));
+    /**
+     * An engine's option error as a configuration error naming the property: {@code <property>=<value>: <rule>},
+     * the engine's field names in the rule replaced by their properties.
+     *
+     * @param properties the property of each engine field
+     */
+    static InternVLConfigurationException configurationError(InvalidOptionException e,
+            Map<String, String> properties) {
+        String property = properties.getOrDefault(e.field(), e.field());
+        String rule = e.rule();
+        for (Map.Entry<String, String> f : properties.entrySet()) {
+            rule = rule.replaceAll("\\b" + f.getKey() + "\\b", f.getValue());
         }
-    }
-
-    private static void checkTiles(String property, Integer value) {
-        if (value != null && (value < 1 || value > 40)) {
-            throw new InternVLConfigurationException(property, property + "=" + value + " is out of range: tiles per "
-                    + "image must be between 1 and 40");
-        }
+        return new InternVLConfigurationException(property, property + "=" + e.value() + ": " + rule, e);
     }
 }

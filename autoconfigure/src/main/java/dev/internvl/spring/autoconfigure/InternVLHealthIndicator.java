@@ -47,8 +47,8 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
         builder.withDetail("dtype", info.dtype())
                 .withDetail("device", info.device())
                 .withDetail("quantization", info.quantization())
-                .withDetail("template", engine.template().name())
-                .withDetail("maxTiles", engine.preprocessOptions().maxTiles())
+                .withDetail("template", info.template())
+                .withDetail("maxTiles", info.maxTiles())
                 .withDetails(facts())
                 .withDetail("running", load.running())
                 .withDetail("waiting", load.waiting());

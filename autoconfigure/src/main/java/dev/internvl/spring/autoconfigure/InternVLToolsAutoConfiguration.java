@@ -2,6 +2,7 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.tools.ImageStore;
 import dev.internvl.spring.ai.tools.InternVLToolCallbackProvider;
@@ -68,19 +69,16 @@ public class InternVLToolsAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public VisionBackend internVLVisionBackend(InternVL engine, InternVLToolsProperties properties) {
-        Integer tiles = properties.getMaxTiles();
-        if (tiles != null && (tiles < 1 || tiles > 40)) {
-            throw new InternVLConfigurationException(PREFIX + "max-tiles", PREFIX + "max-tiles=" + tiles
-                    + " is out of range: tiles per image must be between 1 and 40");
-        }
-        Integer tokens = properties.getMaxTokens();
-        if (tokens != null && tokens < 1) {
-            throw new InternVLConfigurationException(PREFIX + "max-tokens", PREFIX + "max-tokens=" + tokens
-                    + " must be at least 1");
-        }
-        VisionTaskOptions options = VisionTaskOptions.defaults().withMaxTiles(tiles);
-        if (tokens != null) {
-            options = options.withGeneration(GenerationOptions.builder().maxNewTokens(tokens).build());
+        VisionTaskOptions options;
+        try {
+            options = VisionTaskOptions.defaults().withMaxTiles(properties.getMaxTiles());
+            if (properties.getMaxTokens() != null) {
+                options = options.withGeneration(GenerationOptions.builder().maxNewTokens(properties.getMaxTokens())
+                        .build());
+            }
+        } catch (InvalidOptionException e) {
+            throw InternVLAutoConfiguration.configurationError(e, Map.of("maxTiles", PREFIX + "max-tiles",
+                    "maxNewTokens", PREFIX + "max-tokens"));
         }
         return new InternVLVisionBackend(engine, options);
     }

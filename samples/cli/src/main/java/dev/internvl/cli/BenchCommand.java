@@ -3,7 +3,7 @@ package dev.internvl.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.internvl.checkpoint.Checkpoint;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.generate.BatchScheduler;

@@ -4,8 +4,8 @@ import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.GenerationOptions;
-import dev.internvl.image.DynamicTiling;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
@@ -75,10 +75,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // every argument is checked before the model loads, which takes a while
-        if (maxTiles != null && (maxTiles < 1 || maxTiles > DynamicTiling.MAX_TILES_LIMIT)) {
-            throw new IllegalArgumentException("--max-tiles " + maxTiles + " must be between 1 and "
-                    + DynamicTiling.MAX_TILES_LIMIT);
-        }
+        InvalidOptionException.checkTiles("--max-tiles", maxTiles);
         List<RgbImage> decoded = new ArrayList<>();
         for (Path p : images) {
             decoded.add(ImageDecoder.decode(p));

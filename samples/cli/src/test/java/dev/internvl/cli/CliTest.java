@@ -7,7 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -214,7 +214,7 @@ class CliTest {
     void chatChecksItsArgumentsBeforeLoadingTheModel() {
         // the model does not exist: the tile limit is what the error names, so it was checked first
         assertOneLineError(cli("chat", "--model", tmp.resolve("absent").toString(), "--max-tiles", "0", "Hi"),
-                "--max-tiles 0 must be between 1 and 40");
+                "--max-tiles must be between 1 and 40, got 0");
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.checkpoint.RandomCheckpoint;
+import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
 import java.io.IOException;
 import java.nio.file.Files;

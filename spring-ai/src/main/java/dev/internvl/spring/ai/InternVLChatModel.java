@@ -2,6 +2,7 @@ package dev.internvl.spring.ai;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.FinishReason;
 import dev.internvl.GenerationOptions;
@@ -11,6 +12,7 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -286,46 +288,45 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                 headers -> engine.precheck(headers, options.getMaxTiles(), options.getThumbnail()));
     }
 
-    /** The engine's generation options with the set fields of {@code o}; invalid values are rejected by name. */
+    /** Spring AI's names of the engine's generation fields that it names otherwise. */
+    private static final Map<String, String> OPTION_NAMES = Map.of("maxNewTokens", "maxTokens", "stopStrings",
+            "stopSequences");
+
+    /**
+     * The engine's generation options with the set fields of {@code o}. The engine checks each value; its error
+     * is rethrown under Spring AI's name of the option.
+     */
     GenerationOptions generationOptions(InternVLChatOptions o) {
         unsupportedPenalty("frequencyPenalty", o.getFrequencyPenalty());
         unsupportedPenalty("presencePenalty", o.getPresencePenalty());
         GenerationOptions.Builder b = engine.defaultGeneration().toBuilder();
         if (o.getMaxTokens() != null) {
-            check(o.getMaxTokens() >= 1, "maxTokens must be at least 1", o.getMaxTokens());
             b.maxNewTokens(o.getMaxTokens());
         }
         if (o.getTemperature() != null) {
-            check(o.getTemperature() >= 0 && Double.isFinite(o.getTemperature()),
-                    "temperature must be a finite number >= 0 (0 decodes greedily)", o.getTemperature());
             b.temperature(o.getTemperature());
         }
         if (o.getTopK() != null) {
-            check(o.getTopK() >= 0, "topK must be >= 0 (0 is off)", o.getTopK());
             b.topK(o.getTopK());
         }
         if (o.getTopP() != null) {
-            check(o.getTopP() > 0 && o.getTopP() <= 1, "topP must be in (0, 1] (1 is off)", o.getTopP());
             b.topP(o.getTopP());
         }
         if (o.getRepetitionPenalty() != null) {
-            check(o.getRepetitionPenalty() > 0 && Double.isFinite(o.getRepetitionPenalty()),
-                    "repetitionPenalty must be a finite number > 0 (1 is off)", o.getRepetitionPenalty());
             b.repetitionPenalty(o.getRepetitionPenalty());
         }
         if (o.getSeed() != null) {
             b.seed(o.getSeed());
         }
         if (o.getStopSequences() != null) {
-            check(o.getStopSequences().stream().noneMatch(s -> s == null || s.isEmpty()),
-                    "stopSequences must not hold empty strings", o.getStopSequences());
             b.stopStrings(o.getStopSequences());
         }
-        if (o.getMaxTiles() != null) {
-            check(o.getMaxTiles() >= 1 && o.getMaxTiles() <= 40, "maxTiles must be between 1 and 40",
-                    o.getMaxTiles());
+        try {
+            InvalidOptionException.checkTiles("maxTiles", o.getMaxTiles());
+            return b.build();
+        } catch (InvalidOptionException e) {
+            throw e.renamed(OPTION_NAMES.getOrDefault(e.field(), e.field()), "InternVL chat option ");
         }
-        return b.build();
     }
 
     private static void unsupportedPenalty(String name, Double value) {
@@ -335,11 +336,6 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         }
     }
 
-    private static void check(boolean ok, String rule, Object value) {
-        if (!ok) {
-            throw new InvalidRequestException("InternVL chat option " + rule + ", got " + value);
-        }
-    }
 
     /** The default options: those given to the builder, with the model id filled in. */
     @Override

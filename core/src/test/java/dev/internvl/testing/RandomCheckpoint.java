@@ -1,6 +1,9 @@
-package dev.internvl.checkpoint;
+package dev.internvl.testing;
 
 import com.google.gson.GsonBuilder;
+import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.checkpoint.SafetensorsWriter;
+import dev.internvl.checkpoint.TensorDType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -222,7 +225,7 @@ public final class RandomCheckpoint {
     }
 
     /** The config.json of InternVL2-1B with the given dimensions. */
-    static String config(Dims d, TensorDType dtype, String template) {
+    public static String config(Dims d, TensorDType dtype, String template) {
         String torchDtype = switch (dtype) {
             case BF16 -> "bfloat16";
             case F16 -> "float16";
