@@ -10,7 +10,7 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.ChatAnswer;
+import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
@@ -70,7 +70,7 @@ class LangChain4jClientTest {
 
     @Test
     void aCallWithAnImageIsAnsweredUnderTheServedName() {
-        ChatAnswer r = chat(ALIAS).chat(ChatRequest.builder().messages(withImage(TinyModel.png(64, 48, 1))).build());
+        ChatResponse r = chat(ALIAS).chat(ChatRequest.builder().messages(withImage(TinyModel.png(64, 48, 1))).build());
         assertThat(r.aiMessage().text()).isNotEmpty();
         assertThat(r.modelName()).isEqualTo(ALIAS);
         assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH); // random weights never stop before 8 tokens
@@ -87,7 +87,7 @@ class LangChain4jClientTest {
         OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(baseUrl())
                 .apiKey("not-needed").modelName(ALIAS).maxTokens(8).timeout(Duration.ofMinutes(1)).build();
         StringBuilder parts = new StringBuilder();
-        CompletableFuture<ChatAnswer> done = new CompletableFuture<>();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         streaming.chat(request, new StreamingChatResponseHandler() {
             @Override
             public void onPartialResponse(String partial) {
@@ -95,7 +95,7 @@ class LangChain4jClientTest {
             }
 
             @Override
-            public void onCompleteResponse(ChatAnswer response) {
+            public void onCompleteResponse(ChatResponse response) {
                 done.complete(response);
             }
 
@@ -104,7 +104,7 @@ class LangChain4jClientTest {
                 done.completeExceptionally(error);
             }
         });
-        ChatAnswer last = done.get(1, TimeUnit.MINUTES);
+        ChatResponse last = done.get(1, TimeUnit.MINUTES);
         assertThat(parts.toString()).isEqualTo(called); // greedy: the same tokens either way
         assertThat(last.aiMessage().text()).isEqualTo(called);
         assertThat(last.finishReason()).isEqualTo(FinishReason.LENGTH);

@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai;
 
+import dev.internvl.ChatAnswer;
 import dev.internvl.ChatRequest;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidOptionException;
@@ -120,7 +121,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
                 .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
                 .observe(() -> {
-                    dev.internvl.ChatAnswer answer = engine.chat(toChatRequest(request));
+                    ChatAnswer answer = engine.chat(toChatRequest(request));
                     ChatResponse response = response(UUID.randomUUID().toString(), answer.text(),
                             answer.finishReason(), answer.promptTokens(), answer.completionTokens());
                     context.setResponse(response);
@@ -192,7 +193,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
-            dev.internvl.ChatAnswer answer = null;
+            ChatAnswer answer = null;
             boolean ended = false;
             try {
                 ChatRequest chatRequest = toChatRequest(request);
