@@ -1,6 +1,5 @@
 package dev.internvl;
 
-import dev.internvl.testing.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.testing.TinyModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.internvl.generate;
 
-import dev.internvl.GenerationOptions;
 import dev.internvl.BatchingOptions;
+import dev.internvl.ChatListener;
 import dev.internvl.EngineStats;
 import dev.internvl.FinishReason;
-import dev.internvl.ChatListener;
+import dev.internvl.GenerationOptions;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
 import dev.internvl.model.KvCache;

@@ -1,7 +1,7 @@
 package dev.internvl.generate;
 
-import dev.internvl.GenerationOptions;
 import dev.internvl.FinishReason;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.text.InternVLTokenizer;
 import java.util.ArrayList;

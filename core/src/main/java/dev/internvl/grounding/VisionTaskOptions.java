@@ -1,8 +1,8 @@
 package dev.internvl.grounding;
 
+import dev.internvl.ChatListener;
 import dev.internvl.GenerationOptions;
 import dev.internvl.InvalidOptionException;
-import dev.internvl.ChatListener;
 
 /**
  * Per-call settings of {@link VisionTasks}. Nulls fall back: tiles and thumbnail to the engine's settings,

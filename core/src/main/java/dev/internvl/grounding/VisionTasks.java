@@ -1,9 +1,9 @@
 package dev.internvl.grounding;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
-import dev.internvl.InternVL;
 import dev.internvl.ChatListener;
+import dev.internvl.ChatRequest;
+import dev.internvl.InternVL;
 import dev.internvl.image.RgbImage;
 import java.util.Objects;
 

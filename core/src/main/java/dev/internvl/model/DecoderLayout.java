@@ -1,10 +1,10 @@
 package dev.internvl.model;
 
+import static dev.internvl.torch.KernelLayout.DecoderLayerWeight.*;
+
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.torch.KernelLayout.DecoderLayerWeight;
-
-import static dev.internvl.torch.KernelLayout.DecoderLayerWeight.*;
 
 /**
  * How one decoder family's checkpoint names and packing map onto the engine's single decoder (the Qwen2 layout

@@ -1,5 +1,7 @@
 package dev.internvl.model;
 
+import static dev.internvl.torch.KernelLayout.VisionLayerWeight.*;
+
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
@@ -11,8 +13,6 @@ import dev.internvl.torch.KernelLayout.VisionWeight;
 import dev.internvl.torch.TorchKernels;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.internvl.torch.KernelLayout.VisionLayerWeight.*;
 
 /**
  * InternViT (300M and 6B variants): patch embedding, CLS token and position embedding, then pre-norm

@@ -1,10 +1,10 @@
 package dev.internvl.generate;
 
-import dev.internvl.GenerationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.internvl.GenerationOptions;
 import dev.internvl.InvalidRequestException;
 import org.junit.jupiter.api.Test;
 

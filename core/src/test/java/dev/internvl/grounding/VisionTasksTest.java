@@ -1,20 +1,20 @@
 package dev.internvl.grounding;
 
-import dev.internvl.testing.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
+import dev.internvl.ChatRequest;
 import dev.internvl.EngineOptions;
-import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
+import dev.internvl.testing.TinyModel;
 import dev.internvl.text.PythonStrings;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
+import dev.internvl.ChatRequest;
 import dev.internvl.EngineOptions;
-import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.testing.FakeHub;

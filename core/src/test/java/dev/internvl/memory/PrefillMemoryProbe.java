@@ -1,10 +1,10 @@
 package dev.internvl.memory;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
+import dev.internvl.ChatRequest;
 import dev.internvl.EngineOptions;
-import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -3,8 +3,8 @@ package dev.internvl.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.internvl.checkpoint.LlmConfig;
-import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.checkpoint.TensorDType;
+import dev.internvl.testing.RandomCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.internvl.testing;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
-import dev.internvl.InternVL;
-import dev.internvl.GenerationOptions;
 import dev.internvl.ChatListener;
+import dev.internvl.ChatRequest;
+import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

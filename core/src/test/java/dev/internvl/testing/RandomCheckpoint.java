@@ -1,11 +1,11 @@
 package dev.internvl.testing;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.checkpoint.SafetensorsWriter;
 import dev.internvl.checkpoint.TensorDType;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.BatchingOptions;
 import dev.internvl.EngineOptions;
 import dev.internvl.InternVL;
-import java.util.Map;
 import dev.internvl.InvalidOptionException;
-import dev.internvl.BatchingOptions;
 import dev.internvl.hub.HubException;
 import dev.internvl.hub.HubSettings;
 import dev.internvl.hub.ModelDownloader;
@@ -17,6 +16,7 @@ import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.text.ConversationTemplates;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.ai.model.SpringAIModelProperties;

@@ -1,7 +1,7 @@
 package dev.internvl.spring.autoconfigure;
 
-import dev.internvl.EngineStats;
 import dev.internvl.CheckpointInspection;
+import dev.internvl.EngineStats;
 import dev.internvl.InternVL;
 import dev.internvl.ModelInfo;
 import dev.internvl.hub.HubCache;

@@ -1,7 +1,7 @@
 package dev.internvl.spring.autoconfigure;
 
-import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.web.ApiPaths;

@@ -1,22 +1,22 @@
 package dev.internvl.spring.autoconfigure;
 
-import dev.internvl.testing.EngineHold;
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.internvl.BatchingOptions;
 import dev.internvl.ChatRequest;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
-import dev.internvl.model.Quantization;
-import dev.internvl.model.ModelOptions;
-import dev.internvl.model.InternVLModel;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.SafetensorsFile;
 import dev.internvl.checkpoint.TensorInfo;
-import dev.internvl.BatchingOptions;
-import dev.internvl.GenerationOptions;
+import dev.internvl.model.InternVLModel;
+import dev.internvl.model.ModelOptions;
+import dev.internvl.model.Quantization;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
+import dev.internvl.testing.EngineHold;
+import dev.internvl.testing.TinyModel;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;

@@ -1,12 +1,11 @@
 package dev.internvl.spring.autoconfigure;
 
-import dev.internvl.ChatListener;
-import dev.internvl.text.SpecialTokensInText;
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
+import dev.internvl.ChatListener;
+import dev.internvl.InternVL;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -17,10 +16,11 @@ import dev.internvl.spring.web.GroundingController;
 import dev.internvl.spring.web.InternVLApiFilter;
 import dev.internvl.spring.web.OcrController;
 import dev.internvl.spring.web.VisionService;
+import dev.internvl.testing.TinyModel;
+import dev.internvl.text.SpecialTokensInText;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import dev.internvl.InternVL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

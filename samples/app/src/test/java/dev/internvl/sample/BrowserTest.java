@@ -1,6 +1,5 @@
 package dev.internvl.sample;
 
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -13,6 +12,7 @@ import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
 import dev.internvl.spring.web.VisionService;
+import dev.internvl.testing.TinyModel;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,11 +1,11 @@
 package dev.internvl.cli;
 
-import dev.internvl.ChatRequest;
 import dev.internvl.ChatAnswer;
+import dev.internvl.ChatRequest;
 import dev.internvl.EngineOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidOptionException;
-import dev.internvl.GenerationOptions;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;

@@ -1,13 +1,13 @@
 package dev.internvl.spring.ai;
 
 import dev.internvl.ChatAnswer;
+import dev.internvl.ChatListener;
 import dev.internvl.ChatRequest;
+import dev.internvl.FinishReason;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidOptionException;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.FinishReason;
-import dev.internvl.GenerationOptions;
-import dev.internvl.ChatListener;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;

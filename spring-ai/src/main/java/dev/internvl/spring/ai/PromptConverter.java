@@ -1,8 +1,8 @@
 package dev.internvl.spring.ai;
 
 import dev.internvl.ChatRequest;
-import dev.internvl.InvalidRequestException;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InvalidRequestException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;

@@ -1,18 +1,18 @@
 package dev.internvl.spring.ai;
 
-import dev.internvl.InvalidRequestException;
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.ChatRequest;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InvalidRequestException;
+import dev.internvl.testing.TinyModel;
 import dev.internvl.text.ChatTurn;
+import dev.internvl.text.SpecialTokensInText;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import dev.internvl.text.SpecialTokensInText;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,11 +2,11 @@ package dev.internvl.spring.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.internvl.BatchingOptions;
 import dev.internvl.EngineOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.BatchingOptions;
-import dev.internvl.GenerationOptions;
 import dev.internvl.testing.CapturedLog;
 import dev.internvl.testing.EngineHold;
 import dev.internvl.testing.TinyModel;

@@ -1,9 +1,9 @@
 package dev.internvl.spring.ai.tools;
 
 import dev.internvl.ChatRequest;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.GenerationOptions;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;

@@ -1,10 +1,9 @@
 package dev.internvl.spring.ai.tools;
 
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.internvl.InternVL;
 import dev.internvl.GenerationOptions;
+import dev.internvl.InternVL;
 import dev.internvl.grounding.BoundingBox;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
@@ -13,6 +12,7 @@ import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.grounding.VisionTasks;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
+import dev.internvl.testing.TinyModel;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
