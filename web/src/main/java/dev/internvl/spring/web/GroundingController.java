@@ -7,14 +7,9 @@ import dev.internvl.text.SpecialTokensInText;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.multipart.MultipartRequest;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -26,6 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * text of any special token of the model ({@code <|im_end|>}, ...): the phrase sits inside the engine's own prompt.
  */
 @RestController
+@RequestMapping(ApiPaths.GROUNDING)
 public class GroundingController extends VisionController {
 
     /** Grounding on {@code vision}, answering to {@code modelId}, its JSON written by Jackson's shared mapper. */
@@ -38,19 +34,8 @@ public class GroundingController extends VisionController {
         super(vision, modelId, settings, mapper);
     }
 
-    @PostMapping(path = ApiPaths.GROUNDING, consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public ResponseEntity<byte[]> ground(@RequestParam MultiValueMap<String, String> fields, MultipartRequest files,
-            HttpServletResponse response) {
-        return ground(read(fields, files), response);
-    }
-
-    @PostMapping(ApiPaths.GROUNDING)
-    public ResponseEntity<byte[]> ground(@RequestBody(required = false) VisionRequest.Json body,
-            HttpServletResponse response) {
-        return ground(read(body), response);
-    }
-
-    private ResponseEntity<byte[]> ground(VisionRequest request, HttpServletResponse response) {
+    @Override
+    ResponseEntity<byte[]> answer(VisionRequest request, HttpServletResponse response) {
         List<String> phrases = request.phrases(settings.maxPhrases());
         for (String phrase : phrases) {
             GroundingPrompts.locate(phrase); // refuses phrases holding InternVL's markers before any model work

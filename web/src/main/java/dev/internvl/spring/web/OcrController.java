@@ -3,14 +3,9 @@ package dev.internvl.spring.web;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.multipart.MultipartRequest;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -19,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
  * file).
  */
 @RestController
+@RequestMapping(ApiPaths.OCR)
 public class OcrController extends VisionController {
 
     /** OCR on {@code vision}, answering to {@code modelId}, its JSON written by Jackson's shared mapper. */
@@ -31,19 +27,8 @@ public class OcrController extends VisionController {
         super(vision, modelId, settings, mapper);
     }
 
-    @PostMapping(path = ApiPaths.OCR, consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public ResponseEntity<byte[]> ocr(@RequestParam MultiValueMap<String, String> fields, MultipartRequest files,
-            HttpServletResponse response) {
-        return ocr(read(fields, files), response);
-    }
-
-    @PostMapping(ApiPaths.OCR)
-    public ResponseEntity<byte[]> ocr(@RequestBody(required = false) VisionRequest.Json body,
-            HttpServletResponse response) {
-        return ocr(read(body), response);
-    }
-
-    private ResponseEntity<byte[]> ocr(VisionRequest request, HttpServletResponse response) {
+    @Override
+    ResponseEntity<byte[]> answer(VisionRequest request, HttpServletResponse response) {
         RgbImage image = decode(request);
         Answer<OcrResult> read = watched(response, "POST " + ApiPaths.OCR,
                 watch -> vision.ocr(image, request.keyValues(), request.maxTiles(), watch));
