@@ -4,6 +4,8 @@ import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
+import dev.internvl.spring.web.ApiErrorAdvice;
+import dev.internvl.spring.web.ApiKeyInterceptor;
 import dev.internvl.spring.web.ApiPaths;
 import dev.internvl.spring.web.ApiSettings;
 import dev.internvl.spring.web.ChatCompletionsController;
@@ -25,13 +27,19 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The InternVL HTTP endpoints in a Spring MVC application that has the internvl-spring-web module: OpenAI-compatible
  * {@code /v1/chat/completions} and {@code /v1/models} on the InternVL chat model, {@code /v1/grounding} and
- * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (CORS, API key, body size), and a hint to add
- * {@code /v1} for those paths without it ({@link UnversionedPathHandler}). Turned off with
+ * {@code /v1/ocr} on the engine, all behind {@link InternVLApiFilter} (CORS, body size) and {@link ApiKeyInterceptor},
+ * their errors in OpenAI's shape ({@link ApiErrorAdvice}), their JSON written by the application's {@link JsonMapper},
+ * and a hint to add {@code /v1} for those paths without it ({@link UnversionedPathHandler}). Uploads are parsed by
+ * the servlet container under Boot's multipart limits, which default to the endpoints' ({@link
+ * InternVLMultipartLimits}). Turned off with
  * {@code spring.ai.internvl.web.enabled=false}, one endpoint with {@code spring.ai.internvl.web.<endpoint>.enabled}.
  * An application's own {@link VisionService} or {@link ApiSettings} bean replaces the default one.
  */
@@ -116,8 +124,31 @@ public class InternVLWebAutoConfiguration {
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".chat", name = "enabled", havingValue = "true",
             matchIfMissing = true)
     public ChatCompletionsController internVLChatCompletionsController(InternVLChatModel chatModel,
-            ApiSettings settings) {
-        return new ChatCompletionsController(chatModel, settings);
+            ApiSettings settings, ObjectProvider<JsonMapper> mapper) {
+        return new ChatCompletionsController(chatModel, settings, jsonMapper(mapper));
+    }
+
+    /** The application's JSON mapper, Spring Boot's; Jackson's shared one without it. */
+    static JsonMapper jsonMapper(ObjectProvider<JsonMapper> mapper) {
+        return mapper.getIfAvailable(JsonMapper::shared);
+    }
+
+    /** The errors of the endpoints (and only theirs) in OpenAI's shape. */
+    @Bean
+    @ConditionalOnMissingBean
+    public ApiErrorAdvice internVLApiErrorAdvice() {
+        return new ApiErrorAdvice();
+    }
+
+    /** The API key, when one is set, for every endpoint path under the DispatcherServlet. */
+    @Bean
+    public WebMvcConfigurer internVLApiKey(ApiSettings settings, ObjectProvider<JsonMapper> mapper) {
+        return new WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(InterceptorRegistry registry) {
+                ApiKeyInterceptor.register(registry, settings, jsonMapper(mapper));
+            }
+        };
     }
 
     @Bean
@@ -137,8 +168,9 @@ public class InternVLWebAutoConfiguration {
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".grounding", name = "enabled",
             havingValue = "true", matchIfMissing = true)
     public GroundingController internVLGroundingController(VisionService vision, InternVL engine,
-            InternVLProperties properties, ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings) {
-        return new GroundingController(vision, modelId(engine, properties, chatModel), settings);
+            InternVLProperties properties, ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings,
+            ObjectProvider<JsonMapper> mapper) {
+        return new GroundingController(vision, modelId(engine, properties, chatModel), settings, jsonMapper(mapper));
     }
 
     @Bean
@@ -146,8 +178,8 @@ public class InternVLWebAutoConfiguration {
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".ocr", name = "enabled", havingValue = "true",
             matchIfMissing = true)
     public OcrController internVLOcrController(VisionService vision, InternVL engine, InternVLProperties properties,
-            ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings) {
-        return new OcrController(vision, modelId(engine, properties, chatModel), settings);
+            ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings, ObjectProvider<JsonMapper> mapper) {
+        return new OcrController(vision, modelId(engine, properties, chatModel), settings, jsonMapper(mapper));
     }
 
     /** The chat model's id, so that every endpoint names the model alike; else the configured id or folder name. */
@@ -170,17 +202,17 @@ public class InternVLWebAutoConfiguration {
     @Bean
     @ConditionalOnBean(InternVL.class)
     @ConditionalOnMissingBean(name = "internVLUnversionedPaths")
-    public SimpleUrlHandlerMapping internVLUnversionedPaths() {
-        return UnversionedPathHandler.handlerMapping();
+    public SimpleUrlHandlerMapping internVLUnversionedPaths(ObjectProvider<JsonMapper> mapper) {
+        return UnversionedPathHandler.handlerMapping(jsonMapper(mapper));
     }
 
-    /** CORS, the API key and the body limit for every endpoint path, under the DispatcherServlet's path. */
+    /** CORS and the body limits for every endpoint path, under the DispatcherServlet's path. */
     @Bean
     @ConditionalOnMissingBean(name = "internVLApiFilter")
     public FilterRegistrationBean<InternVLApiFilter> internVLApiFilter(ApiSettings settings,
-            ObjectProvider<DispatcherServletPath> servletPath) {
+            ObjectProvider<DispatcherServletPath> servletPath, ObjectProvider<JsonMapper> mapper) {
         FilterRegistrationBean<InternVLApiFilter> registration = new FilterRegistrationBean<>(
-                new InternVLApiFilter(settings));
+                new InternVLApiFilter(settings, jsonMapper(mapper)));
         DispatcherServletPath path = servletPath.getIfAvailable();
         for (String p : ApiPaths.ALL) {
             registration.addUrlPatterns(path == null ? p : path.getRelativePath(p));

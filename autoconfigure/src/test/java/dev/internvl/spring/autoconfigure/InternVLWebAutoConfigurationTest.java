@@ -2,6 +2,7 @@ package dev.internvl.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.options;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import dev.internvl.ChatListener;
@@ -142,11 +143,48 @@ class InternVLWebAutoConfigurationTest {
                     assertThat(refused.getHeader("Access-Control-Allow-Origin")).isNull();
                 });
         // off by default: the preflight is a request like any other, and the API key is missing
-        web.withPropertyValues("spring.ai.internvl.web.api-key=k3y").run(context -> {
-            MockHttpServletResponse r = preflight(context, "https://app.example.com");
-            assertThat(r.getStatus()).isEqualTo(401);
-            assertThat(r.getHeader("Access-Control-Allow-Origin")).isNull();
-        });
+        web.withConfiguration(AutoConfigurations.of(WebMvcAutoConfiguration.class))
+                .withPropertyValues("spring.ai.internvl.web.api-key=k3y").run(context -> {
+                    MockHttpServletResponse r = mvc(context).perform(options("/v1/chat/completions")
+                            .header("Origin", "https://app.example.com")
+                            .header("Access-Control-Request-Method", "POST")).andReturn().getResponse();
+                    assertThat(r.getStatus()).isEqualTo(401);
+                    assertThat(r.getContentAsString()).contains("\"code\":\"invalid_api_key\"");
+                    assertThat(r.getHeader("Access-Control-Allow-Origin")).isNull();
+                });
+    }
+
+    /** The application's MVC with the registered filter on its paths, as the servlet container mounts it. */
+    static MockMvc mvc(AssertableWebApplicationContext context) {
+        @SuppressWarnings("unchecked")
+        FilterRegistrationBean<InternVLApiFilter> r = context.getBean("internVLApiFilter",
+                FilterRegistrationBean.class);
+        return MockMvcBuilders.webAppContextSetup(context)
+                .addFilter(r.getFilter(), r.getUrlPatterns().toArray(String[]::new)).build();
+    }
+
+    @Test
+    void theApiKeyIsCheckedForTheEndpointsOnly() {
+        web.withConfiguration(AutoConfigurations.of(WebMvcAutoConfiguration.class))
+                .withUserConfiguration(OwnPage.class)
+                .withPropertyValues("spring.ai.internvl.web.api-key=k3y").run(context -> {
+                    MockMvc mvc = mvc(context);
+                    MockHttpServletResponse missing = mvc.perform(get("/v1/models")).andReturn().getResponse();
+                    assertThat(missing.getStatus()).isEqualTo(401);
+                    assertThat(missing.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
+                    assertThat(mvc.perform(get("/v1/models").header("Authorization", "Bearer k3y")).andReturn()
+                            .getResponse().getStatus()).isEqualTo(200);
+                    assertThat(mvc.perform(get("/own")).andReturn().getResponse().getContentAsString())
+                            .isEqualTo("the application's own");
+                });
+    }
+
+    @org.springframework.web.bind.annotation.RestController
+    static class OwnPage {
+        @org.springframework.web.bind.annotation.GetMapping("/own")
+        String own() {
+            return "the application's own";
+        }
     }
 
     @Test

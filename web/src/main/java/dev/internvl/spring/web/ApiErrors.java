@@ -1,36 +1,39 @@
 package dev.internvl.spring.web;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.generate.EngineFailedException;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.HttpMediaTypeNotSupportedException;
-import org.springframework.web.multipart.MultipartException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import org.springframework.http.server.ServletServerHttpResponse;
 
 /**
- * Turns what went wrong into the JSON error a client gets.
+ * Turns what went wrong into the JSON error a client gets, {@link Body}, and says how it is logged.
  *
  * <ul>
  *   <li>an {@link ApiException}: itself;</li>
  *   <li>an {@link OutOfMemoryError} anywhere in the causes (the heap ran out, even where an image reader wrapped it
  *       into a decoding error): 503 {@code server_busy} with {@code Retry-After: 1}, one WARN line;</li>
- *   <li>{@link RequestTooLargeException}: 413; {@link RejectedExecutionException} (the engine's queue is full):
- *       503 with {@code Retry-After: 1};</li>
+ *   <li>{@link RequestTooLargeException}: 413; {@link RejectedExecutionException} (the engine's queue is full) and
+ *       {@link InternVLApiFilter.BudgetExhaustedException}: 503 with {@code Retry-After: 1};</li>
  *   <li>{@link InvalidRequestException} anywhere in the causes (the request is wrong: an image that does not
  *       decode, an option out of range, a prompt longer than the context): 400 with its message, code and
  *       param;</li>
- *   <li>a body Spring cannot read: 400; a content type it does not take: 415;</li>
  *   <li>anything else, a plain {@link IllegalArgumentException} or {@link IllegalStateException} of the engine
  *       included: 500 whose body names only an error id, logged once at ERROR with the stack trace.</li>
  * </ul>
  *
- * <p>Client errors are logged at DEBUG at most.
+ * <p>What Spring MVC says about a request it could not read is turned into these errors by {@link ApiErrorAdvice}.
+ * Client errors (4xx) are logged as one WARN line, without a stack trace ({@link #log}).
  */
 public final class ApiErrors {
 
@@ -45,7 +48,21 @@ public final class ApiErrors {
     private ApiErrors() {
     }
 
-    /** The error for {@code failure}: itself when it is an {@link ApiException}, else classified by type. */
+    /** OpenAI's error shape: {@code {"error":{"message":..,"type":..,"param":..,"code":..}}}. */
+    public record Body(Error error) {
+
+        /** The error of {@code e}. */
+        public static Body of(ApiException e) {
+            return new Body(new Error(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    /** The error object; {@code param} is written as null when there is none. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Error(String message, String type, String param, String code) {
+    }
+
+    /** The error for {@code failure}: itself when it is an {@link ApiException}, else classified by its causes. */
     public static ApiException resolve(Throwable failure) {
         if (failure instanceof ApiException e) {
             return e;
@@ -64,6 +81,9 @@ public final class ApiErrors {
             if (t instanceof RequestTooLargeException e) {
                 return ApiException.tooLarge(e.limit());
             }
+            if (t instanceof InternVLApiFilter.BudgetExhaustedException e) {
+                return e.error();
+            }
             if (t instanceof RejectedExecutionException e) {
                 return busy(e);
             }
@@ -74,17 +94,8 @@ public final class ApiErrors {
                 return ApiException.busy("The engine has failed and takes no requests until the server restarts");
             }
             if (t instanceof InvalidRequestException e) {
-                logger.debug("Invalid request: " + e.getMessage());
                 return ApiException.badRequest(e.param(), e.code(), e.getMessage());
             }
-        }
-        if (failure instanceof HttpMessageNotReadableException || failure instanceof MultipartException) {
-            logger.debug("Unreadable request body: " + failure);
-            return ApiException.badRequest(null, "The request body could not be read: "
-                    + rootMessage(failure));
-        }
-        if (failure instanceof HttpMediaTypeNotSupportedException e) {
-            return ApiException.unsupportedMediaType(String.valueOf(e.getContentType()), "application/json");
         }
         String id = UUID.randomUUID().toString();
         logger.error("InternVL endpoint failed (error id " + id + ")", failure);
@@ -117,41 +128,55 @@ public final class ApiErrors {
         return ApiException.busy("The server is busy; try again later");
     }
 
-    /** {@code {"error":{"message":..,"type":..,"param":..,"code":..}}}. */
-    public static JsonObject body(ApiException e) {
-        JsonObject error = new JsonObject();
-        error.addProperty("message", e.getMessage());
-        error.addProperty("type", e.type());
-        error.addProperty("param", e.param());
-        error.addProperty("code", e.code());
-        JsonObject out = new JsonObject();
-        out.add("error", error);
-        return out;
+    /**
+     * Logs {@code e} as answered to {@code request}: a client error (4xx) as one WARN line, never a stack trace; a
+     * 503 at DEBUG (its cause, where it matters, was logged by {@link #resolve}); a 500 was logged with its trace.
+     */
+    static void log(ApiException e, HttpServletRequest request) {
+        if (e.status() < 500) {
+            logger.warn(request.getMethod() + " " + request.getRequestURI() + ": " + e.status() + " " + e.code()
+                    + (e.param() == null ? "" : " (" + e.param() + ")") + ": " + e.getMessage());
+        } else if (e.status() == 503) {
+            logger.debug(request.getMethod() + " " + request.getRequestURI() + ": 503 " + e.code() + ": "
+                    + e.getMessage());
+        }
     }
 
-    /** Writes {@code failure} as the response, unless the response has been committed already (then only logs). */
-    public static void write(HttpServletResponse response, Throwable failure) throws IOException {
-        ApiException e = resolve(failure);
+    /** The headers of {@code e}: {@code WWW-Authenticate} with a 401, {@code Retry-After} with a 503. */
+    static HttpHeaders headers(ApiException e) {
+        HttpHeaders headers = new HttpHeaders();
+        if (e.status() == 401) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (e.status() == 503) {
+            headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        return headers;
+    }
+
+    /** {@code e} as the answer of a controller or exception handler. */
+    static ResponseEntity<Body> entity(ApiException e) {
+        return ResponseEntity.status(e.status()).headers(headers(e)).contentType(MediaType.APPLICATION_JSON)
+                .body(Body.of(e));
+    }
+
+    /**
+     * Writes {@code e} as the whole response from outside Spring MVC's handlers (the filter, the API key
+     * interceptor, the hint for paths without {@code /v1}) with {@code json}, and logs it; a committed response is
+     * left alone.
+     */
+    static void write(HttpServletRequest request, HttpServletResponse response, ApiException e,
+            JacksonJsonHttpMessageConverter json) throws IOException {
+        log(e, request);
         if (response.isCommitted()) {
-            logger.debug("Cannot send error " + e.status() + " (" + e.getMessage() + "): response already committed");
+            logger.debug("Cannot send error " + e.status() + ": response already committed");
             return;
         }
         response.resetBuffer();
-        if (e.status() == 401) {
-            response.setHeader("WWW-Authenticate", "Bearer");
+        response.setStatus(e.status());
+        headers(e).forEach((name, values) -> values.forEach(v -> response.setHeader(name, v)));
+        try (ServletServerHttpResponse out = new ServletServerHttpResponse(response)) {
+            json.write(Body.of(e), MediaType.APPLICATION_JSON, out);
         }
-        if (e.status() == 503) {
-            response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
-        }
-        Json.write(response, e.status(), body(e));
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return m == null ? root.getClass().getSimpleName() : m;
     }
 }

@@ -20,6 +20,9 @@ public final class ApiPaths {
     /** Every path, as servlet URL patterns for {@link InternVLApiFilter}. */
     public static final List<String> ALL = List.of(CHAT_COMPLETIONS, MODELS, MODELS + "/*", GROUNDING, OCR);
 
+    /** Every path, as Spring MVC path patterns for {@link ApiKeyInterceptor}. */
+    public static final List<String> PATTERNS = List.of(CHAT_COMPLETIONS, MODELS, MODELS + "/**", GROUNDING, OCR);
+
     private ApiPaths() {
     }
 }

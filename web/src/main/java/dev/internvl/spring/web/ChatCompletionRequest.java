@@ -1,8 +1,10 @@
 package dev.internvl.spring.web;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,183 +13,228 @@ import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.content.Media;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
- * An OpenAI chat completion request read into Spring AI messages and {@link InternVLChatOptions}. Everything InternVL
- * cannot honour is refused by name (tools, several choices, log probabilities, JSON response formats); fields that do
- * not change the answer ({@code user}, {@code metadata}, {@code store}, ...) are ignored.
- *
- * @param messages     system, user (text and images) and assistant messages, in order
- * @param options      the request's options; unset fields keep the chat model's defaults
- * @param stream       whether to answer with server-sent events
- * @param includeUsage whether a stream ends with a usage chunk ({@code stream_options.include_usage})
+ * An OpenAI chat completion request, as Jackson reads it (fields of the wrong type are 400s naming them, see
+ * {@link ApiErrorAdvice}; fields it does not know are ignored), and its conversion to Spring AI messages and
+ * {@link InternVLChatOptions}. Everything InternVL cannot honour is refused by name (tools, several choices, log
+ * probabilities, JSON response formats); fields that do not change the answer ({@code user}, {@code metadata},
+ * {@code store}, ...) are ignored.
  */
-record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options, boolean stream,
-        boolean includeUsage) {
+@JsonIgnoreProperties(ignoreUnknown = true)
+record ChatCompletionRequest(
+        String model,
+        List<ChatMessage> messages,
+        Boolean stream,
+        @JsonProperty("stream_options") StreamOptions streamOptions,
+        @JsonDeserialize(using = WholeNumber.class) Long n,
+        List<JsonNode> tools,
+        JsonNode functions,
+        Boolean logprobs,
+        @JsonProperty("response_format") ResponseFormat responseFormat,
+        @JsonProperty("max_completion_tokens") @JsonDeserialize(using = WholeNumber.class) Long maxCompletionTokens,
+        @JsonProperty("max_tokens") @JsonDeserialize(using = WholeNumber.class) Long maxTokens,
+        Double temperature,
+        @JsonProperty("top_p") Double topP,
+        @JsonDeserialize(using = WholeNumber.class) Long seed,
+        JsonNode stop,
+        @JsonProperty("frequency_penalty") Double frequencyPenalty,
+        @JsonProperty("presence_penalty") Double presencePenalty,
+        @JsonProperty("top_k") @JsonDeserialize(using = WholeNumber.class) Long topK,
+        @JsonProperty("repetition_penalty") Double repetitionPenalty,
+        @JsonProperty("max_tiles") @JsonDeserialize(using = WholeNumber.class) Long maxTiles) {
 
     /** Stop sequences at most. */
     static final int MAX_STOP = 16;
 
-    static ChatCompletionRequest parse(JsonObject body, List<String> modelNames, ImageInputs images,
-            ApiSettings settings) {
-        ApiController.checkModel(Json.string(body, "model", "model"), modelNames);
-        refuseUnsupported(body);
-        List<Message> messages = messages(body, images, settings);
-        InternVLChatOptions options = options(body, settings.maxTokens()).mutate()
-                .specialTokensInText(settings.specialTokensInText()).build();
-        boolean stream = Boolean.TRUE.equals(Json.bool(body, "stream", "stream"));
-        JsonObject streamOptions = Json.object(body, "stream_options", "stream_options");
-        boolean includeUsage = streamOptions != null
-                && Boolean.TRUE.equals(Json.bool(streamOptions, "include_usage", "stream_options.include_usage"));
-        return new ChatCompletionRequest(messages, options, stream, includeUsage);
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {
     }
 
-    private static void refuseUnsupported(JsonObject body) {
-        Long n = Json.integer(body, "n", "n");
-        if (n != null && n != 1) {
-            throw ApiException.badRequest("n", "'n' must be 1: InternVL answers with one choice");
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ResponseFormat(String type) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ChatMessage(String role, Content content, @JsonProperty("tool_calls") JsonNode toolCalls,
+            @JsonProperty("function_call") JsonNode functionCall) {
+    }
+
+    /** A message's content: a string, or an array of content parts. */
+    static final class Content {
+        final String text;
+        final List<Part> parts;
+
+        private Content(String text, List<Part> parts) {
+            this.text = text;
+            this.parts = parts;
         }
-        JsonArray tools = Json.has(body, "tools") ? Json.array(body, "tools", "tools") : null;
-        if ((tools != null && !tools.isEmpty()) || Json.has(body, "functions")) {
-            throw ApiException.badRequest(tools != null ? "tools" : "functions",
-                    "Tool calling is not supported by InternVL; leave 'tools' out");
+
+        @JsonCreator
+        static Content of(String text) {
+            return new Content(text, null);
         }
-        if (Boolean.TRUE.equals(Json.bool(body, "logprobs", "logprobs"))) {
-            throw ApiException.badRequest("logprobs", "'logprobs' is not supported; leave it out or false");
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static Content of(List<Part> parts) {
+            return new Content(null, parts);
         }
-        JsonObject format = Json.object(body, "response_format", "response_format");
-        if (format != null) {
-            String type = Json.string(format, "type", "response_format.type");
-            if (type != null && !type.equals("text")) {
-                throw ApiException.badRequest("response_format", "response_format '" + type + "' is not supported; "
-                        + "InternVL answers in text (ask for JSON in the message instead)");
+    }
+
+    /** A content part, by its {@code type}. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({@JsonSubTypes.Type(value = TextPart.class, name = "text"),
+            @JsonSubTypes.Type(value = ImagePart.class, name = "image_url"),
+            @JsonSubTypes.Type(value = RefusalPart.class, name = "refusal")})
+    sealed interface Part permits TextPart, ImagePart, RefusalPart {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record TextPart(String text) implements Part {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record RefusalPart(String refusal) implements Part {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ImagePart(@JsonProperty("image_url") ImageUrl imageUrl) implements Part {
+    }
+
+    /** {@code {"url": ...}}, or the URL alone. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ImageUrl(String url) {
+        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+        ImageUrl(@JsonProperty("url") String url) {
+            this.url = url;
+        }
+
+        @JsonCreator
+        static ImageUrl of(String url) {
+            return new ImageUrl(url);
+        }
+    }
+
+    /** Integers only: a fraction, a string or a number past a long is the field's 400, not a rounded value. */
+    static final class WholeNumber extends ValueDeserializer<Long> {
+        @Override
+        public Long deserialize(JsonParser p, DeserializationContext ctxt) {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_INT && (p.getNumberType() == JsonParser.NumberType.INT
+                    || p.getNumberType() == JsonParser.NumberType.LONG)) {
+                return p.getLongValue();
             }
+            return (Long) ctxt.handleUnexpectedToken(Long.class, p);
         }
     }
 
-    private static List<Message> messages(JsonObject body, ImageInputs images, ApiSettings settings) {
-        JsonArray array = Json.array(body, "messages", "messages");
-        if (array == null || array.isEmpty()) {
+    /** The request's messages as Spring AI's, its images read and checked ({@code images}, within the settings). */
+    List<Message> prompt(ImageInputs images, ApiSettings settings) {
+        if (messages == null || messages.isEmpty()) {
             throw ApiException.badRequest("messages", "'messages' is required: a non-empty array of messages");
         }
         List<Message> out = new ArrayList<>();
-        int[] imageCount = {0};
-        for (int i = 0; i < array.size(); i++) {
+        int imageCount = 0;
+        for (int i = 0; i < messages.size(); i++) {
             String param = "messages[" + i + "]";
-            JsonElement e = array.get(i);
-            if (!e.isJsonObject()) {
+            ChatMessage m = messages.get(i);
+            if (m == null) {
                 throw ApiException.badRequest(param, "'" + param + "' must be an object with a role and content");
             }
-            JsonObject m = e.getAsJsonObject();
-            String role = Json.string(m, "role", param + ".role");
-            if (role == null) {
+            if (m.role() == null) {
                 throw ApiException.badRequest(param + ".role", "'" + param + ".role' is required");
             }
-            switch (role) {
-                case "system", "developer" -> out.add(new SystemMessage(textOnly(m, param)));
+            switch (m.role()) {
+                case "system", "developer" -> out.add(new SystemMessage(textOnly(m.content(), param)));
                 case "user" -> {
+                    if (m.content() == null) {
+                        throw ApiException.badRequest(param + ".content", "'" + param
+                                + ".content' is required in user messages");
+                    }
                     List<Media> media = new ArrayList<>();
-                    String text = userContent(m, param, images, media, imageCount, settings.maxImages());
-                    out.add(UserMessage.builder().text(text).media(media).build());
+                    StringBuilder text = new StringBuilder();
+                    List<Part> parts = m.content().parts == null ? List.of(new TextPart(m.content().text))
+                            : m.content().parts;
+                    for (int j = 0; j < parts.size(); j++) {
+                        String partParam = param + ".content[" + j + "]";
+                        Part part = part(parts.get(j), partParam);
+                        if (part instanceof TextPart t) {
+                            append(text, t.text());
+                        } else if (part instanceof ImagePart image) {
+                            if (++imageCount > settings.maxImages()) {
+                                // counted before anything is decoded or fetched
+                                throw ApiException.badRequest("messages", "too_many_images", "Too many images: "
+                                        + "this server accepts at most " + settings.maxImages() + " per request");
+                            }
+                            media.add(media(image, partParam + ".image_url", images));
+                        } else {
+                            throw ApiException.badRequest(partParam + ".type", "Content part type 'refusal' is not "
+                                    + "supported; use text and image_url");
+                        }
+                    }
+                    out.add(UserMessage.builder().text(text.toString()).media(media).build());
                 }
                 case "assistant" -> {
-                    if (Json.has(m, "tool_calls") || Json.has(m, "function_call")) {
+                    if (m.toolCalls() != null && !m.toolCalls().isNull()
+                            || m.functionCall() != null && !m.functionCall().isNull()) {
                         throw ApiException.badRequest(param, "Tool calls are not supported by InternVL");
                     }
-                    out.add(new AssistantMessage(textOnly(m, param)));
+                    out.add(new AssistantMessage(textOnly(m.content(), param)));
                 }
-                case "tool", "function" -> throw ApiException.badRequest(param + ".role", "'" + role + "' messages "
-                        + "are not supported: InternVL has no tool calling");
-                default -> throw ApiException.badRequest(param + ".role", "Unknown role '" + role + "'; use system, "
-                        + "user or assistant");
+                case "tool", "function" -> throw ApiException.badRequest(param + ".role", "'" + m.role()
+                        + "' messages are not supported: InternVL has no tool calling");
+                default -> throw ApiException.badRequest(param + ".role", "Unknown role '" + m.role()
+                        + "'; use system, user or assistant");
             }
         }
         return out;
     }
 
-    /** The text of a message whose content may only be text: a string or an array of text parts. */
-    private static String textOnly(JsonObject m, String param) {
-        if (!Json.has(m, "content")) {
-            return "";
-        }
-        JsonElement content = m.get("content");
-        if (content.isJsonPrimitive() && content.getAsJsonPrimitive().isString()) {
-            return content.getAsString();
-        }
-        if (!content.isJsonArray()) {
-            throw ApiException.badRequest(param + ".content", "'" + param + ".content' must be a string or an array "
-                    + "of content parts");
-        }
-        StringBuilder text = new StringBuilder();
-        JsonArray parts = content.getAsJsonArray();
-        for (int j = 0; j < parts.size(); j++) {
-            String partParam = param + ".content[" + j + "]";
-            JsonObject part = part(parts.get(j), partParam);
-            String type = Json.string(part, "type", partParam + ".type");
-            if (!"text".equals(type) && !"refusal".equals(type)) {
-                throw ApiException.badRequest(partParam, "Only text parts are allowed in this message; got '" + type
-                        + "' (images go in user messages)");
-            }
-            append(text, Json.string(part, "text".equals(type) ? "text" : "refusal", partParam + "." + type));
-        }
-        return text.toString();
-    }
-
-    private static String userContent(JsonObject m, String param, ImageInputs images, List<Media> media,
-            int[] imageCount, int maxImages) {
-        if (!Json.has(m, "content")) {
-            throw ApiException.badRequest(param + ".content", "'" + param + ".content' is required in user messages");
-        }
-        JsonElement content = m.get("content");
-        if (content.isJsonPrimitive() && content.getAsJsonPrimitive().isString()) {
-            return content.getAsString();
-        }
-        if (!content.isJsonArray()) {
-            throw ApiException.badRequest(param + ".content", "'" + param + ".content' must be a string or an array "
-                    + "of content parts");
-        }
-        StringBuilder text = new StringBuilder();
-        JsonArray parts = content.getAsJsonArray();
-        for (int j = 0; j < parts.size(); j++) {
-            String partParam = param + ".content[" + j + "]";
-            JsonObject part = part(parts.get(j), partParam);
-            String type = Json.string(part, "type", partParam + ".type");
-            if ("text".equals(type)) {
-                append(text, Json.string(part, "text", partParam + ".text"));
-            } else if ("image_url".equals(type)) {
-                String urlParam = partParam + ".image_url";
-                JsonElement imageUrl = part.get("image_url");
-                String url;
-                if (imageUrl != null && imageUrl.isJsonObject()) {
-                    url = Json.string(imageUrl.getAsJsonObject(), "url", urlParam + ".url");
-                    urlParam += ".url";
-                } else {
-                    url = Json.string(part, "image_url", urlParam);
-                }
-                if (url == null) {
-                    throw ApiException.badRequest(urlParam, "'" + urlParam + "' is required: the image as a data: URL");
-                }
-                if (++imageCount[0] > maxImages) {
-                    // counted before anything is decoded or fetched
-                    throw ApiException.badRequest("messages", "too_many_images", "Too many images: this server "
-                            + "accepts at most " + maxImages + " per request");
-                }
-                ImageInputs.EncodedImage image = images.fromUrl(url, urlParam);
-                images.checkImage(image, urlParam);
-                media.add(Media.builder().mimeType(image.type()).data(image.bytes()).name(urlParam).build());
-            } else {
-                throw ApiException.badRequest(partParam + ".type", "Content part type '" + type + "' is not "
-                        + "supported; use text and image_url");
-            }
-        }
-        return text.toString();
-    }
-
-    private static JsonObject part(JsonElement e, String param) {
-        if (!e.isJsonObject()) {
+    private static Part part(Part part, String param) {
+        if (part == null) {
             throw ApiException.badRequest(param, "'" + param + "' must be a content part object");
         }
-        return e.getAsJsonObject();
+        return part;
+    }
+
+    private static Media media(ImagePart part, String param, ImageInputs images) {
+        String url = part.imageUrl() == null ? null : part.imageUrl().url();
+        if (url == null) {
+            String missing = part.imageUrl() == null ? param : param + ".url";
+            throw ApiException.badRequest(missing, "'" + missing + "' is required: the image as a data: URL");
+        }
+        if (part.imageUrl() != null) {
+            param += ".url";
+        }
+        ImageInputs.EncodedImage image = images.fromUrl(url, param);
+        images.checkImage(image, param);
+        return Media.builder().mimeType(image.type()).data(image.bytes()).name(param).build();
+    }
+
+    /** The text of a message whose content may only be text: a string or an array of text parts. */
+    private static String textOnly(Content content, String param) {
+        if (content == null) {
+            return "";
+        }
+        if (content.parts == null) {
+            return content.text;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int j = 0; j < content.parts.size(); j++) {
+            String partParam = param + ".content[" + j + "]";
+            Part part = part(content.parts.get(j), partParam);
+            if (part instanceof ImagePart) {
+                throw ApiException.badRequest(partParam, "Only text parts are allowed in this message; got "
+                        + "'image_url' (images go in user messages)");
+            }
+            append(text, part instanceof TextPart t ? t.text() : ((RefusalPart) part).refusal());
+        }
+        return text.toString();
     }
 
     private static void append(StringBuilder text, String part) {
@@ -200,63 +247,80 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
         text.append(part);
     }
 
-    private static InternVLChatOptions options(JsonObject body, int maxTokensCap) {
-        InternVLChatOptions.Builder b = InternVLChatOptions.builder();
-        // Bounded: each token is a decode step of the shared engine and a cache position held until the end.
-        Integer maxTokens = Json.integer(body, "max_completion_tokens", "max_completion_tokens", 1, maxTokensCap);
-        if (maxTokens == null) {
-            maxTokens = Json.integer(body, "max_tokens", "max_tokens", 1, maxTokensCap);
+    /** Refuses what InternVL cannot honour, by name. */
+    void refuseUnsupported() {
+        if (n != null && n != 1) {
+            throw ApiException.badRequest("n", "'n' must be 1: InternVL answers with one choice");
         }
-        b.maxTokens(maxTokens);
-        Double temperature = Json.number(body, "temperature", "temperature");
-        if (temperature != null && (temperature < 0 || temperature > 2)) {
+        if (tools != null && !tools.isEmpty() || functions != null && !functions.isNull()) {
+            throw ApiException.badRequest(tools != null ? "tools" : "functions",
+                    "Tool calling is not supported by InternVL; leave 'tools' out");
+        }
+        if (Boolean.TRUE.equals(logprobs)) {
+            throw ApiException.badRequest("logprobs", "'logprobs' is not supported; leave it out or false");
+        }
+        String format = responseFormat == null ? null : responseFormat.type();
+        if (format != null && !format.equals("text")) {
+            throw ApiException.badRequest("response_format", "response_format '" + format + "' is not supported; "
+                    + "InternVL answers in text (ask for JSON in the message instead)");
+        }
+        zeroPenalty("frequency_penalty", frequencyPenalty);
+        zeroPenalty("presence_penalty", presencePenalty);
+    }
+
+    private static void zeroPenalty(String name, Double v) {
+        if (v != null && v != 0) {
+            throw ApiException.badRequest(name, "'" + name + "' is not supported by InternVL (only 0); "
+                    + "use 'repetition_penalty' (e.g. 1.1) to discourage repetition");
+        }
+    }
+
+    /** The request's options; unset fields keep the chat model's defaults. */
+    InternVLChatOptions options(ApiSettings settings) {
+        // Bounded: each token is a decode step of the shared engine and a cache position held until the end.
+        Integer tokens = maxCompletionTokens != null
+                ? range("max_completion_tokens", maxCompletionTokens, 1, settings.maxTokens())
+                : range("max_tokens", maxTokens, 1, settings.maxTokens());
+        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
             throw ApiException.badRequest("temperature", "'temperature' must be between 0 and 2 (0 decodes "
                     + "greedily), got " + temperature);
         }
-        b.temperature(temperature);
-        Double topP = Json.number(body, "top_p", "top_p");
         if (topP != null && !(topP > 0 && topP <= 1)) {
             throw ApiException.badRequest("top_p", "'top_p' must be greater than 0 and at most 1, got " + topP);
         }
-        b.topP(topP);
-        b.seed(Json.integer(body, "seed", "seed"));
-        b.stopSequences(stop(body));
-        for (String penalty : new String[] {"frequency_penalty", "presence_penalty"}) {
-            Double v = Json.number(body, penalty, penalty);
-            if (v != null && v != 0) {
-                throw ApiException.badRequest(penalty, "'" + penalty + "' is not supported by InternVL (only 0); "
-                        + "use 'repetition_penalty' (e.g. 1.1) to discourage repetition");
-            }
-        }
-        // InternVL's own sampling options, as other OpenAI-compatible servers accept them
-        b.topK(Json.integer(body, "top_k", "top_k", 0, Integer.MAX_VALUE));
-        Double repetition = Json.number(body, "repetition_penalty", "repetition_penalty");
-        if (repetition != null && repetition <= 0) {
+        if (repetitionPenalty != null && !(repetitionPenalty > 0 && Double.isFinite(repetitionPenalty))) {
             throw ApiException.badRequest("repetition_penalty", "'repetition_penalty' must be greater than 0 "
-                    + "(1 is off), got " + repetition);
+                    + "(1 is off), got " + repetitionPenalty);
         }
-        b.repetitionPenalty(repetition);
-        b.maxTiles(Json.integer(body, "max_tiles", "max_tiles", 1, 40));
-        return b.build();
+        return InternVLChatOptions.builder().maxTokens(tokens).temperature(temperature).topP(topP).seed(seed)
+                .stopSequences(stopSequences())
+                // InternVL's own sampling options, as other OpenAI-compatible servers accept them
+                .topK(range("top_k", topK, 0, Integer.MAX_VALUE)).repetitionPenalty(repetitionPenalty)
+                .maxTiles(range("max_tiles", maxTiles, 1, 40))
+                .specialTokensInText(settings.specialTokensInText()).build();
     }
 
-    private static List<String> stop(JsonObject body) {
-        if (!Json.has(body, "stop")) {
+    private static Integer range(String param, Long v, int min, int max) {
+        if (v == null) {
             return null;
         }
-        JsonElement stop = body.get("stop");
+        if (v < min || v > max) {
+            throw ApiException.badRequest(param, "'" + param + "' must be between " + min + " and " + max
+                    + ", got " + v);
+        }
+        return v.intValue();
+    }
+
+    private List<String> stopSequences() {
+        if (stop == null || stop.isNull()) {
+            return null;
+        }
         List<String> out = new ArrayList<>();
-        if (stop.isJsonPrimitive() && stop.getAsJsonPrimitive().isString()) {
-            out.add(stop.getAsString());
-        } else if (stop.isJsonArray()) {
-            for (JsonElement s : stop.getAsJsonArray()) {
-                if (!s.isJsonPrimitive() || !s.getAsJsonPrimitive().isString()) {
-                    throw ApiException.badRequest("stop", "'stop' must be a string or an array of strings");
-                }
-                out.add(s.getAsString());
+        for (JsonNode s : stop.isArray() ? stop : List.of(stop)) {
+            if (!s.isString()) {
+                throw ApiException.badRequest("stop", "'stop' must be a string or an array of strings");
             }
-        } else {
-            throw ApiException.badRequest("stop", "'stop' must be a string or an array of strings");
+            out.add(s.asString());
         }
         if (out.size() > MAX_STOP) {
             throw ApiException.badRequest("stop", "'stop' has " + out.size() + " sequences; at most " + MAX_STOP);
@@ -265,5 +329,13 @@ record ChatCompletionRequest(List<Message> messages, InternVLChatOptions options
             throw ApiException.badRequest("stop", "'stop' sequences must not be empty");
         }
         return out.isEmpty() ? null : out;
+    }
+
+    boolean streamed() {
+        return Boolean.TRUE.equals(stream);
+    }
+
+    boolean includeUsage() {
+        return streamOptions != null && Boolean.TRUE.equals(streamOptions.includeUsage());
     }
 }

@@ -1,18 +1,16 @@
 package dev.internvl.spring.web;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.internvl.grounding.GroundingPrompts;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.SpecialTokensInText;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code POST /v1/grounding}: where phrases are in an image. One image and one or more phrases in, for each phrase
@@ -23,28 +21,22 @@ import org.springframework.web.bind.annotation.RestController;
  * text of any special token of the model ({@code <|im_end|>}, ...): the phrase sits inside the engine's own prompt.
  */
 @RestController
-public class GroundingController extends ApiController {
+@RequestMapping(ApiPaths.GROUNDING)
+public class GroundingController extends VisionController {
 
-    private final VisionService vision;
-    private final List<String> modelNames;
-    private final String modelId;
-    private final ImageInputs images;
-
+    /** Grounding on {@code vision}, answering to {@code modelId}, its JSON written by Jackson's shared mapper. */
     public GroundingController(VisionService vision, String modelId, ApiSettings settings) {
-        super(Objects.requireNonNull(settings, "settings"));
-        this.vision = Objects.requireNonNull(vision, "vision");
-        // the names it answers to: ApiSettings#servedModelNames, else modelId; the first is the one reported
-        this.modelNames = settings.modelNames(Objects.requireNonNull(modelId, "modelId"));
-        this.modelId = modelNames.get(0);
-        this.images = new ImageInputs(settings);
+        this(vision, modelId, settings, JsonMapper.shared());
     }
 
-    @PostMapping(ApiPaths.GROUNDING)
-    public void ground(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        VisionRequest r = VisionRequest.read(request, MultipartBody.isMultipart(request.getContentType())
-                ? new byte[0] : body(request), images);
-        checkModel(r.model(), modelNames);
-        List<String> phrases = r.phrases(settings.maxPhrases());
+    /** Grounding on {@code vision}, its JSON written by {@code mapper} (the application's). */
+    public GroundingController(VisionService vision, String modelId, ApiSettings settings, JsonMapper mapper) {
+        super(vision, modelId, settings, mapper);
+    }
+
+    @Override
+    ResponseEntity<byte[]> answer(VisionRequest request, HttpServletResponse response) {
+        List<String> phrases = request.phrases(settings.maxPhrases());
         for (String phrase : phrases) {
             GroundingPrompts.locate(phrase); // refuses phrases holding InternVL's markers before any model work
             if (settings.specialTokensInText() == SpecialTokensInText.PLAIN) {
@@ -54,30 +46,22 @@ public class GroundingController extends ApiController {
                 });
             }
         }
-        boolean all = r.flag("all");
-        Integer maxTiles = r.maxTiles();
-        // the cheap refusals (a full engine, an image too large for the context) before the pixels are decoded
-        RgbImage image = images.decode(r.image(), "image", header -> vision.precheck(header, maxTiles));
-        JsonObject out = VisionJson.envelope(modelId, image);
-        Answer<JsonArray> answer = watched(response, "POST " + ApiPaths.GROUNDING, watch -> {
-            JsonArray results = new JsonArray();
+        RgbImage image = decode(request);
+        Answer<List<VisionJson.Phrase>> answer = watched(response, "POST " + ApiPaths.GROUNDING, watch -> {
+            List<VisionJson.Phrase> results = new ArrayList<>();
             for (String phrase : phrases) {
-                GroundingResult found = vision.ground(image, phrase, all, maxTiles, watch);
+                GroundingResult found = vision.ground(image, phrase, request.all(), request.maxTiles(), watch);
                 if (watch.end() == ClientWatch.End.CLIENT_GONE) {
                     break;
                 }
-                results.add(VisionJson.grounding(phrase, found));
+                results.add(VisionJson.Phrase.of(phrase, found));
                 if (watch.end() != null) {
                     break; // the time limit: the phrases after this one are not asked
                 }
             }
             return results;
         });
-        if (answer == null) {
-            return;
-        }
-        out.add("results", answer.value());
-        out.addProperty("truncated", answer.timeLimited());
-        Json.write(response, 200, out);
+        return answer == null ? null : json(new VisionJson.Grounded(modelId, VisionJson.Size.of(image),
+                answer.value(), answer.timeLimited()));
     }
 }

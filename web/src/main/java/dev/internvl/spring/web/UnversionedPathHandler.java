@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.Ordered;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import org.springframework.web.HttpRequestHandler;
 import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 import org.springframework.web.util.ServletRequestPathUtils;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Answers the endpoint paths without their {@code /v1} prefix ({@code /chat/completions}, {@code /models}, ...), as
@@ -33,19 +35,30 @@ public final class UnversionedPathHandler implements HttpRequestHandler {
      */
     public static final int ORDER = Ordered.LOWEST_PRECEDENCE - 2;
 
+    private final JacksonJsonHttpMessageConverter json;
+
+    private UnversionedPathHandler(JsonMapper mapper) {
+        this.json = new JacksonJsonHttpMessageConverter(mapper);
+    }
+
     @Override
     public void handleRequest(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String base = ServletUriComponentsBuilder.fromServletMapping(request).path("/v1").build().toUriString();
         // within the DispatcherServlet's mapping, as the endpoint paths are
         String path = ServletRequestPathUtils.parseAndCache(request).pathWithinApplication().value();
-        ApiErrors.write(response, new ApiException(404, ApiException.INVALID_REQUEST, null, "not_found",
+        ApiErrors.write(request, response, new ApiException(404, ApiException.INVALID_REQUEST, null, "not_found",
                 "There is nothing at " + path + ": the API of this server is under /v1 (" + request.getMethod()
-                        + " /v1" + path + "). Add /v1 to the base URL of your client: " + base));
+                        + " /v1" + path + "). Add /v1 to the base URL of your client: " + base), json);
     }
 
-    /** {@link #PATHS} to a {@link UnversionedPathHandler}, ordered {@link #ORDER}. */
+    /** {@link #PATHS} to a handler writing with Jackson's shared mapper, ordered {@link #ORDER}. */
     public static SimpleUrlHandlerMapping handlerMapping() {
-        UnversionedPathHandler handler = new UnversionedPathHandler();
+        return handlerMapping(JsonMapper.shared());
+    }
+
+    /** {@link #PATHS} to a handler writing with {@code mapper} (the application's), ordered {@link #ORDER}. */
+    public static SimpleUrlHandlerMapping handlerMapping(JsonMapper mapper) {
+        UnversionedPathHandler handler = new UnversionedPathHandler(mapper);
         Map<String, Object> urls = new LinkedHashMap<>();
         for (String path : PATHS) {
             urls.put(path, handler);

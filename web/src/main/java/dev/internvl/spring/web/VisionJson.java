@@ -1,40 +1,75 @@
 package dev.internvl.spring.web;
 
-import com.google.gson.JsonObject;
-import dev.internvl.grounding.GroundingJson;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.internvl.grounding.BoundingBox;
+import dev.internvl.grounding.GroundedRef;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The JSON of grounding and OCR results, the shapes the CLI's {@code ground} and {@code ocr} commands print: pixel
- * coordinates rounded half to even to 3 decimals, the model's 0-1000 numbers as written, labels null when absent.
+ * The JSON of grounding and OCR answers, the shapes the CLI's {@code ground} and {@code ocr} commands print: pixel
+ * coordinates rounded half to even to 3 decimals, the model's 0-1000 numbers as written, integral numbers without a
+ * fraction, labels null when absent.
  */
 final class VisionJson {
 
     private VisionJson() {
     }
 
-    static JsonObject envelope(String model, RgbImage image) {
-        JsonObject out = new JsonObject();
-        out.addProperty("model", model);
-        JsonObject size = new JsonObject();
-        size.addProperty("width", image.width());
-        size.addProperty("height", image.height());
-        out.add("image", size);
-        return out;
+    record Size(int width, int height) {
+        static Size of(RgbImage image) {
+            return new Size(image.width(), image.height());
+        }
     }
 
-    static JsonObject grounding(String phrase, GroundingResult r) {
-        JsonObject shape = GroundingJson.grounding(r);
-        JsonObject out = new JsonObject();
-        out.addProperty("phrase", phrase);
-        out.add("refs", shape.get("refs"));
-        out.add("raw", shape.get("raw"));
-        return out;
+    /** {@code POST /v1/grounding}: the results of the phrases asked, in order. */
+    record Grounded(String model, Size image, List<Phrase> results, boolean truncated) {
     }
 
-    static void ocr(JsonObject out, OcrResult r, boolean withFields) {
-        GroundingJson.ocr(out, r, withFields);
+    /** What the model found for one phrase, and its raw answer. */
+    record Phrase(String phrase, List<Ref> refs, String raw) {
+        static Phrase of(String phrase, GroundingResult r) {
+            return new Phrase(phrase, r.refs().stream().map(Ref::of).toList(), r.raw());
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Ref(String label, List<Box> boxes) {
+        static Ref of(GroundedRef ref) {
+            return new Ref(ref.label(), ref.boxes().stream().map(Box::of).toList());
+        }
+    }
+
+    record Box(Number x1, Number y1, Number x2, Number y2, List<Number> raw) {
+        static Box of(BoundingBox b) {
+            return new Box(pixel(b.x1()), pixel(b.y1()), pixel(b.x2()), pixel(b.y2()),
+                    Arrays.stream(b.raw()).mapToObj(VisionJson::number).toList());
+        }
+    }
+
+    /** {@code POST /v1/ocr}: the text, its non-blank lines, with {@code key_values} its fields, the raw answer. */
+    record Read(String model, Size image, String text, List<String> lines,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> fields, String raw, boolean truncated) {
+        static Read of(String model, RgbImage image, OcrResult r, boolean withFields, boolean truncated) {
+            return new Read(model, Size.of(image), r.text(), r.lines(), withFields ? r.keyValues() : null, r.raw(),
+                    truncated);
+        }
+    }
+
+    /** A pixel coordinate: rounded half to even to 3 decimals, without a fraction when integral. */
+    static Number pixel(double v) {
+        BigDecimal d = BigDecimal.valueOf(v).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros();
+        return d.scale() <= 0 ? (Number) d.longValue() : d;
+    }
+
+    /** A number as the model wrote it: without a fraction when integral. */
+    static Number number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? (Number) (long) v : BigDecimal.valueOf(v);
     }
 }

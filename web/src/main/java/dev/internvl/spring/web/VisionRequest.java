@@ -1,143 +1,128 @@
 package dev.internvl.spring.web;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.Part;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import org.springframework.util.MimeType;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.databind.JsonNode;
 
 /**
- * The fields of a grounding or OCR request, from a JSON body ({@code "image"}: base64, a {@code data:} URL or an
- * allowed http(s) URL) or from multipart form data (an {@code image} file part and text fields of the same names).
+ * The fields of a grounding or OCR request, from a JSON body ({@link Json}) or from multipart form data (an
+ * {@code image} file part and text fields of the same names).
  *
- * @param image  the one image, not yet decoded
- * @param fields the other fields: name to values (JSON arrays of strings give several values)
+ * @param image    the one image, not yet decoded
+ * @param model    the model asked for, or null
+ * @param phrases  {@code phrase} and {@code phrases}, as given
+ * @param all      grounding: every instance instead of one region
+ * @param keyValues OCR: the {@code key: value} fields too
+ * @param maxTiles tiles per image at most, or null
  */
-record VisionRequest(ImageInputs.EncodedImage image, Map<String, List<String>> fields) {
+record VisionRequest(ImageInputs.EncodedImage image, String model, List<String> phrases, boolean all,
+        boolean keyValues, Integer maxTiles) {
 
     /** Longest phrase, in characters. */
     static final int MAX_PHRASE_LENGTH = 1000;
 
-    static VisionRequest read(HttpServletRequest request, byte[] body, ImageInputs images) {
-        String contentType = request.getContentType();
-        if (MultipartBody.isMultipart(contentType)) {
-            return multipart(request, images);
-        }
-        if (!ApiController.isJson(contentType)) {
-            throw ApiException.unsupportedMediaType(contentType, "application/json or multipart/form-data");
-        }
-        return json(Json.parseObject(body), images);
-    }
+    /** The JSON body, as Jackson reads it; fields it does not know are ignored. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Json(String image, JsonNode images, String model, JsonNode phrase, JsonNode phrases, Boolean all,
+            @JsonProperty("key_values") Boolean keyValues, @JsonProperty("max_tiles") Integer maxTiles) {
 
-    private static VisionRequest json(JsonObject o, ImageInputs images) {
-        if (Json.has(o, "images")) {
-            throw ApiException.badRequest("images", "too_many_images", "Send one image, as 'image'");
-        }
-        String image = Json.string(o, "image", "image");
-        if (image == null || image.isBlank()) {
-            throw ApiException.badRequest("image", "missing_image", "No image: send it as 'image', base64 or a "
-                    + "data: URL");
-        }
-        Map<String, List<String>> fields = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-            if (e.getKey().equals("image") || e.getValue().isJsonNull()) {
-                continue;
+        VisionRequest read(ImageInputs inputs) {
+            if (images != null && !images.isNull()) {
+                throw ApiException.badRequest("images", "too_many_images", "Send one image, as 'image'");
             }
-            List<String> values = new ArrayList<>();
-            if (e.getValue().isJsonArray()) {
-                JsonArray a = e.getValue().getAsJsonArray();
-                for (int i = 0; i < a.size(); i++) {
-                    values.add(scalar(a.get(i), e.getKey() + "[" + i + "]"));
+            if (image == null || image.isBlank()) {
+                throw ApiException.badRequest("image", "missing_image", "No image: send it as 'image', base64 or a "
+                        + "data: URL");
+            }
+            List<String> given = strings(phrase, "phrase");
+            given.addAll(strings(phrases, "phrases"));
+            return new VisionRequest(inputs.fromField(image, "image"), model, given, Boolean.TRUE.equals(all),
+                    Boolean.TRUE.equals(keyValues), checkTiles(maxTiles));
+        }
+
+        /** A string, or an array of strings (numbers and booleans as written). */
+        private static List<String> strings(JsonNode node, String param) {
+            List<String> out = new ArrayList<>();
+            if (node == null || node.isNull()) {
+                return out;
+            }
+            if (node.isArray()) {
+                for (int i = 0; i < node.size(); i++) {
+                    out.add(scalar(node.get(i), param + "[" + i + "]"));
                 }
             } else {
-                values.add(scalar(e.getValue(), e.getKey()));
+                out.add(scalar(node, param));
             }
-            fields.put(e.getKey(), values);
+            return out;
         }
-        return new VisionRequest(images.fromField(image, "image"), fields);
+
+        private static String scalar(JsonNode node, String param) {
+            if (!node.isValueNode() || node.isNull()) {
+                throw ApiException.badRequest(param, "'" + param + "' must be a string");
+            }
+            return node.asString();
+        }
     }
 
-    private static String scalar(JsonElement e, String param) {
-        if (!e.isJsonPrimitive()) {
-            throw ApiException.badRequest(param, "'" + param + "' must be a string, number or boolean");
-        }
-        return e.getAsString();
-    }
-
-    private static VisionRequest multipart(HttpServletRequest request, ImageInputs images) {
-        List<Part> imageParts = new ArrayList<>();
-        Map<String, List<String>> fields = new LinkedHashMap<>();
-        try {
-            for (Part p : request.getParts()) {
-                if (p.getName().equals("image")) {
-                    imageParts.add(p);
-                } else if (p.getSubmittedFileName() == null) {
-                    fields.computeIfAbsent(p.getName(), k -> new ArrayList<>()).add(text(p));
-                }
-            }
-        } catch (IOException | ServletException e) {
-            throw ApiException.badRequest(null, "The multipart body could not be read: " + e.getMessage());
-        }
-        if (imageParts.isEmpty()) {
+    /** A multipart request: the {@code image} part (a file, or a text field like JSON's) and text fields. */
+    static VisionRequest read(MultiValueMap<String, String> fields, MultiValueMap<String, MultipartFile> files,
+            ImageInputs inputs) {
+        List<MultipartFile> imageFiles = files.getOrDefault("image", List.of());
+        List<String> imageFields = fields.getOrDefault("image", List.of());
+        int count = imageFiles.size() + imageFields.size();
+        if (count == 0) {
             throw ApiException.badRequest("image", "missing_image", "No image: send it as the file part 'image'");
         }
-        if (imageParts.size() > 1) {
-            throw ApiException.badRequest("image", "too_many_images", "Send one image per request; got "
-                    + imageParts.size() + " 'image' parts");
+        if (count > 1) {
+            throw ApiException.badRequest("image", "too_many_images", "Send one image per request; got " + count
+                    + " 'image' parts");
         }
-        Part part = imageParts.get(0);
-        if (part.getSubmittedFileName() == null) {
-            // a text field: base64 or a URL, as in JSON
-            return new VisionRequest(images.fromField(text(part), "image"), fields);
+        List<String> phrases = new ArrayList<>(fields.getOrDefault("phrase", List.of()));
+        phrases.addAll(fields.getOrDefault("phrases", List.of()));
+        String maxTiles = single(fields, "max_tiles");
+        Integer tiles;
+        try {
+            tiles = maxTiles == null || maxTiles.isBlank() ? null : checkTiles(Integer.parseInt(maxTiles.strip()));
+        } catch (NumberFormatException e) {
+            throw maxTilesOutOfRange(maxTiles);
         }
+        ImageInputs.EncodedImage image = imageFields.isEmpty() ? file(imageFiles.get(0))
+                : inputs.fromField(imageFields.get(0), "image"); // a text field: base64 or a URL, as in JSON
+        return new VisionRequest(image, single(fields, "model"), phrases, flag(fields, "all"),
+                flag(fields, "key_values"), tiles);
+    }
+
+    private static ImageInputs.EncodedImage file(MultipartFile part) {
         String type = part.getContentType() == null ? "" : part.getContentType().toLowerCase(Locale.ROOT);
         if (!type.isEmpty() && !type.startsWith("image/") && !type.startsWith("application/octet-stream")) {
             throw ApiException.badRequest("image", "invalid_image", "The 'image' part has type '" + type
                     + "'; send an image (JPEG, PNG, GIF, BMP or WebP)");
         }
-        return new VisionRequest(new ImageInputs.EncodedImage(bytes(part), new org.springframework.util.MimeType(
-                "image", "*"), "image"), fields);
-    }
-
-    private static byte[] bytes(Part p) {
-        try (InputStream in = p.getInputStream()) {
-            return in.readAllBytes();
+        try {
+            return new ImageInputs.EncodedImage(part.getBytes(), new MimeType("image", "*"), "image");
         } catch (IOException e) {
-            throw ApiException.badRequest(p.getName(), "The part '" + p.getName() + "' could not be read");
+            throw ApiException.badRequest("image", "The part 'image' could not be read");
         }
-    }
-
-    private static String text(Part p) {
-        return new String(bytes(p), StandardCharsets.UTF_8);
-    }
-
-    String model() {
-        return single("model");
     }
 
     /** A field given once at most. */
-    String single(String name) {
-        List<String> v = fields.get(name);
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
+    private static String single(MultiValueMap<String, String> fields, String name) {
+        List<String> v = fields.getOrDefault(name, List.of());
         if (v.size() > 1) {
             throw ApiException.badRequest(name, "'" + name + "' is given " + v.size() + " times; give it once");
         }
-        return v.get(0);
+        return v.isEmpty() ? null : v.get(0);
     }
 
-    boolean flag(String name) {
-        String v = single(name);
+    private static boolean flag(MultiValueMap<String, String> fields, String name) {
+        String v = single(fields, name);
         if (v == null || v.isEmpty()) {
             return false;
         }
@@ -148,31 +133,25 @@ record VisionRequest(ImageInputs.EncodedImage image, Map<String, List<String>> f
         };
     }
 
-    Integer maxTiles() {
-        String v = single("max_tiles");
-        if (v == null || v.isBlank()) {
-            return null;
+    private static Integer checkTiles(Integer n) {
+        if (n != null && (n < 1 || n > 40)) {
+            throw maxTilesOutOfRange(String.valueOf(n));
         }
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n >= 1 && n <= 40) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw ApiException.badRequest("max_tiles", "'max_tiles' must be an integer between 1 and 40, got '" + v + "'");
+        return n;
     }
 
-    /** The phrases: {@code phrase} and {@code phrases}, stripped, duplicates dropped, in order. */
+    private static ApiException maxTilesOutOfRange(String v) {
+        return ApiException.badRequest("max_tiles", "'max_tiles' must be an integer between 1 and 40, got '" + v
+                + "'");
+    }
+
+    /** The phrases: stripped, duplicates dropped, in order, at most {@code max}. */
     List<String> phrases(int max) {
         List<String> all = new ArrayList<>();
-        for (String name : new String[] {"phrase", "phrases"}) {
-            for (String p : fields.getOrDefault(name, List.of())) {
-                String s = p.strip();
-                if (!s.isEmpty() && !all.contains(s)) {
-                    all.add(s);
-                }
+        for (String p : phrases) {
+            String s = p.strip();
+            if (!s.isEmpty() && !all.contains(s)) {
+                all.add(s);
             }
         }
         if (all.isEmpty()) {

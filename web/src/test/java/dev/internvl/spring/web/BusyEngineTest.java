@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
 /**
  * Every endpoint on an engine whose batch (one request) is taken and whose queue holds none: a 503 with
@@ -53,11 +52,9 @@ class BusyEngineTest {
                 .withGeneration(GenerationOptions.builder().maxNewTokens(Fixture.MAX_TOKENS).build()));
         InternVLChatModel chatModel = InternVLChatModel.builder(engine)
                 .defaultOptions(InternVLChatOptions.builder().maxTokens(Fixture.MAX_TOKENS).build()).build();
-        mvc = MockMvcBuilders.standaloneSetup(new ChatCompletionsController(chatModel, settings),
-                        new GroundingController(vision, Fixture.MODEL, settings),
-                        new OcrController(vision, Fixture.MODEL, settings))
-                .addFilter(new InternVLApiFilter(settings), "/v1/*")
-                .build();
+        mvc = Fixture.mvc(settings, new ChatCompletionsController(chatModel, settings),
+                new GroundingController(vision, Fixture.MODEL, settings), new OcrController(vision, Fixture.MODEL,
+                        settings));
     }
 
     @AfterAll

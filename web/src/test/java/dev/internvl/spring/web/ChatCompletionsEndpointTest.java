@@ -149,7 +149,7 @@ class ChatCompletionsEndpointTest {
         String text = json(chat(request("\"max_tokens\":12"))).getAsJsonArray("choices").get(0).getAsJsonObject()
                 .getAsJsonObject("message").get("content").getAsString();
         String stop = text.substring(text.length() / 2, text.length() / 2 + 1);
-        JsonObject stopped = json(chat(request("\"max_tokens\":12,\"stop\":[" + Json.GSON.toJson(stop) + "]")));
+        JsonObject stopped = json(chat(request("\"max_tokens\":12,\"stop\":[" + new com.google.gson.JsonPrimitive(stop) + "]")));
         JsonObject choice = stopped.getAsJsonArray("choices").get(0).getAsJsonObject();
         assertThat(choice.get("finish_reason").getAsString()).isEqualTo("stop");
         assertThat(choice.getAsJsonObject("message").get("content").getAsString()).doesNotContain(stop)

@@ -19,11 +19,15 @@ import java.nio.file.Path;
 import java.util.Base64;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.request.MockMultipartHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
+import org.springframework.mock.web.MockMultipartFile;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
 /**
  * One tiny random-weight checkpoint and engine for all endpoint tests of this JVM, the controllers on it mounted in
- * MockMvc behind {@link InternVLApiFilter}, and helpers for request bodies.
+ * MockMvc as an application mounts them, and helpers for request bodies.
  */
 final class Fixture {
 
@@ -73,9 +77,25 @@ final class Fixture {
     }
 
     static MockMvc mvc(ApiSettings settings, VisionService vision) {
-        return MockMvcBuilders.standaloneSetup(new ChatCompletionsController(chatModel(), settings),
-                        new GroundingController(vision, MODEL, settings), new OcrController(vision, MODEL, settings))
+        return mvc(settings, new ChatCompletionsController(chatModel(), settings),
+                new GroundingController(vision, MODEL, settings), new OcrController(vision, MODEL, settings));
+    }
+
+    /**
+     * {@code controllers} as an application mounts them: behind the filter, the API key interceptor and the error
+     * advice; a streamed answer is awaited, so that its result holds the whole stream.
+     */
+    static MockMvc mvc(ApiSettings settings, Object... controllers) {
+        return MockMvcBuilders.standaloneSetup(controllers)
+                .setControllerAdvice(new ApiErrorAdvice())
+                .addMappedInterceptors(ApiPaths.PATTERNS.toArray(String[]::new),
+                        new ApiKeyInterceptor(settings, JsonMapper.shared()))
                 .addFilter(new InternVLApiFilter(settings), "/v1/*")
+                .alwaysDo(r -> {
+                    if (r.getRequest().isAsyncStarted()) {
+                        r.getAsyncResult(120_000);
+                    }
+                })
                 .build();
     }
 
@@ -105,25 +125,43 @@ final class Fixture {
         return error;
     }
 
-    /** A multipart/form-data body: {@code fields} are name, value pairs; byte[] values become file parts. */
+    /**
+     * A multipart/form-data body: as bytes for a real container ({@link #build()}), or as MockMvc's multipart
+     * request, parts already parsed ({@link #request(String)}).
+     */
     static final class Multipart {
         static final String BOUNDARY = "----internvl-test-boundary-7MA4YWxkTrZu0gW";
         static final String CONTENT_TYPE = "multipart/form-data; boundary=" + BOUNDARY;
 
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final java.util.List<Object[]> parts = new java.util.ArrayList<>();
 
         Multipart field(String name, String value) {
+            parts.add(new Object[] {name, value});
             write("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value
                     + "\r\n");
             return this;
         }
 
         Multipart file(String name, String filename, String type, byte[] content) {
+            parts.add(new Object[] {name, new MockMultipartFile(name, filename, type, content)});
             write("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\""
                     + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n");
             out.writeBytes(content);
             write("\r\n");
             return this;
+        }
+
+        MockMultipartHttpServletRequestBuilder request(String path) {
+            MockMultipartHttpServletRequestBuilder r = MockMvcRequestBuilders.multipart(path);
+            for (Object[] p : parts) {
+                if (p[1] instanceof MockMultipartFile f) {
+                    r.file(f);
+                } else {
+                    r.param((String) p[0], (String) p[1]);
+                }
+            }
+            return r;
         }
 
         byte[] build() {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import org.apache.catalina.Context;
+import jakarta.servlet.MultipartConfigElement;
 import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
@@ -12,9 +14,13 @@ import org.springframework.context.annotation.AnnotationConfigUtils;
 import org.springframework.web.context.support.GenericWebApplicationContext;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.DelegatingWebMvcConfiguration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The endpoints in a real Tomcat on a loopback port, behind {@link InternVLApiFilter}: for tests of what only a real
+ * The endpoints in a real Tomcat on a loopback port, as an application mounts them (the filter, the API key
+ * interceptor, the error advice, multipart limits of {@code maxRequestBytes}): for tests of what only a real
  * connection shows (a client that goes away, the bytes on the wire).
  */
 final class LoopbackServer implements AutoCloseable {
@@ -25,11 +31,18 @@ final class LoopbackServer implements AutoCloseable {
         this.tomcat = tomcat;
     }
 
-    /** Serves {@code controllers} with the filter of {@code settings}. */
+    /** Serves {@code controllers} with the filter and interceptor of {@code settings}. */
     static LoopbackServer start(ApiSettings settings, Object... controllers) {
         GenericWebApplicationContext spring = new GenericWebApplicationContext();
         AnnotationConfigUtils.registerAnnotationConfigProcessors(spring);
         spring.registerBean(DelegatingWebMvcConfiguration.class);
+        spring.registerBean(ApiErrorAdvice.class);
+        spring.registerBean(WebMvcConfigurer.class, () -> new WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(InterceptorRegistry registry) {
+                ApiKeyInterceptor.register(registry, settings, JsonMapper.shared());
+            }
+        });
         for (Object c : controllers) {
             @SuppressWarnings("unchecked")
             Class<Object> type = (Class<Object>) c.getClass();
@@ -44,11 +57,17 @@ final class LoopbackServer implements AutoCloseable {
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         Context context = tomcat.addContext("", null);
-        Tomcat.addServlet(context, "dispatcher", new DispatcherServlet(spring)).setLoadOnStartup(1);
+        Wrapper dispatcher = Tomcat.addServlet(context, "dispatcher", new DispatcherServlet(spring));
+        dispatcher.setLoadOnStartup(1);
+        dispatcher.setAsyncSupported(true);
+        // the multipart limits, as Spring Boot sets them from spring.servlet.multipart.* (InternVL's defaults)
+        dispatcher.setMultipartConfigElement(new MultipartConfigElement(null, settings.maxRequestBytes(),
+                settings.maxRequestBytes(), 0));
         context.addServletMappingDecoded("/", "dispatcher");
         FilterDef filter = new FilterDef();
         filter.setFilterName("internvl");
         filter.setFilter(new InternVLApiFilter(settings));
+        filter.setAsyncSupported("true");
         context.addFilterDef(filter);
         FilterMap map = new FilterMap();
         map.setFilterName("internvl");
