@@ -41,7 +41,8 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
                     repetitionPenalty);
         }
         if (stopStrings != null && stopStrings.stream().anyMatch(x -> x == null || x.isEmpty())) {
-            throw new InvalidOptionException("stopStrings", "must not hold empty strings", stopStrings);
+            throw new InvalidOptionException("stopStrings", "must not hold empty strings",
+                    stopStrings.stream().map(x -> x == null ? "null" : "'" + x + "'").toList());
         }
         stopStrings = List.copyOf(stopStrings == null ? List.of() : stopStrings);
         stopTokenIds = Set.copyOf(stopTokenIds == null ? Set.of() : stopTokenIds);

@@ -134,4 +134,19 @@ public record BoundingBox(double x1, double y1, double x2, double y2,
             throw new InvalidRequestException("image size must be positive, got " + width + "x" + height);
         }
     }
+
+    /**
+     * A pixel coordinate as the JSON of the CLI and the HTTP API writes it: rounded half to even to 3 decimals, a
+     * {@code Long} when integral, else a {@code BigDecimal}.
+     */
+    public static Number roundedPixel(double v) {
+        java.math.BigDecimal d = java.math.BigDecimal.valueOf(v).setScale(3, java.math.RoundingMode.HALF_EVEN)
+                .stripTrailingZeros();
+        return d.scale() <= 0 ? (Number) d.longValue() : d;
+    }
+
+    /** A number of the model's answer as written: a {@code Long} when integral, else a {@code BigDecimal}. */
+    public static Number asWritten(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? (Number) (long) v : java.math.BigDecimal.valueOf(v);
+    }
 }

@@ -73,4 +73,15 @@ class BoundingBoxTest {
         assertThrows(InvalidRequestException.class, () -> BoundingBox.ofPixels(0, 0, Double.NaN, 1, 10, 10));
         assertThrows(InvalidRequestException.class, () -> BoundingBox.ofPixels(0, 0, 1, 1, 10, -1));
     }
+
+    @Test
+    void jsonNumbersAreRoundedHalfToEvenToThreeDecimalsAndIntegralOnesHaveNoFraction() {
+        assertEquals(12L, BoundingBox.roundedPixel(12.0));
+        assertEquals(12L, BoundingBox.roundedPixel(12.0004));
+        assertEquals(new java.math.BigDecimal("0.124"), BoundingBox.roundedPixel(0.1245)); // a tie goes to even
+        assertEquals(new java.math.BigDecimal("0.126"), BoundingBox.roundedPixel(0.1255));
+        assertEquals(new java.math.BigDecimal("33.3"), BoundingBox.roundedPixel(33.3));
+        assertEquals(1000L, BoundingBox.asWritten(1000.0));
+        assertEquals(new java.math.BigDecimal("0.5"), BoundingBox.asWritten(0.5));
+    }
 }

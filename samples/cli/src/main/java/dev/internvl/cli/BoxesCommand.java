@@ -43,7 +43,7 @@ final class BoxesCommand implements Callable<Integer> {
         }
         String answer = text.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : text;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.grounding(
+        out.println(GroundingJson.toJson(GroundingJson.grounding(
                 GroundingParser.parse(answer, width, height, maxBoxes))));
         return 0;
     }

@@ -38,7 +38,7 @@ final class GroundCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InternVL engine = InternVL.load(args.model.dir(), args.engineOptions())) {
             GroundingResult r = VisionTasks.groundWith(engine, image, prompt, args.taskOptions());
-            out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.grounding(r)));
+            out.println(GroundingJson.toJson(GroundingJson.grounding(r)));
         }
         return 0;
     }

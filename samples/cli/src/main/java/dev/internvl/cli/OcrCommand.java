@@ -38,7 +38,7 @@ final class OcrCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InternVL engine = InternVL.load(args.model.dir(), args.engineOptions())) {
             OcrResult r = VisionTasks.ocrWith(engine, image, q, args.taskOptions());
-            out.println(GroundingJson.toJson(dev.internvl.grounding.GroundingJson.ocr(new JsonObject(), r, keyValues)));
+            out.println(GroundingJson.toJson(GroundingJson.ocr(new JsonObject(), r, keyValues)));
         }
         return 0;
     }

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.internvl.GenerationOptions;
+import dev.internvl.InvalidOptionException;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.SystemMessage;
@@ -275,40 +278,63 @@ record ChatCompletionRequest(
         }
     }
 
-    /** The request's options; unset fields keep the chat model's defaults. */
+    /** The request's parameters by the engine's names of the options they set. */
+    private static final Map<String, String> PARAMS = Map.of("maxNewTokens", "max_tokens", "temperature",
+            "temperature", "topP", "top_p", "topK", "top_k", "repetitionPenalty", "repetition_penalty", "stopStrings",
+            "stop", "maxTiles", "max_tiles");
+
+    /**
+     * The request's options; unset fields keep the chat model's defaults. The engine's rules check the values
+     * here, before anything runs, so that a wrong one is a 400 naming the request's parameter; the server's own
+     * limits (the tokens a request may book, {@code web.max-tokens}; the number of stop sequences) beside them.
+     */
     InternVLChatOptions options(ApiSettings settings) {
+        String tokensParam = maxCompletionTokens != null ? "max_completion_tokens" : "max_tokens";
+        Integer tokens = integer(tokensParam, maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
         // Bounded: each token is a decode step of the shared engine and a cache position held until the end.
-        Integer tokens = maxCompletionTokens != null
-                ? range("max_completion_tokens", maxCompletionTokens, 1, settings.maxTokens())
-                : range("max_tokens", maxTokens, 1, settings.maxTokens());
-        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
-            throw ApiException.badRequest("temperature", "'temperature' must be between 0 and 2 (0 decodes "
-                    + "greedily), got " + temperature);
+        if (tokens != null && (tokens < 1 || tokens > settings.maxTokens())) {
+            throw ApiException.badRequest(tokensParam, "'" + tokensParam + "' must be between 1 and "
+                    + settings.maxTokens() + ", got " + tokens);
         }
-        if (topP != null && !(topP > 0 && topP <= 1)) {
-            throw ApiException.badRequest("top_p", "'top_p' must be greater than 0 and at most 1, got " + topP);
-        }
-        if (repetitionPenalty != null && !(repetitionPenalty > 0 && Double.isFinite(repetitionPenalty))) {
-            throw ApiException.badRequest("repetition_penalty", "'repetition_penalty' must be greater than 0 "
-                    + "(1 is off), got " + repetitionPenalty);
+        Integer k = integer("top_k", topK);
+        Integer tiles = integer("max_tiles", maxTiles);
+        List<String> stops = stopSequences();
+        try {
+            GenerationOptions.Builder engine = GenerationOptions.builder();
+            if (tokens != null) {
+                engine.maxNewTokens(tokens);
+            }
+            if (temperature != null) {
+                engine.temperature(temperature);
+            }
+            if (topP != null) {
+                engine.topP(topP);
+            }
+            if (k != null) {
+                engine.topK(k);
+            }
+            if (repetitionPenalty != null) {
+                engine.repetitionPenalty(repetitionPenalty);
+            }
+            engine.stopStrings(stops).build();
+            InvalidOptionException.checkTiles("maxTiles", tiles);
+        } catch (InvalidOptionException e) {
+            String param = e.field().equals("maxNewTokens") ? tokensParam : PARAMS.getOrDefault(e.field(), e.field());
+            throw ApiException.badRequest(param, "'" + param + "' " + e.rule() + ", got " + e.value());
         }
         return InternVLChatOptions.builder().maxTokens(tokens).temperature(temperature).topP(topP).seed(seed)
-                .stopSequences(stopSequences())
+                .stopSequences(stops)
                 // InternVL's own sampling options, as other OpenAI-compatible servers accept them
-                .topK(range("top_k", topK, 0, Integer.MAX_VALUE)).repetitionPenalty(repetitionPenalty)
-                .maxTiles(range("max_tiles", maxTiles, 1, 40))
+                .topK(k).repetitionPenalty(repetitionPenalty).maxTiles(tiles)
                 .specialTokensInText(settings.specialTokensInText()).build();
     }
 
-    private static Integer range(String param, Long v, int min, int max) {
-        if (v == null) {
-            return null;
+    /** A whole-number parameter as an {@code int}; one beyond its range is a 400 naming it. */
+    private static Integer integer(String param, Long v) {
+        if (v != null && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
+            throw ApiException.badRequest(param, "'" + param + "' is out of range, got " + v);
         }
-        if (v < min || v > max) {
-            throw ApiException.badRequest(param, "'" + param + "' must be between " + min + " and " + max
-                    + ", got " + v);
-        }
-        return v.intValue();
+        return v == null ? null : v.intValue();
     }
 
     private List<String> stopSequences() {
@@ -324,9 +350,6 @@ record ChatCompletionRequest(
         }
         if (out.size() > MAX_STOP) {
             throw ApiException.badRequest("stop", "'stop' has " + out.size() + " sequences; at most " + MAX_STOP);
-        }
-        if (out.stream().anyMatch(String::isEmpty)) {
-            throw ApiException.badRequest("stop", "'stop' sequences must not be empty");
         }
         return out.isEmpty() ? null : out;
     }

@@ -1,6 +1,6 @@
 package dev.internvl.spring.web;
 
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Watches one answer being generated for an HTTP client that waits for it whole (chat completions without
  * {@code stream}, grounding, OCR), and ends it early when the client has gone away or the request's time limit
- * ({@link ApiSettings#maxRequestTime()}) has passed. As a {@link Generator.Listener} it is what the engine polls
+ * ({@link ApiSettings#maxRequestTime()}) has passed. As a {@link ChatListener} it is what the engine polls
  * before every step.
  *
  * <p>The Servlet API does not tell a server that its client closed the connection; only a write fails. So once the
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Probes and the time limit run on one shared daemon thread. {@link #close()} stops them and waits for a probe in
  * progress, after which the request thread owns the response again.
  */
-final class ClientWatch implements Generator.Listener, AutoCloseable {
+final class ClientWatch implements ChatListener, AutoCloseable {
 
     /** Why an answer was ended early. */
     enum End { CLIENT_GONE, TIME_LIMIT }
@@ -99,7 +99,7 @@ final class ClientWatch implements Generator.Listener, AutoCloseable {
     }
 
     @Override
-    public void onText(int row, String delta) {
+    public void onText(String delta) {
         answering = true;
     }
 

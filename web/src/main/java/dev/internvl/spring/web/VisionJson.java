@@ -6,8 +6,6 @@ import dev.internvl.grounding.GroundedRef;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +46,9 @@ final class VisionJson {
 
     record Box(Number x1, Number y1, Number x2, Number y2, List<Number> raw) {
         static Box of(BoundingBox b) {
-            return new Box(pixel(b.x1()), pixel(b.y1()), pixel(b.x2()), pixel(b.y2()),
-                    Arrays.stream(b.raw()).mapToObj(VisionJson::number).toList());
+            return new Box(BoundingBox.roundedPixel(b.x1()), BoundingBox.roundedPixel(b.y1()),
+                    BoundingBox.roundedPixel(b.x2()), BoundingBox.roundedPixel(b.y2()),
+                    Arrays.stream(b.raw()).mapToObj(BoundingBox::asWritten).toList());
         }
     }
 
@@ -60,16 +59,5 @@ final class VisionJson {
             return new Read(model, Size.of(image), r.text(), r.lines(), withFields ? r.keyValues() : null, r.raw(),
                     truncated);
         }
-    }
-
-    /** A pixel coordinate: rounded half to even to 3 decimals, without a fraction when integral. */
-    static Number pixel(double v) {
-        BigDecimal d = BigDecimal.valueOf(v).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros();
-        return d.scale() <= 0 ? (Number) d.longValue() : d;
-    }
-
-    /** A number as the model wrote it: without a fraction when integral. */
-    static Number number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? (Number) (long) v : BigDecimal.valueOf(v);
     }
 }

@@ -2,6 +2,7 @@ package dev.internvl.spring.web;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.internvl.InvalidOptionException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ record VisionRequest(ImageInputs.EncodedImage image, String model, List<String> 
         try {
             tiles = maxTiles == null || maxTiles.isBlank() ? null : checkTiles(Integer.parseInt(maxTiles.strip()));
         } catch (NumberFormatException e) {
-            throw maxTilesOutOfRange(maxTiles);
+            throw maxTilesOutOfRange("must be an integer", maxTiles);
         }
         ImageInputs.EncodedImage image = imageFields.isEmpty() ? file(imageFiles.get(0))
                 : inputs.fromField(imageFields.get(0), "image"); // a text field: base64 or a URL, as in JSON
@@ -133,16 +134,18 @@ record VisionRequest(ImageInputs.EncodedImage image, String model, List<String> 
         };
     }
 
+    /** A tile limit by the engine's rule ({@link InvalidOptionException#checkTiles}), as a 400 naming the field. */
     private static Integer checkTiles(Integer n) {
-        if (n != null && (n < 1 || n > 40)) {
-            throw maxTilesOutOfRange(String.valueOf(n));
+        try {
+            InvalidOptionException.checkTiles("max_tiles", n);
+            return n;
+        } catch (InvalidOptionException e) {
+            throw maxTilesOutOfRange(e.rule(), String.valueOf(n));
         }
-        return n;
     }
 
-    private static ApiException maxTilesOutOfRange(String v) {
-        return ApiException.badRequest("max_tiles", "'max_tiles' must be an integer between 1 and 40, got '" + v
-                + "'");
+    private static ApiException maxTilesOutOfRange(String rule, String v) {
+        return ApiException.badRequest("max_tiles", "'max_tiles' " + rule + ", got '" + v + "'");
     }
 
     /** The phrases: stripped, duplicates dropped, in order, at most {@code max}. */

@@ -1,7 +1,7 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.ChatListener;
 import dev.internvl.InternVL;
-import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.grounding.VisionTaskOptions;
@@ -27,7 +27,7 @@ public interface VisionService {
      * @param listener sees the answer's text and is polled before every step: when it says cancelled, the
      *                 generation stops and the boxes complete by then are returned
      */
-    GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles, Generator.Listener listener);
+    GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles, ChatListener listener);
 
     /**
      * The text of {@code image} ({@link VisionTasks#ocr}), or its {@code key: value} fields when {@code keyValues}
@@ -37,7 +37,7 @@ public interface VisionService {
      * @param listener sees the answer's text and is polled before every step: when it says cancelled, the
      *                 generation stops and the text read by then is returned
      */
-    OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener);
+    OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener);
 
     /**
      * The first text in {@code text} that the model's tokenizer would take for one of its added tokens
@@ -70,7 +70,7 @@ public interface VisionService {
         return new VisionService() {
             @Override
             public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 VisionTaskOptions o = options(maxTiles, listener);
                 return all ? VisionTasks.detectAll(engine, image, phrase, o) : VisionTasks.ground(engine, image,
                         phrase, o);
@@ -82,7 +82,7 @@ public interface VisionService {
             }
 
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
                 VisionTaskOptions o = options(maxTiles, listener);
                 return keyValues ? VisionTasks.ocrKeyValues(engine, image, o) : VisionTasks.ocr(engine, image, o);
             }
@@ -92,7 +92,7 @@ public interface VisionService {
                 engine.precheck(List.of(image), maxTiles, options.thumbnail());
             }
 
-            private VisionTaskOptions options(Integer maxTiles, Generator.Listener listener) {
+            private VisionTaskOptions options(Integer maxTiles, ChatListener listener) {
                 VisionTaskOptions o = maxTiles == null ? options : options.withMaxTiles(maxTiles);
                 return listener == null ? o : o.withListener(listener);
             }

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -39,13 +39,13 @@ class ApiFilterTest {
 
         @Override
         public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                Generator.Listener listener) {
+                ChatListener listener) {
             calls.incrementAndGet();
             return GroundingResult.empty("");
         }
 
         @Override
-        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
             calls.incrementAndGet();
             return OcrResult.of("text");
         }

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import com.google.gson.JsonObject;
+import dev.internvl.BatchingOptions;
 import dev.internvl.EngineOptions;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.BatchingOptions;
-import dev.internvl.generate.GenerationOptions;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
@@ -66,7 +66,7 @@ class BusyEngineTest {
     @BeforeEach
     void occupyTheEngine() throws InterruptedException {
         hold = EngineHold.start(engine);
-        assertThat(engine.load().running()).isEqualTo(1);
+        assertThat(engine.stats().running()).isEqualTo(1);
     }
 
     @AfterEach

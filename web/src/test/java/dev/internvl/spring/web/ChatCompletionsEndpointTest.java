@@ -255,10 +255,13 @@ class ChatCompletionsEndpointTest {
         assertError(chat(request("\"max_completion_tokens\":" + (ApiSettings.DEFAULT_MAX_TOKENS + 1))), 400,
                 "'max_completion_tokens' must be between 1 and " + ApiSettings.DEFAULT_MAX_TOKENS);
         assertError(chat(request("\"max_completion_tokens\":1.5")), 400, "'max_completion_tokens' must be an integer");
-        assertError(chat(request("\"temperature\":3")), 400, "'temperature' must be between 0 and 2");
+        // the engine's rules, under the request's names (a temperature above OpenAI's 2 is taken, as vLLM takes it)
+        assertError(chat(request("\"temperature\":-1")), 400, "'temperature' must be a finite number >= 0");
         assertError(chat(request("\"temperature\":\"hot\"")), 400, "'temperature' must be a number");
-        assertError(chat(request("\"top_p\":0")), 400, "'top_p' must be greater than 0");
-        assertError(chat(request("\"stop\":[\"\"]")), 400, "must not be empty");
+        assertError(chat(request("\"top_p\":0")), 400, "'top_p' must be in (0, 1]");
+        assertError(chat(request("\"top_k\":-1")), 400, "'top_k' must be >= 0");
+        assertError(chat(request("\"repetition_penalty\":0")), 400, "'repetition_penalty' must be a finite number > 0");
+        assertError(chat(request("\"stop\":[\"\"]")), 400, "'stop' must not hold empty strings, got ['']");
         assertError(chat(request("\"stop\":5")), 400, "'stop' must be a string or an array");
         assertError(chat(request("\"seed\":\"x\"")), 400, "'seed' must be an integer");
         assertError(chat(request("\"stream\":\"yes\"")), 400, "'stream' must be true or false");

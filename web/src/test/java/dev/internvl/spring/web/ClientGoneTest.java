@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -58,19 +58,19 @@ class ClientGoneTest {
 
         @Override
         public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                Generator.Listener listener) {
+                ChatListener listener) {
             run(listener);
             return GroundingParser.parse("<ref>" + phrase + "</ref><box>[[100, 100, 500, 500]]</box>", image.width(),
                     image.height());
         }
 
         @Override
-        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
             run(listener);
             return OcrResult.of("read so far");
         }
 
-        private void run(Generator.Listener listener) {
+        private void run(ChatListener listener) {
             calls.incrementAndGet();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < end) {
@@ -79,7 +79,7 @@ class ClientGoneTest {
                     return;
                 }
                 if (speaks) {
-                    listener.onText(0, "x");
+                    listener.onText("x");
                 }
                 try {
                     Thread.sleep(10);
@@ -278,9 +278,9 @@ class ClientGoneTest {
         ApiSettings settings = ApiSettings.builder().disconnectCheckInterval(Duration.ZERO).build();
         Slow slow = new Slow(true) {
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
                 for (int i = 0; i < 50; i++) { // half a second of "generation": probes would have written
-                    listener.onText(0, "x");
+                    listener.onText("x");
                     sleep();
                 }
                 return OcrResult.of("done");

@@ -8,7 +8,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.options;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -126,13 +126,13 @@ class CorsTest {
         VisionService busy = new VisionService() {
             @Override
             public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 throw new RejectedExecutionException("the engine is busy: 1 requests are running and 0 are waiting");
             }
 
             @Override
             public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 throw new RejectedExecutionException("the engine is busy: 1 requests are running and 0 are waiting");
             }
         };

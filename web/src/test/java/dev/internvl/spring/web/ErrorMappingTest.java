@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import com.google.gson.JsonObject;
+import dev.internvl.ChatListener;
 import dev.internvl.InvalidRequestException;
-import dev.internvl.generate.Generator;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.ImageDecodeException;
@@ -45,13 +45,13 @@ class ErrorMappingTest {
         return new VisionService() {
             @Override
             public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 throw failure.get();
             }
 
             @Override
             public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
                 throw failure.get();
             }
         };

@@ -1,15 +1,15 @@
 package dev.internvl.spring.web;
 
-import dev.internvl.testing.TinyModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
-import dev.internvl.generate.GenerationOptions;
 import dev.internvl.grounding.VisionTaskOptions;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
+import dev.internvl.testing.TinyModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,13 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import org.springframework.mock.web.MockMultipartFile;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.MockMultipartHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
-import org.springframework.mock.web.MockMultipartFile;
-import tools.jackson.databind.json.JsonMapper;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One tiny random-weight checkpoint and engine for all endpoint tests of this JVM, the controllers on it mounted in

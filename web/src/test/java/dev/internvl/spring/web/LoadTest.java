@@ -179,12 +179,12 @@ class LoadTest {
     static void awaitIdle() throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {
-            var load = Fixture.engine().load();
+            var load = Fixture.engine().stats();
             if (load.running() == 0 && load.waiting() == 0) {
                 return;
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("the engine is still busy: " + Fixture.engine().load());
+        throw new AssertionError("the engine is still busy: " + Fixture.engine().stats());
     }
 }

@@ -8,7 +8,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -92,13 +92,13 @@ class RemoteImagesTest {
     static final VisionService SIZE = new VisionService() {
         @Override
         public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
             return GroundingResult.empty("");
         }
 
         @Override
         public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles,
-                    Generator.Listener listener) {
+                    ChatListener listener) {
             return OcrResult.of(image.width() + "x" + image.height());
         }
     };

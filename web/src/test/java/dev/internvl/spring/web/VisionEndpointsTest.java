@@ -9,7 +9,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.internvl.generate.Generator;
+import dev.internvl.ChatListener;
 import dev.internvl.grounding.GroundingParser;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
@@ -41,13 +41,13 @@ class VisionEndpointsTest {
 
         @Override
         public GroundingResult ground(RgbImage image, String phrase, boolean all, Integer maxTiles,
-                Generator.Listener listener) {
+                ChatListener listener) {
             calls.add("ground " + phrase + " all=" + all + " tiles=" + maxTiles);
             return GroundingParser.parse(grounding, image.width(), image.height());
         }
 
         @Override
-        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+        public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
             calls.add("ocr keyValues=" + keyValues + " tiles=" + maxTiles);
             return OcrResult.of(ocr);
         }
@@ -236,7 +236,7 @@ class VisionEndpointsTest {
         assertError(postJson(m, "/v1/grounding", "{" + image + ",\"phrase\":\"a\",\"all\":\"maybe\"}"), 400,
                 "'all' must be true or false");
         assertError(postJson(m, "/v1/grounding", "{" + image + ",\"phrase\":\"a\",\"max_tiles\":0}"), 400,
-                "'max_tiles' must be an integer between 1 and 40");
+                "'max_tiles' must be between 1 and 40, got '0'");
         assertThat(scripted.calls).isEmpty();
     }
 
@@ -263,7 +263,7 @@ class VisionEndpointsTest {
     void aRefusalOtherThanTheEnginesIs503WithoutDetails() throws Exception {
         VisionService refusing = new Scripted() {
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
                 throw new RejectedExecutionException("Task dev.internvl.Secret@1f rejected from "
                         + "java.util.concurrent.ThreadPoolExecutor@2a[Running, pool size = 4]");
             }
@@ -280,7 +280,7 @@ class VisionEndpointsTest {
     void failuresOfTheModelAre500WithoutDetails() throws Exception {
         VisionService broken = new Scripted() {
             @Override
-            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, Generator.Listener listener) {
+            public OcrResult ocr(RgbImage image, boolean keyValues, Integer maxTiles, ChatListener listener) {
                 throw new IllegalStateException("CUDA out of memory at /secret/path/model.safetensors");
             }
         };
