@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Decoder settings ({@code config.json -> llm_config}), with the defaults of the Hugging Face config class that
- * {@code architectures[0]} names applied to absent keys ({@code Qwen2Config}, {@code InternLM2Config},
- * {@code Phi3Config}, {@code LlamaConfig}).
+ * {@code architectures[0]} names applied to absent keys, as its {@link DecoderFamily} says ({@code Qwen2Config},
+ * {@code InternLM2Config}, {@code Phi3Config}, {@code LlamaConfig}).
  *
  * @param architecture   e.g. {@code Qwen2ForCausalLM}
  * @param hiddenSize     D
@@ -41,46 +41,23 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
     /** Decoder architectures this version runs. */
     public static final List<String> SUPPORTED = List.of(QWEN2, INTERNLM2, PHI3, LLAMA);
 
-    /** The defaults of one family's Hugging Face config class. */
-    private record Defaults(int vocab, int hidden, int intermediate, int layers, int heads, int maxPositions,
-            double eps, List<RopeScaling.Type> scalings) {
-    }
-
-    private static Defaults defaults(String arch) {
-        return switch (arch) {
-            // Qwen2Config (transformers; rope_scaling through its RoPE utilities, which transformers applies to Qwen2 as to Llama).
-            case QWEN2 -> new Defaults(151936, 4096, 22016, 32, 32, 32768, 1e-6,
-                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
-            // InternLM2Config (configuration_internlm2.py shipped with the checkpoints): linear or dynamic.
-            case INTERNLM2 -> new Defaults(103168, 4096, 11008, 32, 32, 2048, 1e-6,
-                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC));
-            // Phi3Config: su / longrope.
-            case PHI3 -> new Defaults(32064, 3072, 8192, 32, 32, 4096, 1e-5,
-                    List.of(RopeScaling.Type.DEFAULT, RopeScaling.Type.LONGROPE));
-            // LlamaConfig: linear, dynamic, llama3.
-            case LLAMA -> new Defaults(32000, 4096, 11008, 32, 32, 2048, 1e-6, List.of(RopeScaling.Type.DEFAULT,
-                    RopeScaling.Type.LINEAR, RopeScaling.Type.DYNAMIC, RopeScaling.Type.LLAMA3));
-            default -> null;
-        };
-    }
-
     static LlmConfig from(Json j) {
         List<String> archs = j.getStringList("architectures");
         if (archs.isEmpty()) {
             throw j.invalid("architectures", "is missing: it names the decoder (e.g. Qwen2ForCausalLM)");
         }
         String arch = archs.get(0);
-        Defaults d = defaults(arch);
-        if (d == null) {
+        DecoderFamily family = DecoderFamily.find(arch);
+        if (family == null) {
             throw j.invalid("architectures", "names " + arch + ", which is not supported (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         }
+        DecoderFamily.Defaults d = family.defaults();
         int hidden = j.getInt("hidden_size", d.hidden());
         int heads = j.getInt("num_attention_heads", d.heads());
-        // Qwen2Config's own default is 32 KV heads; the others fall back to num_attention_heads.
-        int kvHeads = j.getInt("num_key_value_heads", arch.equals(QWEN2) ? 32 : heads);
+        int kvHeads = j.getInt("num_key_value_heads", family.defaultKvHeads(heads));
         int headDim = j.getInt("head_dim", heads > 0 ? hidden / heads : 0);
-        if ((arch.equals(INTERNLM2) || arch.equals(PHI3)) && heads > 0 && headDim * heads != hidden) {
+        if (family.headDimFixed() && heads > 0 && headDim * heads != hidden) {
             throw j.invalid("head_dim", headDim + " must be hidden_size / num_attention_heads for " + arch);
         }
         String act = j.getString("hidden_act", "silu");
@@ -88,33 +65,19 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
             throw j.invalid("hidden_act", "is " + act + "; only silu is supported");
         }
         int maxPositions = j.getInt("max_position_embeddings", d.maxPositions());
-        boolean qkvBias = switch (arch) {
-            case QWEN2 -> true;
-            case INTERNLM2 -> j.getBool("bias", true);
-            case LLAMA -> j.getBool("attention_bias", false);
-            default -> false;
-        };
-        if (arch.equals(INTERNLM2) && qkvBias) {
-            // InternLM2's bias also puts a bias on wo, which no released checkpoint has.
-            throw j.invalid("bias", "is true (or absent, InternLM2Config's default); only bias=false checkpoints are "
-                    + "supported");
-        }
-        if (arch.equals(LLAMA) && (qkvBias || j.getBool("mlp_bias", false))) {
-            throw j.invalid("attention_bias", "or mlp_bias is true; Llama projections with biases are not supported");
-        }
+        boolean qkvBias = family.qkvBias(j);
         // A window at least as long as the context never masks anything (Phi-3-mini-128k sets 262144).
-        int window = 0;
-        if (arch.equals(PHI3) || (arch.equals(QWEN2) && j.getBool("use_sliding_window", false))) {
-            window = j.has("sliding_window") ? j.getInt("sliding_window", 0) : 0;
-            if (j.has("sliding_window") && window <= 0) {
-                throw j.invalid("sliding_window", "must be positive or null, got " + window);
-            }
-        }
+        int window = family.slidingWindow(j);
         RopeScaling scaling = RopeScaling.parse(j, arch, d.scalings(), headDim, maxPositions);
         return new LlmConfig(arch, hidden, j.getInt("intermediate_size", d.intermediate()),
                 j.getInt("num_hidden_layers", d.layers()), heads, kvHeads, headDim, j.getInt("vocab_size", d.vocab()),
                 j.getDouble("rms_norm_eps", d.eps()), j.getDouble("rope_theta", 10000.0), maxPositions,
                 j.getBool("tie_word_embeddings", false), j.getIntOrList("eos_token_id"), qkvBias, scaling, window);
+    }
+
+    /** The family of this decoder: its names, packing and config rules. */
+    public DecoderFamily family() {
+        return DecoderFamily.of(architecture);
     }
 
     /**

@@ -4,7 +4,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.DecoderFamily;
 import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.checkpoint.PlannedTensor;
 import dev.internvl.checkpoint.RopeScaling;
 import dev.internvl.torch.KernelLayout.DecoderDim;
 import dev.internvl.torch.KernelLayout.DecoderFactor;
@@ -17,7 +19,7 @@ import java.util.List;
  * The language model: token embedding (with projected image embeddings scattered into the
  * {@code <IMG_CONTEXT>} rows), decoder layers with RoPE (scaled as the family's {@code rope_scaling} says, see
  * {@link RopeScaling}), grouped-query attention over a {@link KvCache} and a SwiGLU MLP, final RMSNorm and the
- * head. Checkpoint names come from the family's {@link DecoderLayout}; the
+ * head. Checkpoint names come from the family's {@link DecoderFamily}; the
  * compute is {@code decoder_forward} in {@code decoder.ts.py}.
  */
 public final class Decoder implements AutoCloseable {
@@ -70,7 +72,7 @@ public final class Decoder implements AutoCloseable {
             DeviceMap devices, Quantization quantization) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
-        DecoderLayout layout = DecoderLayout.of(cfg.architecture());
+        DecoderFamily layout = cfg.family();
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
         WeightLoader.WeightList w = loader.newList();
@@ -108,7 +110,7 @@ public final class Decoder implements AutoCloseable {
      * stores one ({@code headStored}; otherwise the embedding serves as the head), then each layer's.
      */
     static List<PlannedTensor> plannedTensors(LlmConfig cfg, boolean headStored) {
-        DecoderLayout layout = DecoderLayout.of(cfg.architecture());
+        DecoderFamily layout = cfg.family();
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
         List<PlannedTensor> out = new ArrayList<>();
@@ -125,7 +127,7 @@ public final class Decoder implements AutoCloseable {
 
     /** The name of the output head in {@code cfg}'s family; absent from a checkpoint, the embedding is the head. */
     static String headName(LlmConfig cfg) {
-        return DecoderLayout.of(cfg.architecture()).head();
+        return cfg.family().head();
     }
 
     /**

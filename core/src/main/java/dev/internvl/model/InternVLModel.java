@@ -4,6 +4,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.checkpoint.PlannedTensor;
 import dev.internvl.torch.ScalarType;
 import dev.internvl.torch.TorchKernels;
 import java.nio.file.Path;

@@ -3,6 +3,8 @@ package dev.internvl.model;
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.InternVLConfig;
+import dev.internvl.checkpoint.PlannedTensor;
+import dev.internvl.checkpoint.WeightPlan;
 import dev.internvl.torch.KernelLayout.ProjectorWeight;
 import dev.internvl.torch.TorchKernels;
 

@@ -1,5 +1,6 @@
 package dev.internvl.model;
 
+import dev.internvl.checkpoint.PlannedTensor;
 import java.util.List;
 
 /**

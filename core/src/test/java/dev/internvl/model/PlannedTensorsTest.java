@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.checkpoint.PlannedTensor;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.testing.RandomCheckpoint;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.internvl.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.internvl.checkpoint.LlmConfig;
+import dev.internvl.checkpoint.PlannedTensor;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.testing.RandomCheckpoint;
 import java.io.IOException;

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.pytorch.jni.IValue;
 import dev.internvl.checkpoint.Checkpoint;
+import dev.internvl.checkpoint.DecoderFamily;
 import dev.internvl.checkpoint.FloatFormats;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.checkpoint.TensorInfo;
+import dev.internvl.checkpoint.WeightPlan;
 import dev.internvl.testing.TinyModel;
 import dev.internvl.torch.KernelLayout.DecoderWeight;
 import dev.internvl.torch.KernelLayout;
@@ -106,7 +108,7 @@ class WeightSlotsTest {
     @Test
     void eachDecoderSlotHoldsTheTensorItsPlanNames() {
         LlmConfig cfg = model.config().llm();
-        DecoderLayout layout = DecoderLayout.of(cfg.architecture());
+        DecoderFamily layout = cfg.family();
         List<float[]> expected = new ArrayList<>();
         List<String> names = new ArrayList<>();
         // the part's own slots in DecoderWeight order (the tiny model stores its head)

@@ -1,10 +1,10 @@
 package dev.internvl.spring.web;
 
+import jakarta.servlet.MultipartConfigElement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import org.apache.catalina.Context;
-import jakarta.servlet.MultipartConfigElement;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;

@@ -1,4 +1,4 @@
-package dev.internvl.model;
+package dev.internvl.checkpoint;
 
 import java.util.Arrays;
 
