@@ -106,6 +106,7 @@ class ContinuousBatchingTest {
         AtomicInteger mostRunning = new AtomicInteger();
         AtomicInteger mostWaiting = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean firstToken = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<CompletableFuture<ChatAnswer>> futures = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             int id = i;
@@ -113,6 +114,15 @@ class ContinuousBatchingTest {
                 @Override
                 public void onToken(long tokenId) {
                     super.onToken(tokenId);
+                    if (firstToken.getAndSet(false)) {
+                        // hold the worker at the first token of all until every request has reached the engine, so
+                        // that they meet however slowly their threads start (the worker admits them between steps)
+                        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (engine.stats().running() + engine.stats().waiting() < requests.size()
+                                && System.nanoTime() < until) {
+                            Thread.onSpinWait();
+                        }
+                    }
                     EngineStats load = engine.stats();
                     mostRunning.accumulateAndGet(load.running(), Math::max);
                     mostWaiting.accumulateAndGet(load.waiting(), Math::max);
