@@ -60,11 +60,6 @@ public final class KvCache implements AutoCloseable {
         lengths = Arrays.copyOf(lengths, b);
     }
 
-    /** The longest row's length. */
-    public int length() {
-        return Arrays.stream(lengths).max().orElse(0);
-    }
-
     /** Positions row {@code row} holds. */
     public int length(int row) {
         return lengths[row];
