@@ -207,7 +207,7 @@ public final class InternVL implements AutoCloseable {
             }
             Prepared p = prepare(req, options != null ? options : defaults);
             prepared.add(p);
-            pixels.add(p.totalTiles() == 0 ? null : p.pixels(req));
+            pixels.add(p.pixels(req));
         }
         List<BatchScheduler.Submission> submitted = new ArrayList<>();
         Completion[] results = new Completion[prepared.size()];

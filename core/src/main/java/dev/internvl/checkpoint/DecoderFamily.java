@@ -67,14 +67,26 @@ public abstract sealed class DecoderFamily permits LlamaFamily, InternLM2Family,
         return window;
     }
 
-    /** Name of the token embedding [V,D]. */
-    public abstract String embedding();
+    /** The prefix of the decoder's tensors in an InternVL checkpoint. */
+    static final String MODEL = "language_model.model.";
+
+    /** Name of the token embedding [V,D] (Hugging Face's name unless the family has its own). */
+    public String embedding() {
+        return MODEL + "embed_tokens.weight";
+    }
 
     /** Name of the final norm [D]. */
-    public abstract String finalNorm();
+    public String finalNorm() {
+        return MODEL + "norm.weight";
+    }
 
-    /** Name of the output head [V,D]; when absent from the checkpoint the head is tied to the embedding. */
-    public abstract String head();
+    /**
+     * Name of the output head [V,D] (Hugging Face's name unless the family has its own); when absent from the
+     * checkpoint the head is tied to the embedding.
+     */
+    public String head() {
+        return "language_model.lm_head.weight";
+    }
 
     /** Layer {@code i}'s weights, slot by slot. */
     public abstract WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i);

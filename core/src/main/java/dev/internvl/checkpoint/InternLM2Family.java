@@ -19,8 +19,6 @@ import java.util.List;
  */
 final class InternLM2Family extends DecoderFamily {
 
-    private static final String P = "language_model.model.";
-
     @Override
     public String architecture() {
         return LlmConfig.INTERNLM2;
@@ -49,12 +47,7 @@ final class InternLM2Family extends DecoderFamily {
 
     @Override
     public String embedding() {
-        return P + "tok_embeddings.weight";
-    }
-
-    @Override
-    public String finalNorm() {
-        return P + "norm.weight";
+        return MODEL + "tok_embeddings.weight";
     }
 
     @Override
@@ -64,7 +57,7 @@ final class InternLM2Family extends DecoderFamily {
 
     @Override
     public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
-        String l = P + "layers." + i + ".";
+        String l = MODEL + "layers." + i + ".";
         long d = cfg.hiddenSize();
         int hd = cfg.headDim();
         int kvHeads = cfg.numKvHeads();

@@ -18,8 +18,6 @@ import java.util.List;
  */
 sealed class LlamaFamily extends DecoderFamily permits Qwen2Family {
 
-    private static final String P = "language_model.model.";
-
     @Override
     public String architecture() {
         return LlmConfig.LLAMA;
@@ -40,23 +38,8 @@ sealed class LlamaFamily extends DecoderFamily permits Qwen2Family {
     }
 
     @Override
-    public String embedding() {
-        return P + "embed_tokens.weight";
-    }
-
-    @Override
-    public String finalNorm() {
-        return P + "norm.weight";
-    }
-
-    @Override
-    public String head() {
-        return "language_model.lm_head.weight";
-    }
-
-    @Override
     public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
-        String l = P + "layers." + i + ".";
+        String l = MODEL + "layers." + i + ".";
         long d = cfg.hiddenSize();
         long q = (long) cfg.numHeads() * cfg.headDim();
         long kv = (long) cfg.numKvHeads() * cfg.headDim();

@@ -39,7 +39,7 @@ public record LlmConfig(String architecture, int hiddenSize, int intermediateSiz
     public static final String LLAMA = "LlamaForCausalLM";
 
     /** Decoder architectures this version runs. */
-    public static final List<String> SUPPORTED = List.of(QWEN2, INTERNLM2, PHI3, LLAMA);
+    public static final List<String> SUPPORTED = DecoderFamily.ALL.stream().map(DecoderFamily::architecture).toList();
 
     static LlmConfig from(Json j) {
         List<String> archs = j.getStringList("architectures");

@@ -18,8 +18,6 @@ import java.util.List;
  */
 final class Phi3Family extends DecoderFamily {
 
-    private static final String P = "language_model.model.";
-
     @Override
     public String architecture() {
         return LlmConfig.PHI3;
@@ -47,23 +45,8 @@ final class Phi3Family extends DecoderFamily {
     }
 
     @Override
-    public String embedding() {
-        return P + "embed_tokens.weight";
-    }
-
-    @Override
-    public String finalNorm() {
-        return P + "norm.weight";
-    }
-
-    @Override
-    public String head() {
-        return "language_model.lm_head.weight";
-    }
-
-    @Override
     public WeightPlan<DecoderLayerWeight> layer(LlmConfig cfg, int i) {
-        String l = P + "layers." + i + ".";
+        String l = MODEL + "layers." + i + ".";
         long d = cfg.hiddenSize();
         long q = (long) cfg.numHeads() * cfg.headDim();
         long kv = (long) cfg.numKvHeads() * cfg.headDim();

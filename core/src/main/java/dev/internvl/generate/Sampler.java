@@ -53,7 +53,8 @@ public final class Sampler {
         }
     }
 
-    static int argmax(float[] logits) {
+    /** The index of the first maximum of {@code logits} (greedy decoding's choice; NaN never wins). */
+    public static int argmax(float[] logits) {
         int best = 0;
         float max = logits[0];
         for (int i = 1; i < logits.length; i++) {

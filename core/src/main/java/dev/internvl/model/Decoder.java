@@ -72,23 +72,23 @@ public final class Decoder implements AutoCloseable {
             DeviceMap devices, Quantization quantization) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
-        DecoderFamily layout = cfg.family();
+        DecoderFamily family = cfg.family();
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
         WeightLoader.WeightList w = loader.newList();
         // a head tied to the embedding is the embedding's own tensor, unless the device map puts them apart
-        boolean shared = !ckpt.has(layout.head()) && devices.embedding().equals(devices.head());
+        boolean shared = !ckpt.has(family.head()) && devices.embedding().equals(devices.head());
         try {
             // the DecoderWeight slots, in order
-            w.onDevice(devices.embedding()).add(ckpt.tensor(layout.embedding(), v, d));
-            w.onDevice(devices.head()).add(ckpt.tensor(layout.finalNorm(), d));
+            w.onDevice(devices.embedding()).add(ckpt.tensor(family.embedding(), v, d));
+            w.onDevice(devices.head()).add(ckpt.tensor(family.finalNorm(), d));
             if (shared) {
                 w.addSameAs(DecoderWeight.EMBEDDING.ordinal());
             } else {
-                w.add(ckpt.tensor(ckpt.has(layout.head()) ? layout.head() : layout.embedding(), v, d));
+                w.add(ckpt.tensor(ckpt.has(family.head()) ? family.head() : family.embedding(), v, d));
             }
             for (int i = 0; i < cfg.numLayers(); i++) {
-                w.onDevice(devices.layer(i)).addAll(ckpt, layout.layer(cfg, i));
+                w.onDevice(devices.layer(i)).addAll(ckpt, family.layer(cfg, i));
             }
         } catch (RuntimeException e) {
             w.close();
@@ -110,17 +110,17 @@ public final class Decoder implements AutoCloseable {
      * stores one ({@code headStored}; otherwise the embedding serves as the head), then each layer's.
      */
     static List<PlannedTensor> plannedTensors(LlmConfig cfg, boolean headStored) {
-        DecoderFamily layout = cfg.family();
+        DecoderFamily family = cfg.family();
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
         List<PlannedTensor> out = new ArrayList<>();
-        out.add(new PlannedTensor(layout.embedding(), new long[] {v, d}, PlannedTensor.Part.EMBEDDING));
-        out.add(new PlannedTensor(layout.finalNorm(), new long[] {d}, PlannedTensor.Part.FINAL_NORM));
+        out.add(new PlannedTensor(family.embedding(), new long[] {v, d}, PlannedTensor.Part.EMBEDDING));
+        out.add(new PlannedTensor(family.finalNorm(), new long[] {d}, PlannedTensor.Part.FINAL_NORM));
         if (headStored) {
-            out.add(new PlannedTensor(layout.head(), new long[] {v, d}, PlannedTensor.Part.HEAD));
+            out.add(new PlannedTensor(family.head(), new long[] {v, d}, PlannedTensor.Part.HEAD));
         }
         for (int i = 0; i < cfg.numLayers(); i++) {
-            out.addAll(layout.layer(cfg, i).tensors());
+            out.addAll(family.layer(cfg, i).tensors());
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.internvl.torch;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,11 +108,17 @@ public final class KernelLayout {
     private static final List<Class<? extends Enum<?>>> LISTS = List.of(DecoderWeight.class, DecoderLayerWeight.class,
             VisionWeight.class, VisionLayerWeight.class);
 
+    private static final Map<String, Long> CONSTANTS = Collections.unmodifiableMap(build());
+
     /**
      * Every name the kernel sources may use, without its {@code $}, and its value: a dtype's code, a slot's or a
      * dimension's index, and {@code <PREFIX>WEIGHTS}, the number of slots before a part's layers and in each.
      */
     public static Map<String, Long> constants() {
+        return CONSTANTS;
+    }
+
+    private static Map<String, Long> build() {
         Map<String, Long> out = new LinkedHashMap<>();
         NAMED.forEach((prefix, type) -> {
             for (Enum<?> e : type.getEnumConstants()) {

@@ -108,21 +108,21 @@ class WeightSlotsTest {
     @Test
     void eachDecoderSlotHoldsTheTensorItsPlanNames() {
         LlmConfig cfg = model.config().llm();
-        DecoderFamily layout = cfg.family();
+        DecoderFamily family = cfg.family();
         List<float[]> expected = new ArrayList<>();
         List<String> names = new ArrayList<>();
         // the part's own slots in DecoderWeight order (the tiny model stores its head)
         for (DecoderWeight slot : DecoderWeight.values()) {
             String name = switch (slot) {
-                case EMBEDDING -> layout.embedding();
-                case FINAL_NORM -> layout.finalNorm();
-                case HEAD -> layout.head();
+                case EMBEDDING -> family.embedding();
+                case FINAL_NORM -> family.finalNorm();
+                case HEAD -> family.head();
             };
             names.add(slot + " " + name);
             expected.add(values(ckpt.tensor(name)));
         }
         for (int i = 0; i < cfg.numLayers(); i++) {
-            addPlan(layout.layer(cfg, i), expected, names);
+            addPlan(family.layer(cfg, i), expected, names);
         }
         assertSlots(model.decoder().weightList(), expected, names);
     }

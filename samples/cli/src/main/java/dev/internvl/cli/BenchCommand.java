@@ -9,6 +9,7 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.generate.BatchScheduler;
+import dev.internvl.generate.Sampler;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.Decoder;
 import dev.internvl.model.InternVLModel;
@@ -263,13 +264,7 @@ final class BenchCommand implements Callable<Integer> {
     private static long[][] greedy(float[][] logits) {
         long[][] next = new long[logits.length][1];
         for (int r = 0; r < logits.length; r++) {
-            int best = 0;
-            for (int v = 1; v < logits[r].length; v++) {
-                if (logits[r][v] > logits[r][best]) {
-                    best = v;
-                }
-            }
-            next[r][0] = best;
+            next[r][0] = Sampler.argmax(logits[r]);
         }
         return next;
     }

@@ -99,8 +99,9 @@ final class ChatCompletionStream extends SseEmitter {
                     if (text != null && !text.isEmpty()) {
                         event(chunk(new Delta(null, text), null));
                     }
-                    if (ChatCompletionsController.finishReason(c) != null) {
-                        finish = ChatCompletionsController.finishReason(c);
+                    String reason = ChatCompletionsController.finishReason(c);
+                    if (reason != null) {
+                        finish = reason;
                         usage = c.getMetadata().getUsage();
                     }
                 }
