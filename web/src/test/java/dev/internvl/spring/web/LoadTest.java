@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -153,7 +154,13 @@ class LoadTest {
                     }));
                 }
                 for (Future<?> f : done) {
-                    f.get(5, TimeUnit.MINUTES); // an unexpected answer fails here, with its body
+                    try {
+                        f.get(5, TimeUnit.MINUTES); // an unexpected answer fails here, with its body
+                    } catch (ExecutionException e) {
+                        // with what the server logged, which names the cause of a 500 (the answer gives only its id)
+                        throw new AssertionError(e.getCause().getMessage() + "\nserver log:\n"
+                                + String.join("\n", problems(log)), e.getCause());
+                    }
                 }
             } finally {
                 clients.shutdownNow();
@@ -169,10 +176,14 @@ class LoadTest {
             assertThat(counts).containsEntry("dropped", 20).containsEntry("413", 20)
                     .containsEntry("400", 60).containsEntry("200", 120);
             assertThat(after).as("heap after GC, bytes (before: %d)", before).isLessThanOrEqualTo(before * 11 / 10);
-            List<String> errors = log.lines().stream().filter(l -> l.contains(" ERROR ") || l.contains("SEVERE")
-                    || l.startsWith("\tat ") || l.contains("Exception")).toList();
-            assertThat(errors).isEmpty();
+            assertThat(problems(log)).isEmpty();
         }
+    }
+
+    /** What the server logged at ERROR, and stack traces. */
+    static List<String> problems(CapturedLog log) {
+        return log.lines().stream().filter(l -> l.contains(" ERROR ") || l.contains("SEVERE")
+                || l.startsWith("\tat ") || l.contains("Exception")).toList();
     }
 
     /** Waits until the engine has no request running or waiting (a dropped one ends at its next step). */
