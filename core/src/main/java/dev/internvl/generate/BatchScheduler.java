@@ -698,6 +698,9 @@ public final class BatchScheduler implements AutoCloseable {
         return j.tilesDone == j.tiles;
     }
 
+    /** An image token id that no token has. */
+    private static final long NO_IMAGE = -1;
+
     /** One token for every decoding sequence; the others sit the step out. */
     private void decodeStep() {
         int n = 0;
@@ -715,7 +718,9 @@ public final class BatchScheduler implements AutoCloseable {
         }
         float[][] logits;
         try {
-            logits = decoder.forward(ids, null, imageTokenId, cache, 0, live);
+            // NO_IMAGE: a generated token is never an image position, even the <IMG_CONTEXT> id (a model can emit
+            // it like any token; the reference's generate() then embeds it as an ordinary token)
+            logits = decoder.forward(ids, null, NO_IMAGE, cache, 0, live);
         } catch (RuntimeException | Error e) {
             for (int r = 0; r < n; r++) {
                 if (live[r]) {
@@ -762,10 +767,11 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             if (j.slot >= 0 && slots[j.slot] == j) {
                 slots[j.slot] = null;
-                if (cache != null) {
+                occupied--;
+                // a request can end (cancelled) as soon as it has a row, before the cache has grown to that row
+                if (cache != null && j.slot < cache.batch()) {
                     cache.clear(j.slot);
                 }
-                occupied--;
             }
         } finally {
             lock.unlock();
