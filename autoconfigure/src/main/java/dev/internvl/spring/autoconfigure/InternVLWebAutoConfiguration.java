@@ -15,6 +15,8 @@ import dev.internvl.spring.web.OcrController;
 import dev.internvl.spring.web.UnversionedPathHandler;
 import dev.internvl.spring.web.VisionService;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -26,6 +28,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletPath;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -140,15 +144,40 @@ public class InternVLWebAutoConfiguration {
         return new ApiErrorAdvice();
     }
 
-    /** The API key, when one is set, for every endpoint path under the DispatcherServlet. */
+    /**
+     * The API key, when one is set, for every endpoint path under the DispatcherServlet, and for the MCP server's
+     * Streamable HTTP endpoint when there is one ({@link #mcpEndpoint}).
+     */
     @Bean
-    public WebMvcConfigurer internVLApiKey(ApiSettings settings, ObjectProvider<JsonMapper> mapper) {
+    public WebMvcConfigurer internVLApiKey(ApiSettings settings, ObjectProvider<JsonMapper> mapper,
+            Environment environment) {
         return new WebMvcConfigurer() {
             @Override
             public void addInterceptors(InterceptorRegistry registry) {
                 ApiKeyInterceptor.register(registry, settings, jsonMapper(mapper));
+                String mcp = mcpEndpoint(environment);
+                if (mcp != null) {
+                    registry.addInterceptor(new ApiKeyInterceptor(settings, jsonMapper(mapper))).addPathPatterns(mcp);
+                }
             }
         };
+    }
+
+    /** The class of Spring AI's Streamable HTTP transport for Spring MVC. */
+    static final String MCP_TRANSPORT =
+            "org.springframework.ai.mcp.server.webmvc.transport.WebMvcStreamableServerTransportProvider";
+
+    /**
+     * The path of the MCP server's Streamable HTTP endpoint ({@code spring.ai.mcp.server.streamable-http.mcp-endpoint},
+     * {@code /mcp} by default) when Spring AI's Spring MVC transport is on the class path and the server is not off;
+     * else null. It gets the same API key and body limits as the InternVL endpoints.
+     */
+    static String mcpEndpoint(Environment environment) {
+        if (!ClassUtils.isPresent(MCP_TRANSPORT, InternVLWebAutoConfiguration.class.getClassLoader())
+                || !environment.getProperty("spring.ai.mcp.server.enabled", Boolean.class, true)) {
+            return null;
+        }
+        return environment.getProperty("spring.ai.mcp.server.streamable-http.mcp-endpoint", "/mcp");
     }
 
     @Bean
@@ -206,15 +235,21 @@ public class InternVLWebAutoConfiguration {
         return UnversionedPathHandler.handlerMapping(jsonMapper(mapper));
     }
 
-    /** CORS and the body limits for every endpoint path, under the DispatcherServlet's path. */
+    /** CORS and the body limits for every endpoint path (and the MCP endpoint), under the DispatcherServlet's path. */
     @Bean
     @ConditionalOnMissingBean(name = "internVLApiFilter")
     public FilterRegistrationBean<InternVLApiFilter> internVLApiFilter(ApiSettings settings,
-            ObjectProvider<DispatcherServletPath> servletPath, ObjectProvider<JsonMapper> mapper) {
+            ObjectProvider<DispatcherServletPath> servletPath, ObjectProvider<JsonMapper> mapper,
+            Environment environment) {
         FilterRegistrationBean<InternVLApiFilter> registration = new FilterRegistrationBean<>(
                 new InternVLApiFilter(settings, jsonMapper(mapper)));
         DispatcherServletPath path = servletPath.getIfAvailable();
-        for (String p : ApiPaths.ALL) {
+        List<String> paths = new ArrayList<>(ApiPaths.ALL);
+        String mcp = mcpEndpoint(environment);
+        if (mcp != null) {
+            paths.add(mcp);
+        }
+        for (String p : paths) {
             registration.addUrlPatterns(path == null ? p : path.getRelativePath(p));
         }
         registration.setName("internVLApiFilter");

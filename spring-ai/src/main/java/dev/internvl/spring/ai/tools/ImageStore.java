@@ -40,6 +40,9 @@ public final class ImageStore {
     /** The prefix of every id. */
     public static final String ID_PREFIX = "img-";
 
+    /** The URI of a stored image as a resource, before its id: {@code internvl://images/img-...}. */
+    public static final String RESOURCE_PREFIX = "internvl://images/";
+
     private static final int EVICTED_IDS_REMEMBERED = 4096;
 
     private final int maxImages;
@@ -134,8 +137,9 @@ public final class ImageStore {
     }
 
     /**
-     * The image a tool argument refers to: an id of this store, or a {@code data:} URI, which is decoded and stored
-     * under a new id (returned with the image).
+     * The image a tool argument refers to: an id of this store (also as its resource URI,
+     * {@value #RESOURCE_PREFIX}{@code <id>}), or a {@code data:} URI, which is decoded and stored under a new id
+     * (returned with the image).
      *
      * @throws ImageReferenceException naming the problem: missing argument, unknown or evicted id, a reference that
      *                                 is neither, a malformed or oversized data URI, or data that does not decode
@@ -148,6 +152,9 @@ public final class ImageStore {
         String ref = reference.strip();
         if (ref.regionMatches(true, 0, "data:", 0, 5)) {
             return putDataUri(ref);
+        }
+        if (ref.startsWith(RESOURCE_PREFIX)) {
+            ref = ref.substring(RESOURCE_PREFIX.length());
         }
         synchronized (this) {
             RgbImage image = images.get(ref);
