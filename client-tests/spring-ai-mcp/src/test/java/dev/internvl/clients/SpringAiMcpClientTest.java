@@ -4,24 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.internvl.testing.SampleAppProcess;
 import dev.internvl.testing.TinyModel;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +45,7 @@ class SpringAiMcpClientTest {
     @TempDir
     static Path tmp;
 
-    static Process app;
-    static int port;
+    static SampleAppProcess app;
 
     @BeforeAll
     static void startTheApp() throws Exception {
@@ -60,53 +53,21 @@ class SpringAiMcpClientTest {
         boolean ci = "true".equals(System.getenv("CI"));
         assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
         Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path log = tmp.resolve("app.log");
-        app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-jar",
-                jar.toString(), "--server.port=" + port, "--server.address=127.0.0.1",
+        app = SampleAppProcess.start(jar, KEY, tmp.resolve("app.log"), List.of(
                 "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",
                 "--spring.ai.internvl.tools.max-tokens=8", "--spring.ai.internvl.web.api-key=" + KEY,
-                "--spring.ai.mcp.server.enabled=true")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
-            if (!app.isAlive()) {
-                throw new IllegalStateException("the sample app exited with " + app.exitValue() + ":\n"
-                        + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/models"))
-                        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the sample app did not answer within 3 minutes:\n"
-                        + Files.readString(log));
-            }
-            Thread.sleep(250);
-        }
+                "--spring.ai.mcp.server.enabled=true"));
     }
 
     @AfterAll
     static void stopTheApp() throws InterruptedException {
         if (app != null) {
-            app.destroy();
-            if (!app.waitFor(20, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-            }
+            app.close();
         }
     }
 
     static String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return app.baseUrl();
     }
 
     /** An application with Spring AI's MCP client starter and the customizer of docs/mcp.md that sends the key. */

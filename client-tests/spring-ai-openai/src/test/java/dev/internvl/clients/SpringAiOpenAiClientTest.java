@@ -7,19 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.internvl.testing.SampleAppProcess;
 import dev.internvl.testing.TinyModel;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +46,7 @@ class SpringAiOpenAiClientTest {
     @TempDir
     static Path tmp;
 
-    static Process app;
-    static int port;
+    static SampleAppProcess app;
 
     @BeforeAll
     static void startTheApp() throws Exception {
@@ -60,52 +54,21 @@ class SpringAiOpenAiClientTest {
         boolean ci = "true".equals(System.getenv("CI"));
         assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
         Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path log = tmp.resolve("app.log");
-        app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-jar",
-                jar.toString(), "--server.port=" + port, "--server.address=127.0.0.1",
+        app = SampleAppProcess.start(jar, null, tmp.resolve("app.log"), List.of(
                 "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",
                 "--spring.ai.internvl.chat.options.max-tokens=8",
-                "--spring.ai.internvl.web.served-model-names=" + ALIAS + ",tiny-internvl")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
-            if (!app.isAlive()) {
-                throw new IllegalStateException("the sample app exited with " + app.exitValue() + ":\n"
-                        + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/models"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the sample app did not answer within 3 minutes:\n"
-                        + Files.readString(log));
-            }
-            Thread.sleep(250);
-        }
+                "--spring.ai.internvl.web.served-model-names=" + ALIAS + ",tiny-internvl"));
     }
 
     @AfterAll
     static void stopTheApp() throws InterruptedException {
         if (app != null) {
-            app.destroy();
-            if (!app.waitFor(20, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-            }
+            app.close();
         }
     }
 
     static String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return app.baseUrl();
     }
 
     /** Spring AI's OpenAI chat model as a user sets it up: the server's root URL, any key, the client's model name. */
