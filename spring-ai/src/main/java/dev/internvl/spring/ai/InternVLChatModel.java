@@ -213,9 +213,11 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
                         return cancelled.get();
                     }
                 });
-                if (answer.finishReason() != FinishReason.CANCELLED && !cancelled.get()) {
+                if (!cancelled.get()) {
                     // the whole answer goes out: a cancel from here on (a subscriber that cancels when it sees the
-                    // end) does not make the generation a cancelled one
+                    // end) does not make the generation a cancelled one. An answer the engine ended as cancelled
+                    // while the subscriber is still there (this thread was interrupted: a scheduler shutting down)
+                    // ends the stream too, with finish reason CANCELLED, rather than leaving it open for ever.
                     ended = true;
                     // the observation's response, set before the end is signalled (the observation stops then)
                     context.setResponse(response(id, answer.text(), answer.finishReason(), answer.promptTokens(),

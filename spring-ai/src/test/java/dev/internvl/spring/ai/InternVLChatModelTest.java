@@ -107,6 +107,34 @@ class InternVLChatModelTest {
     }
 
     @Test
+    void aStreamWhoseGeneratingThreadIsInterruptedEndsInsteadOfHanging() throws Exception {
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            InternVLChatModel onOwnThreads = InternVLChatModel.builder(engine)
+                    .scheduler(reactor.core.scheduler.Schedulers.fromExecutorService(threads)).build();
+            BlockingQueue<ChatResponse> seen = new LinkedBlockingQueue<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            onOwnThreads.stream(new Prompt("Tell me a long story.", InternVLChatOptions.builder().maxTokens(4000)
+                    .build())).subscribe(seen::add, ended::completeExceptionally, () -> ended.complete(null));
+            assertThat(seen.poll(60, TimeUnit.SECONDS)).as("a first delta").isNotNull();
+            // the thread waiting for the engine, as a scheduler that shuts down interrupts it
+            Thread generating = Thread.getAllStackTraces().entrySet().stream()
+                    .filter(e -> java.util.Arrays.stream(e.getValue())
+                            .anyMatch(f -> f.getMethodName().equals("generate")
+                                    && f.getClassName().endsWith("InternVLChatModel$StreamRun")))
+                    .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+            generating.interrupt();
+            ended.get(60, TimeUnit.SECONDS);
+            List<ChatResponse> all = new ArrayList<>(seen);
+            ChatResponse last = all.get(all.size() - 1);
+            assertThat(last.getResult().getMetadata().getFinishReason()).isEqualTo("CANCELLED");
+            assertThat(last.getMetadata().getUsage().getCompletionTokens()).isBetween(1, 3999);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void requestOptionsOverrideDefaultsAndNullFieldsFallBack() {
         ChatResponse three = model.call(ask("Describe.", InternVLChatOptions.builder().maxTokens(3).build()));
         ChatResponse five = model.call(ask("Describe.", ChatOptions.builder().maxTokens(5).build()));
