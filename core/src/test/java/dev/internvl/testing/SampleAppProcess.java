@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The sample app started from its jar on a free loopback port, for the tests of clients written by others
@@ -26,6 +27,18 @@ public final class SampleAppProcess implements AutoCloseable {
     private SampleAppProcess(Process process, int port) {
         this.process = process;
         this.port = port;
+    }
+
+    /**
+     * The sample app's jar, as the client modules' surefire configuration names it ({@code internvl.sample.app.jar});
+     * a test is skipped when it is not built, except on CI ({@code CI=true}), where that fails it.
+     */
+    public static Path builtJar() {
+        Path jar = Path.of(System.getProperty("internvl.sample.app.jar",
+                "../../samples/app/target/internvl-sample-app.jar"));
+        boolean ci = "true".equals(System.getenv("CI"));
+        Assumptions.assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
+        return jar;
     }
 
     /**

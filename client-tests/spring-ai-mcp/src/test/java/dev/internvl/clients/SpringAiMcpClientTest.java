@@ -2,7 +2,6 @@ package dev.internvl.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.internvl.testing.SampleAppProcess;
 import dev.internvl.testing.TinyModel;
@@ -11,7 +10,6 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -49,9 +47,7 @@ class SpringAiMcpClientTest {
 
     @BeforeAll
     static void startTheApp() throws Exception {
-        Path jar = Path.of(System.getProperty("internvl.sample.app.jar", "../../samples/app/target/internvl-sample-app.jar"));
-        boolean ci = "true".equals(System.getenv("CI"));
-        assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
+        Path jar = SampleAppProcess.builtJar();
         Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
         app = SampleAppProcess.start(jar, KEY, tmp.resolve("app.log"), List.of(
                 "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",

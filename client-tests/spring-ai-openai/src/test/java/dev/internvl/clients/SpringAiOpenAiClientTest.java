@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.internvl.testing.SampleAppProcess;
 import dev.internvl.testing.TinyModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -50,9 +48,7 @@ class SpringAiOpenAiClientTest {
 
     @BeforeAll
     static void startTheApp() throws Exception {
-        Path jar = Path.of(System.getProperty("internvl.sample.app.jar", "../../samples/app/target/internvl-sample-app.jar"));
-        boolean ci = "true".equals(System.getenv("CI"));
-        assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
+        Path jar = SampleAppProcess.builtJar();
         Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
         app = SampleAppProcess.start(jar, null, tmp.resolve("app.log"), List.of(
                 "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",
