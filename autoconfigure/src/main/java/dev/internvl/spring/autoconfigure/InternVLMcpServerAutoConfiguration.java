@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
  * The vision tools on Spring AI's MCP server: with {@code spring-ai-starter-mcp-server-webmvc} (or the STDIO server
  * starter) on the class path, {@code internVLMcpTools} gives the server every tool of the
  * {@code internVLToolCallbackProvider} (structured results, new images as image content; see {@link McpVisionTools})
- * and the application's other tool callbacks, and {@code internVLMcpImageResources} serves the stored images as
+ * and the application's other tool callbacks (those alone when the vision tools are off), and {@code internVLMcpImageResources} serves the stored images as
  * {@code internvl://images/{id}} resources. {@link InternVLMcpServerDefaults} selects the Streamable HTTP transport
  * and turns Spring AI's own conversion of tool callbacks off, so that no tool is offered twice. Off with
  * {@code spring.ai.mcp.server.enabled=false}, and for the asynchronous server type, whose tools Spring AI converts.
@@ -32,15 +32,20 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = InternVLToolsAutoConfiguration.class, beforeName =
         "org.springframework.ai.mcp.server.common.autoconfigure.McpServerAutoConfiguration")
 @ConditionalOnClass({McpVisionTools.class, SyncToolSpecification.class})
-@ConditionalOnBean(InternVLToolCallbackProvider.class)
 @ConditionalOnProperty(prefix = "spring.ai.mcp.server", name = "enabled", havingValue = "true", matchIfMissing = true)
 @ConditionalOnProperty(prefix = "spring.ai.mcp.server", name = "type", havingValue = "SYNC", matchIfMissing = true)
 public class InternVLMcpServerAutoConfiguration {
 
+    /**
+     * The vision tools and the application's other tool callbacks, each once; only while Spring AI's own conversion
+     * is off (the default here), so that an application that turns it on gets Spring AI's, and no tool twice.
+     */
     @Bean
     @ConditionalOnMissingBean(name = "internVLMcpTools")
-    public List<SyncToolSpecification> internVLMcpTools(InternVLToolCallbackProvider provider,
+    @ConditionalOnProperty(prefix = "spring.ai.mcp.server", name = "tool-callback-converter", havingValue = "false")
+    public List<SyncToolSpecification> internVLMcpTools(ObjectProvider<InternVLToolCallbackProvider> vision,
             ObjectProvider<ToolCallbackProvider> providers, ObjectProvider<ToolCallback> callbacks) {
+        InternVLToolCallbackProvider provider = vision.getIfUnique(); // none with spring.ai.internvl.tools.enabled=false
         List<ToolCallback> others = new ArrayList<>();
         providers.orderedStream()
                 .filter(p -> p != provider && !p.getClass().getName().startsWith("org.springframework.ai.mcp."))
@@ -88,6 +93,7 @@ public class InternVLMcpServerAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnBean(InternVLToolCallbackProvider.class)
     @ConditionalOnMissingBean(name = "internVLMcpImageResources")
     public List<SyncResourceTemplateSpecification> internVLMcpImageResources(InternVLToolCallbackProvider provider) {
         return List.of(McpVisionTools.imageResources(provider.getImageStore()));

@@ -49,12 +49,15 @@ class InternVLMcpServerAutoConfigurationTest {
         };
     }
 
-    final ApplicationContextRunner runner = new ApplicationContextRunner()
+    final ApplicationContextRunner applicationToolsOnly = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(InternVLMcpServerAutoConfiguration.class))
-            .withBean(InternVLToolCallbackProvider.class,
-                    () -> InternVLToolCallbackProvider.builder(NO_MODEL, STORE).build())
+            .withPropertyValues("spring.ai.mcp.server.tool-callback-converter=false") // InternVLMcpServerDefaults
             .withBean("applicationTools", ToolCallbackProvider.class,
                     () -> ToolCallbackProvider.from(callback("count_sheep"), callback("crop_region")));
+
+    final ApplicationContextRunner runner = applicationToolsOnly
+            .withBean(InternVLToolCallbackProvider.class,
+                    () -> InternVLToolCallbackProvider.builder(NO_MODEL, STORE).build());
 
     @SuppressWarnings("unchecked")
     static List<SyncToolSpecification> tools(org.springframework.context.ApplicationContext context) {
@@ -96,6 +99,21 @@ class InternVLMcpServerAutoConfigurationTest {
             assertThat(bad.isError()).isTrue();
             assertThat(((McpSchema.TextContent) bad.content().get(0)).text()).contains("unknown image id");
         });
+    }
+
+    @Test
+    void withoutTheVisionToolsTheApplicationsToolsAreStillServed() {
+        applicationToolsOnly.run(context -> {
+            assertThat(tools(context).stream().map(t -> t.tool().name()).toList())
+                    .containsExactly("count_sheep", "crop_region");
+            assertThat(context).doesNotHaveBean("internVLMcpImageResources");
+        });
+    }
+
+    @Test
+    void springAisOwnConversionWhenTheApplicationTurnsItOn() {
+        runner.withPropertyValues("spring.ai.mcp.server.tool-callback-converter=true")
+                .run(context -> assertThat(context).doesNotHaveBean("internVLMcpTools"));
     }
 
     @Test

@@ -50,15 +50,17 @@ public final class McpVisionTools {
     }
 
     /**
-     * The tools of {@code provider} and of the application's other callbacks, each name once (a vision tool wins over
-     * another callback of its name).
+     * The tools of {@code provider} (none when it is null) and of the application's other callbacks, each name once
+     * (a vision tool wins over another callback of its name).
      */
     public static List<SyncToolSpecification> tools(InternVLToolCallbackProvider provider, List<ToolCallback> others) {
         List<SyncToolSpecification> out = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (ToolCallback c : provider.getToolCallbacks()) {
-            out.add(tool((VisionToolCallback) c, provider.getImageStore()));
-            names.add(c.getToolDefinition().name());
+        if (provider != null) {
+            for (ToolCallback c : provider.getToolCallbacks()) {
+                out.add(tool((VisionToolCallback) c, provider.getImageStore()));
+                names.add(c.getToolDefinition().name());
+            }
         }
         for (ToolCallback c : others) {
             if (!names.contains(c.getToolDefinition().name())) {
