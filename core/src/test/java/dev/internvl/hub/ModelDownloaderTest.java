@@ -247,8 +247,13 @@ class ModelDownloaderTest {
         assertEquals(2, gets.size(), gets.toString());
         assertEquals(null, gets.get(0).range());
         assertEquals(70_000, gets.get(0).bytesSent());
-        assertEquals("bytes=70000-", gets.get(1).range());
-        assertEquals(files.get(SHARD2).length - 70_000, gets.get(1).bytesSent());
+        // resumed from what reached the file: all 70,000 bytes sent, or fewer when the client's HTTP stack dropped
+        // what it held when the connection broke (seen once on CI: 65,360)
+        String range = gets.get(1).range();
+        assertTrue(range != null && range.matches("bytes=\\d+-"), String.valueOf(range));
+        long resumedAt = Long.parseLong(range.substring(6, range.length() - 1));
+        assertTrue(resumedAt > 0 && resumedAt <= 70_000, range);
+        assertEquals(files.get(SHARD2).length - resumedAt, gets.get(1).bytesSent());
         assertArrayEquals(files.get(SHARD2), Files.readAllBytes(dir.resolve(SHARD2)));
         // a small file served by the hub itself resumes the same way
         List<Request> tok = hub.requests("GET", "/tokenizer.json");
