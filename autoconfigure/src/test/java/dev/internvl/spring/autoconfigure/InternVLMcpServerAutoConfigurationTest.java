@@ -1,6 +1,7 @@
 package dev.internvl.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.internvl.spring.ai.tools.ImageEncoding;
 import dev.internvl.spring.ai.tools.ImageStore;
@@ -98,6 +99,27 @@ class InternVLMcpServerAutoConfigurationTest {
                     "crop_region", Map.of("image", "img-000000000000")));
             assertThat(bad.isError()).isTrue();
             assertThat(((McpSchema.TextContent) bad.content().get(0)).text()).contains("unknown image id");
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aResourceIsAStoredImageAndNothingElse() {
+        runner.run(context -> {
+            SyncResourceTemplateSpecification images = ((List<SyncResourceTemplateSpecification>) context
+                    .getBean("internVLMcpImageResources", List.class)).get(0);
+            StoredImage stored = STORE.put(new dev.internvl.image.RgbImage(4, 3, new byte[4 * 3 * 3]));
+            McpSchema.BlobResourceContents png = (McpSchema.BlobResourceContents) images.readHandler().apply(null,
+                    new McpSchema.ReadResourceRequest("internvl://images/" + stored.id())).contents().get(0);
+            assertThat(png.mimeType()).isEqualTo("image/png");
+            assertThat(Base64.getDecoder().decode(png.blob())).startsWith((byte) 0x89, (byte) 'P');
+            for (String uri : List.of("internvl://images/img-000000000000", ImageEncoding.pngDataUri(stored.image()))) {
+                int before = STORE.size();
+                assertThatThrownBy(() -> images.readHandler().apply(null, new McpSchema.ReadResourceRequest(uri)))
+                        .isInstanceOfSatisfying(io.modelcontextprotocol.spec.McpError.class, e -> assertThat(
+                                e.getJsonRpcError().code()).isEqualTo(McpSchema.ErrorCodes.RESOURCE_NOT_FOUND));
+                assertThat(STORE.size()).as("nothing stored").isEqualTo(before);
+            }
         });
     }
 

@@ -137,6 +137,10 @@ public final class McpVisionTools {
         return new SyncResourceTemplateSpecification(template, (exchange, request) -> {
             StoredImage image;
             try {
+                if (!request.uri().startsWith(ImageStore.RESOURCE_PREFIX)) { // resolve() would store a data: URI
+                    throw new ImageReferenceException("not a stored image's URI: " + ImageStore.RESOURCE_PREFIX
+                            + "<id>");
+                }
                 image = images.resolve(request.uri());
             } catch (ImageReferenceException e) {
                 throw McpError.builder(McpSchema.ErrorCodes.RESOURCE_NOT_FOUND).message(e.getMessage())
