@@ -146,7 +146,7 @@ public class InternVLWebAutoConfiguration {
 
     /**
      * The API key, when one is set, for every endpoint path under the DispatcherServlet, and for the MCP server's
-     * Streamable HTTP endpoint when there is one ({@link #mcpEndpoint}).
+     * endpoints when there are some ({@link #mcpEndpoints}).
      */
     @Bean
     public WebMvcConfigurer internVLApiKey(ApiSettings settings, ObjectProvider<JsonMapper> mapper,
@@ -155,8 +155,8 @@ public class InternVLWebAutoConfiguration {
             @Override
             public void addInterceptors(InterceptorRegistry registry) {
                 ApiKeyInterceptor.register(registry, settings, jsonMapper(mapper));
-                String mcp = mcpEndpoint(environment);
-                if (mcp != null) {
+                List<String> mcp = mcpEndpoints(environment);
+                if (!mcp.isEmpty()) {
                     registry.addInterceptor(new ApiKeyInterceptor(settings, jsonMapper(mapper))).addPathPatterns(mcp);
                 }
             }
@@ -168,16 +168,24 @@ public class InternVLWebAutoConfiguration {
             "org.springframework.ai.mcp.server.webmvc.transport.WebMvcStreamableServerTransportProvider";
 
     /**
-     * The path of the MCP server's Streamable HTTP endpoint ({@code spring.ai.mcp.server.streamable-http.mcp-endpoint},
-     * {@code /mcp} by default) when Spring AI's Spring MVC transport is on the class path and the server is not off;
-     * else null. It gets the same API key and body limits as the InternVL endpoints.
+     * The paths of the MCP server when Spring AI's Spring MVC transport is on the class path and the server is not
+     * off: its Streamable HTTP endpoint ({@code spring.ai.mcp.server.streamable-http.mcp-endpoint}, {@code /mcp} by
+     * default), and with {@code spring.ai.mcp.server.protocol=SSE} the deprecated SSE transport's two
+     * ({@code sse-endpoint}, {@code /sse}; {@code sse-message-endpoint}, {@code /mcp/message}); else none. They get
+     * the same API key and body limits as the InternVL endpoints.
      */
-    static String mcpEndpoint(Environment environment) {
+    static List<String> mcpEndpoints(Environment environment) {
         if (!ClassUtils.isPresent(MCP_TRANSPORT, InternVLWebAutoConfiguration.class.getClassLoader())
                 || !environment.getProperty("spring.ai.mcp.server.enabled", Boolean.class, true)) {
-            return null;
+            return List.of();
         }
-        return environment.getProperty("spring.ai.mcp.server.streamable-http.mcp-endpoint", "/mcp");
+        List<String> paths = new ArrayList<>();
+        paths.add(environment.getProperty("spring.ai.mcp.server.streamable-http.mcp-endpoint", "/mcp"));
+        if ("SSE".equalsIgnoreCase(environment.getProperty("spring.ai.mcp.server.protocol"))) {
+            paths.add(environment.getProperty("spring.ai.mcp.server.sse-endpoint", "/sse"));
+            paths.add(environment.getProperty("spring.ai.mcp.server.sse-message-endpoint", "/mcp/message"));
+        }
+        return paths;
     }
 
     @Bean
@@ -245,10 +253,7 @@ public class InternVLWebAutoConfiguration {
                 new InternVLApiFilter(settings, jsonMapper(mapper)));
         DispatcherServletPath path = servletPath.getIfAvailable();
         List<String> paths = new ArrayList<>(ApiPaths.ALL);
-        String mcp = mcpEndpoint(environment);
-        if (mcp != null) {
-            paths.add(mcp);
-        }
+        paths.addAll(mcpEndpoints(environment));
         for (String p : paths) {
             registration.addUrlPatterns(path == null ? p : path.getRelativePath(p));
         }

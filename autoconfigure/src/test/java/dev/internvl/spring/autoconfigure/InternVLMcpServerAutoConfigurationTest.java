@@ -24,6 +24,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
+import org.springframework.mock.env.MockEnvironment;
 
 /** The vision tools on Spring AI's MCP server: each tool once, rich results, and the server's defaults. */
 class InternVLMcpServerAutoConfigurationTest {
@@ -144,6 +145,19 @@ class InternVLMcpServerAutoConfigurationTest {
                 .run(context -> assertThat(context).doesNotHaveBean("internVLMcpTools"));
         runner.withPropertyValues("spring.ai.mcp.server.type=ASYNC")
                 .run(context -> assertThat(context).doesNotHaveBean("internVLMcpTools"));
+    }
+
+    @Test
+    void theMcpEndpointsTheApiKeyAndBodyLimitsCover() {
+        assertThat(InternVLWebAutoConfiguration.mcpEndpoints(new MockEnvironment())).containsExactly("/mcp");
+        assertThat(InternVLWebAutoConfiguration.mcpEndpoints(new MockEnvironment()
+                .withProperty("spring.ai.mcp.server.streamable-http.mcp-endpoint", "/agents/mcp")))
+                .containsExactly("/agents/mcp");
+        assertThat(InternVLWebAutoConfiguration.mcpEndpoints(new MockEnvironment()
+                .withProperty("spring.ai.mcp.server.protocol", "SSE")))
+                .containsExactly("/mcp", "/sse", "/mcp/message");
+        assertThat(InternVLWebAutoConfiguration.mcpEndpoints(new MockEnvironment()
+                .withProperty("spring.ai.mcp.server.enabled", "false"))).isEmpty();
     }
 
     static StandardEnvironment environment(Map<String, Object> properties) {

@@ -89,12 +89,21 @@ class InternVLWebAutoConfigurationTest {
     }
 
     @Test
+    void withoutAnMcpServerOnlyTheInternVLEndpointsAreBehindTheFilter() {
+        web.withPropertyValues("spring.ai.mcp.server.enabled=false")
+                .run(context -> assertThat(urlPatterns(context)).containsExactlyElementsOf(ApiPaths.ALL));
+    }
+
+    @Test
     void aServletWebApplicationGetsEveryEndpointBehindTheFilter() {
         web.run(context -> {
             assertThat(context).hasSingleBean(ChatCompletionsController.class)
                     .hasSingleBean(GroundingController.class).hasSingleBean(OcrController.class)
                     .hasSingleBean(VisionService.class).hasSingleBean(ApiSettings.class);
-            assertThat(urlPatterns(context)).containsExactlyElementsOf(ApiPaths.ALL);
+            // and the MCP endpoint: Spring AI's Spring MVC transport is on this test class path
+            List<String> withMcp = new java.util.ArrayList<>(ApiPaths.ALL);
+            withMcp.add("/mcp");
+            assertThat(urlPatterns(context)).containsExactlyElementsOf(withMcp);
             ApiSettings s = context.getBean(ApiSettings.class);
             assertThat(s.apiKey()).isNull();
             assertThat(s.maxRequestBytes()).isEqualTo(20L * 1024 * 1024);
