@@ -33,12 +33,30 @@ public final class SampleAppProcess implements AutoCloseable {
      * The sample app's jar, as the client modules' surefire configuration names it ({@code internvl.sample.app.jar});
      * a test is skipped when it is not built, except on CI ({@code CI=true}), where that fails it.
      */
-    public static Path builtJar() {
+    static Path builtJar() {
         Path jar = Path.of(System.getProperty("internvl.sample.app.jar",
                 "../../samples/app/target/internvl-sample-app.jar"));
         boolean ci = "true".equals(System.getenv("CI"));
         Assumptions.assumeTrue(ci || Files.isRegularFile(jar), "the sample app jar is not built: " + jar);
         return jar;
+    }
+
+    /**
+     * Starts the built sample app ({@link #builtJar()}) on a tiny random checkpoint written into {@code workDir}, with
+     * one tile per image, {@code apiKey} as its API key when not null, and {@code arguments}; its log is
+     * {@code workDir/app.log}.
+     */
+    public static SampleAppProcess startOnTinyModel(Path workDir, String apiKey, List<String> arguments)
+            throws IOException, InterruptedException {
+        Path jar = builtJar();
+        List<String> all = new ArrayList<>(List.of(
+                "--spring.ai.internvl.model.path=" + TinyModel.write(workDir.resolve("tiny-internvl")),
+                "--spring.ai.internvl.max-tiles=1"));
+        if (apiKey != null) {
+            all.add("--spring.ai.internvl.web.api-key=" + apiKey);
+        }
+        all.addAll(arguments);
+        return start(jar, apiKey, workDir.resolve("app.log"), all);
     }
 
     /**

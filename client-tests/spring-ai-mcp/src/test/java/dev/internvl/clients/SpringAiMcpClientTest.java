@@ -47,11 +47,7 @@ class SpringAiMcpClientTest {
 
     @BeforeAll
     static void startTheApp() throws Exception {
-        Path jar = SampleAppProcess.builtJar();
-        Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
-        app = SampleAppProcess.start(jar, KEY, tmp.resolve("app.log"), List.of(
-                "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",
-                "--spring.ai.internvl.tools.max-tokens=8", "--spring.ai.internvl.web.api-key=" + KEY,
+        app = SampleAppProcess.startOnTinyModel(tmp, KEY, List.of("--spring.ai.internvl.tools.max-tokens=8",
                 "--spring.ai.mcp.server.enabled=true"));
     }
 

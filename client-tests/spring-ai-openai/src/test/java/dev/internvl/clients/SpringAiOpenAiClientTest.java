@@ -48,11 +48,7 @@ class SpringAiOpenAiClientTest {
 
     @BeforeAll
     static void startTheApp() throws Exception {
-        Path jar = SampleAppProcess.builtJar();
-        Path model = TinyModel.write(tmp.resolve("tiny-internvl"));
-        app = SampleAppProcess.start(jar, null, tmp.resolve("app.log"), List.of(
-                "--spring.ai.internvl.model.path=" + model, "--spring.ai.internvl.max-tiles=1",
-                "--spring.ai.internvl.chat.options.max-tokens=8",
+        app = SampleAppProcess.startOnTinyModel(tmp, null, List.of("--spring.ai.internvl.chat.options.max-tokens=8",
                 "--spring.ai.internvl.web.served-model-names=" + ALIAS + ",tiny-internvl"));
     }
 
