@@ -4,6 +4,9 @@ import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;
 import dev.internvl.text.SpecialTokensInText;
+import dev.internvl.video.VideoFrames;
+import dev.internvl.video.VideoSampling;
+import dev.internvl.video.Videos;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +17,11 @@ import java.util.Objects;
  * included), earlier rounds, and per-request overrides. Null overrides fall back to the engine's defaults.
  *
  * @param question      the user's question; may place {@code <image>} placeholders itself
- * @param images        decoded images
- * @param layout        how several images are shown (SEPARATE by default)
+ * @param images        decoded images, or a video's frames (layout FRAMES)
+ * @param layout        how several images are shown (SEPARATE by default; FRAMES for a video)
  * @param history       earlier rounds, oldest first, questions as the engine returned them
  * @param systemMessage replaces the system message for this request, when not null
- * @param maxTiles      tiles per image at most, when not null (1..40)
+ * @param maxTiles      tiles per image (per frame of a video) at most, when not null (1..40)
  * @param thumbnail     whether multi-tile images get a thumbnail tile, when not null
  * @param generation    generation options, when not null
  * @param specialTokensInText whether the text of added tokens ({@code <|im_end|>}, {@code <img>}, ...) in the
@@ -70,6 +73,9 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
         }
 
         public Builder image(RgbImage image) {
+            if (layout == ImageLayout.FRAMES) {
+                throw new InvalidRequestException("a request takes either images or one video, not both");
+            }
             images.add(Objects.requireNonNull(image, "image"));
             return this;
         }
@@ -82,6 +88,38 @@ public record ChatRequest(String question, List<RgbImage> images, ImageLayout la
         /** Decodes and adds encoded image bytes. */
         public Builder image(byte[] encoded, String sourceName) {
             return image(ImageDecoder.decode(encoded, sourceName));
+        }
+
+        /**
+         * Shows the model a video's sampled frames (layout {@link ImageLayout#FRAMES}), as the reference's video
+         * example does. A request takes either images or one video. In a later round about the same video, send
+         * the same frames again with the history, as the reference {@code chat()} does.
+         */
+        public Builder video(VideoFrames video) {
+            if (!images.isEmpty()) {
+                throw new InvalidRequestException("a request takes either images or one video, not both");
+            }
+            images.addAll(video.frames());
+            layout = ImageLayout.FRAMES;
+            return this;
+        }
+
+        /**
+         * Decodes {@code sampling}'s frames of a video file ({@link Videos}, under the default limits) and shows
+         * them as {@link #video(VideoFrames)} does.
+         */
+        public Builder video(Path file, VideoSampling sampling) {
+            return video(Videos.decode(file, sampling));
+        }
+
+        /** The reference's default sampling of a video file: {@value VideoSampling#DEFAULT_FRAMES} frames, one tile each. */
+        public Builder video(Path file) {
+            return video(file, VideoSampling.defaults());
+        }
+
+        /** Decodes {@code sampling}'s frames of an encoded video, as {@link #video(Path, VideoSampling)}. */
+        public Builder video(byte[] encoded, String sourceName, VideoSampling sampling) {
+            return video(Videos.decode(encoded, sourceName, sampling));
         }
 
         public Builder layout(ImageLayout v) {

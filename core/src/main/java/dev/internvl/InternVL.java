@@ -274,14 +274,19 @@ public final class InternVL implements AutoCloseable {
     }
 
     private Prepared prepare(ChatRequest request, GenerationOptions fallback) {
-        PreprocessOptions tiling = preprocessOptions(request.maxTiles(), request.thumbnail());
+        boolean frames = request.layout() == ImageLayout.FRAMES;
+        PreprocessOptions tiling = frames ? frameTiling(request.maxTiles(), request.thumbnail())
+                : preprocessOptions(request.maxTiles(), request.thumbnail());
         List<Integer> tiles = request.images().stream().map(img -> tileCount(img.width(), img.height(), tiling))
                 .toList();
         String question = request.question();
         List<Integer> numPatches = tiles;
+        boolean prefix = InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty();
         if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
             numPatches = MultiImageQuestions.combined(tiles);
-        } else if (tiles.size() > 1 && InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty()) {
+        } else if (frames && !tiles.isEmpty() && prefix) {
+            question = MultiImageQuestions.videoFrames(tiles.size(), question);
+        } else if (tiles.size() > 1 && prefix) {
             question = MultiImageQuestions.separate(tiles.size(), question);
         }
         ChatPromptBuilder builder = prompts.withCallerSystemMessage(request.systemMessage());
@@ -316,6 +321,14 @@ public final class InternVL implements AutoCloseable {
                 maxTiles == null ? preprocess.minTiles() : Math.min(preprocess.minTiles(), maxTiles),
                 maxTiles == null ? preprocess.maxTiles() : maxTiles,
                 thumbnail == null ? preprocess.useThumbnail() : thumbnail);
+    }
+
+    /**
+     * The tiling of a video's frames, as the reference {@code load_video} does it: at most {@code maxTiles} tiles
+     * (its {@code max_num}, 1 when null) and a thumbnail ({@code use_thumbnail=True}) unless the request says not.
+     */
+    private PreprocessOptions frameTiling(Integer maxTiles, Boolean thumbnail) {
+        return preprocessOptions(maxTiles == null ? 1 : maxTiles, thumbnail == null ? Boolean.TRUE : thumbnail);
     }
 
     /**

@@ -1,0 +1,130 @@
+package dev.internvl.video.ffmpeg;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Real video files made at test time with the {@code ffmpeg} and {@code ffprobe} programs that come with FFmpeg's
+ * JavaCPP build (the same FFmpeg as the decoder's, run as FFmpeg's own command line), and FFmpeg's own RGB decode
+ * and stream facts of them.
+ */
+final class TestVideos {
+
+    private TestVideos() {
+    }
+
+    static Path ffmpeg() {
+        return Path.of(Loader.load(org.bytedeco.ffmpeg.ffmpeg.class));
+    }
+
+    static Path ffprobe() {
+        return Path.of(Loader.load(org.bytedeco.ffmpeg.ffprobe.class));
+    }
+
+    /**
+     * Encodes FFmpeg's {@code testsrc2} pattern (a moving picture, so every frame differs) into {@code dir/name}.
+     *
+     * @param source the lavfi source's options, e.g. {@code size=160x120:rate=25:duration=4}
+     * @param encode the output options (codec, filters, container flags)
+     */
+    static Path make(Path dir, String name, String source, String... encode) {
+        Path out = dir.resolve(name);
+        List<String> cmd = new ArrayList<>(List.of(ffmpeg().toString(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                "testsrc2=" + source));
+        cmd.addAll(List.of(encode));
+        cmd.add(out.toString());
+        run(cmd);
+        return out;
+    }
+
+    /** An audio-only file: a sine tone in AAC in an MP4 container. */
+    static Path audioOnly(Path dir) {
+        Path out = dir.resolve("tone.m4a");
+        run(List.of(ffmpeg().toString(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+                "-c:a", "aac", out.toString()));
+        return out;
+    }
+
+    /**
+     * FFmpeg's own RGB24 decode of the frames at {@code indices} (presentation order: the {@code select} filter's
+     * {@code n}), concatenated: one frame's {@code width * height * 3} bytes per index, repeats included. No
+     * auto-rotation (decord does not rotate), no frame-rate conversion.
+     */
+    static byte[] referenceRgb(Path video, List<Integer> indices) {
+        String select = indices.stream().distinct().map(i -> "eq(n\\," + i + ")").collect(Collectors.joining("+"));
+        List<String> cmd = List.of(ffmpeg().toString(), "-v", "error", "-noautorotate", "-i", video.toString(),
+                "-map", "0:v:0", "-vf", "select='" + select + "'", "-fps_mode", "passthrough", "-pix_fmt", "rgb24",
+                "-f", "rawvideo", "-");
+        byte[] distinct = runForBytes(cmd);
+        List<Integer> unique = indices.stream().distinct().toList();
+        int frameBytes = distinct.length / unique.size();
+        byte[] out = new byte[frameBytes * indices.size()];
+        for (int k = 0; k < indices.size(); k++) {
+            System.arraycopy(distinct, unique.indexOf(indices.get(k)) * frameBytes, out, k * frameBytes, frameBytes);
+        }
+        return out;
+    }
+
+    /** ffprobe's facts of the first video stream, frames counted by decoding them ({@code nb_read_frames}). */
+    static Map<String, String> probe(Path video) {
+        String text = new String(runForBytes(List.of(ffprobe().toString(), "-v", "error", "-count_frames",
+                "-select_streams", "v:0", "-show_entries",
+                "stream=nb_frames,nb_read_frames,avg_frame_rate,r_frame_rate,width,height:format=duration",
+                "-of", "default=noprint_wrappers=1", video.toString())), StandardCharsets.UTF_8);
+        Map<String, String> facts = new HashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                facts.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+            }
+        }
+        return facts;
+    }
+
+    /** A rational like {@code 30000/1001} as a double. */
+    static double rational(String r) {
+        String[] p = r.split("/");
+        return p.length == 1 ? Double.parseDouble(p[0]) : Double.parseDouble(p[0]) / Double.parseDouble(p[1]);
+    }
+
+    private static void run(List<String> cmd) {
+        runForBytes(cmd);
+    }
+
+    private static byte[] runForBytes(List<String> cmd) {
+        try {
+            Path err = Files.createTempFile("ffmpeg-", ".log");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+                p.getOutputStream().close();
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    fail("timed out: " + cmd);
+                }
+                if (p.exitValue() != 0) {
+                    fail(String.join(" ", cmd) + " failed: " + Files.readString(err));
+                }
+                return out;
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
