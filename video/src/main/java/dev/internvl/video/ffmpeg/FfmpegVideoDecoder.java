@@ -1,7 +1,9 @@
 package dev.internvl.video.ffmpeg;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_get;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
@@ -22,9 +24,13 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_get;
+import static org.bytedeco.ffmpeg.global.avutil.av_display_rotation_get;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_move_ref;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.presets.avutil.AVERROR_EAGAIN;
@@ -50,19 +56,24 @@ import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avcodec.AVPacketSideData;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVDictionaryEntry;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacpp.IntPointer;
 
 /**
- * The reference {@code load_video}'s frames through FFmpeg: the frame count and average frame rate as decord
- * reports them, the frames {@link VideoSampling#frameIndices} picks (frame i is the i-th frame in presentation
- * order), each converted to RGB24 by FFmpeg's own format conversion ({@link RgbConverter}).
+ * The reference {@code load_video}'s frames through FFmpeg, as decord reads them: the frame count is the video
+ * packets the file holds and the frame rate the stream's average one; {@link VideoSampling#frameIndices} picks the
+ * frames; frame i is the decoder's i-th output frame (presentation order); each is rotated as the stream's display
+ * matrix says and converted to RGB24 by FFmpeg's own scaler ({@link RgbConverter}).
  *
- * <p>The video is decoded from its start up to its last sampled frame, so every frame's index is its position in
- * the decoder's output, whatever the codec's reordering (B-frames) or frame timing (variable frame rate).
+ * <p>The file is read twice: once to count its packets (no decoding), once to decode from its start up to its last
+ * sampled frame, so every frame's index is its position in the decoder's output, whatever the codec's reordering
+ * (B-frames) or frame timing (variable frame rate).
  *
  * <p>Only the containers and codecs below are opened, and only local files (the protocol whitelist), so a file
  * that names other files or URLs (an HLS playlist, a concat list) is refused rather than followed.
@@ -134,47 +145,40 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
 
     private VideoFrames decodeFile(Path file, String name, VideoSampling sampling, VideoLimits limits) {
         limits.checkSampling(sampling);
-        AVFormatContext fmt = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
+        VideoInfo info;
+        try (Demuxer counting = new Demuxer(file, name)) {
+            // decord's len(): the video packets the file holds, counted by reading them all (no decoding)
+            int packets = counting.countVideoPackets();
+            info = info(name, counting, packets);
+        }
+        checkInfo(name, info, limits);
+        int[] indices = sampling.frameIndices(info.frameCount(), info.averageFps());
+        try (Demuxer in = new Demuxer(file, name)) {
+            return new VideoFrames(info, boxed(indices), decodeFrames(in, info, indices, limits));
+        }
+    }
+
+    /**
+     * Decodes from the start up to the last sampled frame; frame i is the decoder's i-th output frame. As decord does,
+     * a sampled index past the last frame that decodes (a packet that gave no frame) takes the last decoded frame.
+     */
+    private static List<RgbImage> decodeFrames(Demuxer in, VideoInfo info, int[] indices, VideoLimits limits) {
+        String name = in.name;
         AVCodecContext codec = null;
         AVPacket packet = null;
         AVFrame frame = null;
-        RgbConverter rgb = null;
-        try {
-            av_dict_set(options, "format_whitelist", FORMATS, 0);
-            av_dict_set(options, "protocol_whitelist", "file", 0);
-            check(name, "cannot be opened as a video", avformat_open_input(fmt, file.toAbsolutePath().toString(), null,
-                    options));
-            check(name, "has no readable stream information", avformat_find_stream_info(fmt, (AVDictionary) null));
-            int index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
-            if (index < 0) {
-                throw new VideoDecodeException(name + " has no video stream (an audio-only file?)");
-            }
-            AVStream stream = fmt.streams(index);
-            AVCodecParameters par = stream.codecpar();
-            String codecName = avcodec_get_name(par.codec_id()).getString(StandardCharsets.US_ASCII);
-            if (!CODECS.contains(codecName)) {
-                throw new VideoDecodeException(name + " uses the video codec '" + codecName + "', which is not "
-                        + "supported (supported: " + String.join(", ", CODECS.stream().sorted().toList()) + ")");
-            }
-            AVCodec decoder = avcodec_find_decoder(par.codec_id());
-            if (decoder == null || decoder.isNull()) {
-                throw new VideoDecodeException(name + " uses the video codec '" + codecName
-                        + "', for which this FFmpeg build has no decoder");
-            }
-            VideoInfo info = info(name, fmt, stream, par, codecName);
-            checkInfo(name, info, limits);
-            int[] indices = sampling.frameIndices(info.frameCount(), info.averageFps());
-
+        AVFrame last = null;
+        try (RgbConverter rgb = new RgbConverter(name, in.rotation())) {
+            AVCodec decoder = avcodec_find_decoder(in.par().codec_id());
             codec = avcodec_alloc_context3(decoder);
-            check(name, "has codec parameters FFmpeg rejects", avcodec_parameters_to_context(codec, par));
-            codec.pkt_timebase(stream.time_base());
+            check(name, "has codec parameters FFmpeg rejects", avcodec_parameters_to_context(codec, in.par()));
+            codec.pkt_timebase(in.stream().time_base());
             codec.thread_count(Math.min(Runtime.getRuntime().availableProcessors(), 8));
-            check(name, "cannot be decoded (" + codecName + ")", avcodec_open2(codec, decoder, (AVDictionary) null));
-
+            check(name, "cannot be decoded (" + info.codec() + ")", avcodec_open2(codec, decoder,
+                    (AVDictionary) null));
             packet = av_packet_alloc();
             frame = av_frame_alloc();
-            rgb = new RgbConverter(name);
+            last = av_frame_alloc();
             List<RgbImage> frames = new ArrayList<>(indices.length);
             int next = 0; // the next index of indices to fill
             int decoded = 0; // frames the decoder has output so far
@@ -190,19 +194,20 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
                         next++;
                     }
                     decoded++;
+                    av_frame_unref(last);
+                    av_frame_move_ref(last, frame);
                     continue;
                 }
                 if (r == AVERROR_EOF) {
                     break;
                 }
                 if (r != AVERROR_EAGAIN()) {
-                    throw new VideoDecodeException(name + ": frame " + decoded + " does not decode ("
-                            + error(r) + ")");
+                    throw new VideoDecodeException(name + ": frame " + decoded + " does not decode (" + error(r) + ")");
                 }
                 if (flushing) {
                     break;
                 }
-                int read = readVideoPacket(fmt, packet, index);
+                int read = in.readVideoPacket(packet);
                 if (read == AVERROR_EOF) {
                     flushing = true;
                     check(name, "cannot be flushed", avcodec_send_packet(codec, null));
@@ -219,18 +224,19 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
                 }
             }
             if (next < indices.length) {
-                throw new VideoDecodeException(name + " ended after " + decoded + " decodable frames, but its header "
-                        + "announces " + info.frameCount() + " and frame " + indices[next] + " was to be sampled "
-                        + "(truncated or corrupt?)");
+                if (decoded == 0) {
+                    throw new VideoDecodeException(name + " holds " + info.frameCount() + " video packets, but none "
+                            + "decodes to a frame (corrupt?)");
+                }
+                RgbImage tail = rgb.convert(last, limits);
+                while (next++ < indices.length) {
+                    frames.add(tail);
+                }
             }
-            List<Integer> picked = new ArrayList<>(indices.length);
-            for (int i : indices) {
-                picked.add(i);
-            }
-            return new VideoFrames(info, picked, frames);
+            return frames;
         } finally {
-            if (rgb != null) {
-                rgb.close();
+            if (last != null) {
+                av_frame_free(last);
             }
             if (frame != null) {
                 av_frame_free(frame);
@@ -241,51 +247,47 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
             if (codec != null) {
                 avcodec_free_context(codec);
             }
-            avformat_close_input(fmt);
-            av_dict_free(options);
         }
     }
 
-    /** Reads packets until one of the video stream's; returns 0, AVERROR_EOF or another error. */
-    private static int readVideoPacket(AVFormatContext fmt, AVPacket packet, int index) {
-        while (true) {
-            int r = av_read_frame(fmt, packet);
-            if (r < 0) {
-                return r;
-            }
-            if (packet.stream_index() == index) {
-                return 0;
-            }
-            av_packet_unref(packet);
+    private static List<Integer> boxed(int[] indices) {
+        List<Integer> out = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            out.add(i);
         }
+        return out;
     }
 
     /**
-     * The frame count and average frame rate as decord's {@code VideoReader} reports them: the stream's frame count
-     * ({@code nb_frames}) when the container gives one, else the duration times the average frame rate; the average
-     * frame rate ({@code avg_frame_rate}), else the stream's base rate ({@code r_frame_rate}).
+     * The frame count and average frame rate as decord's {@code VideoReader} reports them: the video packets the file
+     * holds ({@code len()}; the stream's {@code nb_frames}, else its duration times its frame rate, only when there
+     * are none), and the stream's average frame rate ({@code avg_frame_rate}). Where a stream has no average rate,
+     * decord's is NaN and the reference fails; this decoder takes the stream's base rate ({@code r_frame_rate}).
      */
-    private static VideoInfo info(String name, AVFormatContext fmt, AVStream stream, AVCodecParameters par,
-            String codecName) {
-        double fps = rate(stream.avg_frame_rate());
-        if (!(fps > 0)) {
-            fps = rate(stream.r_frame_rate());
+    private static VideoInfo info(String name, Demuxer in, int packets) {
+        double fps = rate(in.stream().avg_frame_rate());
+        if (!(fps > 0) || !Double.isFinite(fps)) {
+            fps = rate(in.stream().r_frame_rate());
         }
-        if (!(fps > 0)) {
+        if (!(fps > 0) || !Double.isFinite(fps)) {
             throw new VideoDecodeException(name + " has no frame rate in its video stream");
         }
-        double seconds = fmt.duration() != AV_NOPTS_VALUE ? (double) fmt.duration() / AV_TIME_BASE : Double.NaN;
-        long count = stream.nb_frames();
+        long duration = in.fmt.duration();
+        double seconds = duration != AV_NOPTS_VALUE ? (double) duration / AV_TIME_BASE : Double.NaN;
+        long count = packets;
+        if (count < 1) {
+            count = in.stream().nb_frames();
+        }
         if (count < 1 && Double.isFinite(seconds)) {
             count = (long) (fps * seconds);
         }
         if (count < 1) {
-            throw new VideoDecodeException(name + " says neither how many frames it has nor how long it is");
+            throw new VideoDecodeException(name + " holds no video frames");
         }
         if (count > Integer.MAX_VALUE) {
             throw new VideoDecodeException(name + " announces " + count + " frames", VideoDecodeException.VIDEO_TOO_LARGE);
         }
-        return new VideoInfo((int) count, fps, par.width(), par.height(), seconds, codecName);
+        return new VideoInfo((int) count, fps, in.par().width(), in.par().height(), seconds, in.codecName);
     }
 
     private static void checkInfo(String name, VideoInfo info, VideoLimits limits) {
@@ -304,6 +306,128 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
             throw new VideoDecodeException(String.format(Locale.ROOT, "%s lasts %.1f s (%d frames at %.3f fps), "
                     + "longer than the %.1f s a video may last", name, seconds, info.frameCount(), info.averageFps(),
                     limits.maxSeconds()), VideoDecodeException.VIDEO_TOO_LARGE);
+        }
+    }
+
+    /**
+     * An opened video file and its best video stream, restricted to {@link #FORMATS}, local files and
+     * {@link #CODECS}.
+     */
+    private static final class Demuxer implements AutoCloseable {
+        final String name;
+        final AVFormatContext fmt = new AVFormatContext(null);
+        final int index;
+        final String codecName;
+
+        Demuxer(Path file, String name) {
+            this.name = name;
+            AVDictionary options = new AVDictionary(null);
+            try {
+                av_dict_set(options, "format_whitelist", FORMATS, 0);
+                av_dict_set(options, "protocol_whitelist", "file", 0);
+                check(name, "cannot be opened as a video", avformat_open_input(fmt, file.toAbsolutePath().toString(),
+                        null, options));
+            } finally {
+                av_dict_free(options);
+            }
+            try {
+                check(name, "has no readable stream information", avformat_find_stream_info(fmt, (AVDictionary) null));
+                index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+                if (index < 0) {
+                    throw new VideoDecodeException(name + " has no video stream (an audio-only file?)");
+                }
+                codecName = avcodec_get_name(par().codec_id()).getString(StandardCharsets.US_ASCII);
+                if (!CODECS.contains(codecName)) {
+                    throw new VideoDecodeException(name + " uses the video codec '" + codecName + "', which is not "
+                            + "supported (supported: " + String.join(", ", CODECS.stream().sorted().toList()) + ")");
+                }
+                AVCodec decoder = avcodec_find_decoder(par().codec_id());
+                if (decoder == null || decoder.isNull()) {
+                    throw new VideoDecodeException(name + " uses the video codec '" + codecName
+                            + "', for which this FFmpeg build has no decoder");
+                }
+            } catch (RuntimeException e) {
+                avformat_close_input(fmt);
+                throw e;
+            }
+        }
+
+        AVStream stream() {
+            return fmt.streams(index);
+        }
+
+        AVCodecParameters par() {
+            return stream().codecpar();
+        }
+
+        /** Reads packets until one of the video stream's; returns 0, AVERROR_EOF or another error. */
+        int readVideoPacket(AVPacket packet) {
+            while (true) {
+                int r = av_read_frame(fmt, packet);
+                if (r < 0) {
+                    return r;
+                }
+                if (packet.stream_index() == index) {
+                    return 0;
+                }
+                av_packet_unref(packet);
+            }
+        }
+
+        /** Reads the whole file, counting the video stream's packets. */
+        int countVideoPackets() {
+            AVPacket packet = av_packet_alloc();
+            try {
+                int count = 0;
+                while (true) {
+                    int r = readVideoPacket(packet);
+                    if (r == AVERROR_EOF) {
+                        return count;
+                    }
+                    if (r < 0) {
+                        throw new VideoDecodeException(name + " cannot be read after " + count + " video packets ("
+                                + error(r) + ")");
+                    }
+                    av_packet_unref(packet);
+                    count++;
+                    if (count == Integer.MAX_VALUE) {
+                        throw new VideoDecodeException(name + " holds too many packets",
+                                VideoDecodeException.VIDEO_TOO_LARGE);
+                    }
+                }
+            } finally {
+                av_packet_free(packet);
+            }
+        }
+
+        /**
+         * The clockwise rotation, 0, 90, 180 or 270 degrees, that the stream's display matrix (or older files'
+         * {@code rotate} tag) asks for, as decord and the {@code ffmpeg} command read it.
+         */
+        int rotation() {
+            double theta = 0;
+            AVPacketSideData side = av_packet_side_data_get(par().coded_side_data(), par().nb_coded_side_data(),
+                    AV_PKT_DATA_DISPLAYMATRIX);
+            AVDictionaryEntry tag = av_dict_get(stream().metadata(), "rotate", null, 0);
+            if (side != null && !side.isNull() && side.size() >= 9 * 4) {
+                theta = -av_display_rotation_get(new IntPointer(side.data()));
+            } else if (tag != null && !tag.isNull()) {
+                try {
+                    theta = Double.parseDouble(tag.value().getString());
+                } catch (NumberFormatException ignored) {
+                    theta = 0;
+                }
+            }
+            if (!Double.isFinite(theta)) {
+                return 0;
+            }
+            int quarter = (int) Math.floorMod(Math.round(theta / 90), 4L);
+            return quarter * 90;
+        }
+
+        @Override
+        public void close() {
+            avformat_close_input(fmt);
         }
     }
 

@@ -48,6 +48,14 @@ final class TestVideos {
         return out;
     }
 
+    /** Copies {@code video}'s streams into {@code out} without re-encoding, with {@code inputOptions} on the input. */
+    static void remux(Path video, Path out, String... inputOptions) {
+        List<String> cmd = new ArrayList<>(List.of(ffmpeg().toString(), "-v", "error", "-y"));
+        cmd.addAll(List.of(inputOptions));
+        cmd.addAll(List.of("-i", video.toString(), "-c", "copy", out.toString()));
+        run(cmd);
+    }
+
     /** An audio-only file: a sine tone in AAC in an MP4 container. */
     static Path audioOnly(Path dir) {
         Path out = dir.resolve("tone.m4a");
@@ -59,11 +67,11 @@ final class TestVideos {
     /**
      * FFmpeg's own RGB24 decode of the frames at {@code indices} (presentation order: the {@code select} filter's
      * {@code n}), concatenated: one frame's {@code width * height * 3} bytes per index, repeats included. No
-     * auto-rotation (decord does not rotate), no frame-rate conversion.
+     * frame-rate conversion; rotated as the stream's display matrix says (the command's default, as decord does).
      */
     static byte[] referenceRgb(Path video, List<Integer> indices) {
         String select = indices.stream().distinct().map(i -> "eq(n\\," + i + ")").collect(Collectors.joining("+"));
-        List<String> cmd = List.of(ffmpeg().toString(), "-v", "error", "-noautorotate", "-i", video.toString(),
+        List<String> cmd = List.of(ffmpeg().toString(), "-v", "error", "-i", video.toString(),
                 "-map", "0:v:0", "-vf", "select='" + select + "'", "-fps_mode", "passthrough", "-pix_fmt", "rgb24",
                 "-f", "rawvideo", "-");
         byte[] distinct = runForBytes(cmd);
@@ -76,11 +84,14 @@ final class TestVideos {
         return out;
     }
 
-    /** ffprobe's facts of the first video stream, frames counted by decoding them ({@code nb_read_frames}). */
+    /**
+     * ffprobe's facts of the first video stream, frames counted by decoding them ({@code nb_read_frames}) and
+     * packets by reading them ({@code nb_read_packets}).
+     */
     static Map<String, String> probe(Path video) {
-        String text = new String(runForBytes(List.of(ffprobe().toString(), "-v", "error", "-count_frames",
+        String text = new String(runForBytes(List.of(ffprobe().toString(), "-v", "error", "-count_frames", "-count_packets",
                 "-select_streams", "v:0", "-show_entries",
-                "stream=nb_frames,nb_read_frames,avg_frame_rate,r_frame_rate,width,height:format=duration",
+                "stream=nb_frames,nb_read_frames,nb_read_packets,avg_frame_rate,r_frame_rate,width,height:format=duration",
                 "-of", "default=noprint_wrappers=1", video.toString())), StandardCharsets.UTF_8);
         Map<String, String> facts = new HashMap<>();
         for (String line : text.split("\n")) {
@@ -106,7 +117,10 @@ final class TestVideos {
         try {
             Path err = Files.createTempFile("ffmpeg-", ".log");
             try {
-                Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+                // the programs find FFmpeg's libraries (and the libva they link) beside them
+                pb.environment().put("LD_LIBRARY_PATH", Path.of(cmd.get(0)).getParent().toString());
+                Process p = pb.start();
                 p.getOutputStream().close();
                 byte[] out = p.getInputStream().readAllBytes();
                 if (!p.waitFor(300, TimeUnit.SECONDS)) {
