@@ -10,6 +10,8 @@ import dev.internvl.image.RgbImage;
 import dev.internvl.model.ComputeDType;
 import dev.internvl.model.ModelOptions;
 import dev.internvl.testing.TinyModel;
+import dev.internvl.video.VideoFrames;
+import dev.internvl.video.VideoInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,6 +191,30 @@ class InternVLEndToEndTest {
         assertTrue(c.history().get(0).question().startsWith("<image>\n"));
         // both show 2 x (2 tiles + thumbnail) tiles of 256 tokens; only the wrapping text differs
         assertTrue(s.promptTokens() > c.promptTokens());
+    }
+
+    @Test
+    void videoFramesAreShownAsTheReferenceShowsThemInEveryRound() {
+        VideoFrames clip = new VideoFrames(new VideoInfo(30, 10, 600, 400, 3, "h264"), List.of(1, 15, 28),
+                List.of(picture(0), picture(1), picture(2)));
+        ChatAnswer first = fp32.chat(ChatRequest.builder("What happens?").video(clip).build());
+        assertEquals("Frame1: <image>\nFrame2: <image>\nFrame3: <image>\nWhat happens?",
+                first.history().get(0).question());
+        // one tile per frame (600x400 would take several otherwise) with no thumbnail: as 3 images of 1 tile
+        ChatAnswer asImages = fp32.chat(ChatRequest.builder("Frame1: <image>\nFrame2: <image>\nFrame3: <image>\n"
+                + "What happens?").image(picture(0)).image(picture(1)).image(picture(2)).maxTiles(1).build());
+        assertEquals(asImages.promptTokens(), first.promptTokens());
+        assertArrayEquals(asImages.tokenIds(), first.tokenIds());
+        // the next round shows the frames again and keeps the question as it is, as the reference chat() does
+        ChatAnswer second = fp32.chat(ChatRequest.builder("And then?").video(clip).history(first.history()).build());
+        assertEquals("And then?", second.history().get(1).question());
+        assertEquals(first.history().get(0), second.history().get(0));
+        // two tiles per frame when asked: each frame 2 tiles + thumbnail
+        ChatAnswer tiled = fp32.chat(ChatRequest.builder("What happens?").video(clip).maxTiles(2).build());
+        assertTrue(tiled.promptTokens() > first.promptTokens() + 3 * 2 * 4, tiled.promptTokens() + " vs "
+                + first.promptTokens());
+        assertThrows(InvalidRequestException.class, () -> ChatRequest.builder("x").video(clip).image(picture(0)));
+        assertThrows(InvalidRequestException.class, () -> ChatRequest.builder("x").image(picture(0)).video(clip));
     }
 
     @Test

@@ -58,8 +58,12 @@ public final class Videos {
                                 .iterator();
                         d = it.hasNext() ? it.next() : null;
                     } catch (ServiceConfigurationError e) {
-                        throw new IllegalStateException("the installed video decoder cannot be loaded: "
-                                + e.getMessage(), e);
+                        Throwable root = e;
+                        while (root.getCause() != null) {
+                            root = root.getCause();
+                        }
+                        throw new IllegalStateException("the installed video decoder cannot be loaded (are FFmpeg's "
+                                + "native libraries for this platform on the class path?): " + root, e);
                     }
                     decoder = d;
                 }
