@@ -116,8 +116,30 @@ assert.equal(read.status, 200);
 const ocr = await read.json();
 assert.equal(typeof ocr.text, 'string');
 
+// a video as vLLM takes it: a video_url part with a data: URL, frames by media_io_kwargs (sent as given)
+const mp4 = await readFile(process.env.VIDEO);
+const videoUrl = 'data:video/mp4;base64,' + mp4.toString('base64');
+const aboutVideo = (url, extra = {}) => client.chat.completions.create({
+  model, max_tokens: 1, ...extra, messages: [{
+    role: 'user',
+    content: [{ type: 'text', text: 'What happens in the video?' }, { type: 'video_url', video_url: { url } }],
+  }],
+});
+const textOnly = (await client.chat.completions.create({
+  model, max_tokens: 1, messages: [{ role: 'user', content: 'What happens in the video?' }],
+})).usage.prompt_tokens;
+const eightFrames = (await aboutVideo(videoUrl)).usage.prompt_tokens;
+const fourFrames = (await aboutVideo(videoUrl, { media_io_kwargs: { video: { num_frames: 4 } } })).usage.prompt_tokens;
+const brokenVideo = 'data:video/mp4;base64,' + mp4.subarray(0, mp4.length / 3).toString('base64');
+await assert.rejects(aboutVideo(brokenVideo), (e) => {
+  assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+  assert.equal(e.code, 'invalid_video');
+  return true;
+});
+
 console.log(JSON.stringify({
   models: models.data.map((m) => m.id), answer, streamed, chunks, usage,
+  video: { textOnly, eightFrames, fourFrames },
   grounding: { width: grounding.image.width, height: grounding.image.height, raw: grounding.results[0].raw },
   ocr: ocr.raw,
 }));

@@ -13,6 +13,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.unit.DataSize;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -24,18 +28,36 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InternVLChatModel.PROVIDER,
         matchIfMissing = true)
 @ConditionalOnBean(InternVL.class)
-@EnableConfigurationProperties({InternVLProperties.class, InternVLChatProperties.class})
+@EnableConfigurationProperties({InternVLProperties.class, InternVLChatProperties.class,
+        InternVLVideoProperties.class})
 public class InternVLChatAutoConfiguration {
+
+    /**
+     * The HTTP endpoints' max-request-size when the application has them (the web module, not turned off), which
+     * an unset video max-bytes is derived from; null without them.
+     */
+    static Long webRequestBytes(Environment environment) {
+        if (!ClassUtils.isPresent("dev.internvl.spring.web.InternVLApiFilter",
+                InternVLChatAutoConfiguration.class.getClassLoader())
+                || "false".equals(environment.getProperty(InternVLWebProperties.PREFIX + ".enabled"))) {
+            return null;
+        }
+        return Binder.get(environment).bind(InternVLWebProperties.PREFIX + ".max-request-size", DataSize.class)
+                .orElse(new InternVLWebProperties().getMaxRequestSize()).toBytes();
+    }
 
     @Bean
     @ConditionalOnMissingBean(ChatModel.class)
     public InternVLChatModel internVLChatModel(InternVL engine, InternVLProperties properties,
-            InternVLChatProperties chatProperties, ObjectProvider<ObservationRegistry> observationRegistry,
+            InternVLChatProperties chatProperties, InternVLVideoProperties videoProperties,
+            Environment environment, ObjectProvider<ObservationRegistry> observationRegistry,
             ObjectProvider<ChatModelObservationConvention> observationConvention) {
         String id = properties.getModel().getId();
         InternVLChatModel.Builder builder = InternVLChatModel.builder(engine)
                 .modelId(id)
-                .defaultOptions(chatProperties.toChatOptions(id))
+                .defaultOptions(chatProperties.toChatOptions(id).mutate()
+                        .videoFrames(videoProperties.getDefaultFrames()).build())
+                .videoLimits(videoProperties.toLimits(webRequestBytes(environment)))
                 .observationRegistry(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP));
         observationConvention.ifAvailable(builder::observationConvention);
         try {

@@ -53,15 +53,17 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX, name = "enabled", havingValue = "true",
         matchIfMissing = true)
 // InternVLProperties: for grounding and OCR also when the application's engine is there without the chat model
-@EnableConfigurationProperties({InternVLWebProperties.class, InternVLProperties.class})
+@EnableConfigurationProperties({InternVLWebProperties.class, InternVLProperties.class,
+        InternVLVideoProperties.class})
 public class InternVLWebAutoConfiguration {
 
     static final String PREFIX = InternVLWebProperties.PREFIX + ".";
 
     @Bean
     @ConditionalOnMissingBean
-    public ApiSettings internVLApiSettings(InternVLWebProperties p) {
+    public ApiSettings internVLApiSettings(InternVLWebProperties p, InternVLVideoProperties video) {
         positive("max-request-size", p.getMaxRequestSize().toBytes());
+        checkVideoFits(p, video);
         positive("max-images", p.getMaxImages());
         positive("max-phrases", p.getMaxPhrases());
         positive("max-image-pixels", p.getMaxImagePixels());
@@ -114,6 +116,27 @@ public class InternVLWebAutoConfiguration {
                 .maxBytesInFlight(p.getMaxBytesInFlight() == null ? null : p.getMaxBytesInFlight().toBytes())
                 .servedModelNames(p.getServedModelNames())
                 .build();
+    }
+
+    /**
+     * With a video decoder installed, a {@code video_url} of an explicitly set {@code video.max-bytes} must fit in a
+     * request: its base64 (4 characters for every 3 bytes) and 64 KB for the rest within {@code max-request-size}.
+     * (Unset, max-bytes is derived from max-request-size that way.)
+     */
+    static void checkVideoFits(InternVLWebProperties p, InternVLVideoProperties video) {
+        if (video.getMaxBytes() == null || !dev.internvl.video.Videos.available()) {
+            return;
+        }
+        long base64 = InternVLVideoProperties.base64(video.getMaxBytes().toBytes());
+        long request = p.getMaxRequestSize().toBytes();
+        if (base64 + InternVLVideoProperties.ENVELOPE_BYTES > request) {
+            String max = InternVLVideoProperties.PREFIX + ".max-bytes";
+            throw new InternVLConfigurationException(max, max + "=" + video.getMaxBytes() + " is " + base64
+                    + " bytes in base64, more than " + PREFIX + "max-request-size=" + p.getMaxRequestSize() + " ("
+                    + request + " bytes) lets through with the rest of a request (64KB): lower " + max
+                    + " to at most " + InternVLVideoProperties.fitting(request) + "B, leave it unset, or raise "
+                    + PREFIX + "max-request-size");
+        }
     }
 
     private static void positive(String property, long value) {

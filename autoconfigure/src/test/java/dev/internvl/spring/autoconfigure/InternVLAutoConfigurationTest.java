@@ -174,7 +174,8 @@ class InternVLAutoConfigurationTest {
                     assertThat(model.getModelId()).isEqualTo("my-vlm");
                     assertThat(model.getOptions()).isEqualTo(InternVLChatOptions.builder().model("my-vlm")
                             .temperature(0.5).topP(0.9).topK(20).maxTokens(3).repetitionPenalty(1.2).seed(5L)
-                            .stopSequences(List.of("END", "STOP")).build());
+                            .stopSequences(List.of("END", "STOP"))
+                            .videoFrames(8).build()); // spring.ai.internvl.video.default-frames
                     ChatResponse r = model.call(new Prompt("Hello"));
                     assertThat(r.getMetadata().getModel()).isEqualTo("my-vlm");
                     assertThat(r.getMetadata().getUsage().getCompletionTokens()).isLessThanOrEqualTo(3);

@@ -94,14 +94,21 @@ class OpenAiClientTest {
     void theOfficialOpenAiClientWorksWithTheEndpoints() throws Exception {
         Node.requirePackages();
         Path image = Files.write(tmp.resolve("picture.png"), TinyModel.png(64, 48, 5));
+        Path video = TestClips.mp4(tmp, 96, 64, 10, 2.0);
         Node.Result r = Node.node("openai-client.mjs", Map.of("BASE_URL", "http://127.0.0.1:" + port + "/v1",
-                "MODEL", "tiny-internvl", "IMAGE", image.toAbsolutePath().toString()), Duration.ofMinutes(3));
+                "MODEL", "tiny-internvl", "IMAGE", image.toAbsolutePath().toString(), "VIDEO",
+                video.toAbsolutePath().toString()), Duration.ofMinutes(3));
         assertThat(r.exitCode()).as(r.output()).isZero();
         List<String> lines = r.output().strip().lines().toList();
         JsonObject summary = JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
         assertThat(summary.get("streamed").getAsString()).isEqualTo(summary.get("answer").getAsString());
         assertThat(summary.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isEqualTo(6);
         assertThat(summary.getAsJsonObject("grounding").get("width").getAsInt()).isEqualTo(64);
+        // the video's 8 (and 4) frames reached the model, one tile of 256 image tokens each, with their FrameN: text
+        JsonObject tokens = summary.getAsJsonObject("video");
+        int eight = tokens.get("eightFrames").getAsInt() - tokens.get("textOnly").getAsInt();
+        int four = tokens.get("fourFrames").getAsInt() - tokens.get("textOnly").getAsInt();
+        assertThat(eight).isBetween(8 * 258, 8 * 258 + 8 * 6).isEqualTo(2 * four);
         // the stream the client aborted after 3 chunks: the engine stopped long before its 5000 tokens
         List<ChatModelObservationContext> cancelled = new ArrayList<>();
         for (ChatModelObservationContext c; (c = Observations.STOPPED.poll(0, TimeUnit.SECONDS)) != null; ) {

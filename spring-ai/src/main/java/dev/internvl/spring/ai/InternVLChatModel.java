@@ -8,6 +8,8 @@ import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidOptionException;
 import dev.internvl.InvalidRequestException;
+import dev.internvl.video.VideoLimits;
+import dev.internvl.video.VideoSampling;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -50,7 +52,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Messages map onto one InternVL chat round: system messages replace the system prompt, earlier user and assistant
  * messages become the history, the last message (a user message) is the question, and the images of all user
- * messages are shown in order (see {@link PromptConverter}). Options: request options over {@link #getOptions()
+ * messages are shown in order (see {@link PromptConverter}); a {@code video/*} media is sampled into frames
+ * ({@link InternVLChatOptions#getVideoFrames()}) under the {@link Builder#videoLimits video limits}. Options: request options over {@link #getOptions()
  * the default options} over the engine's defaults, field by field.
  *
  * <p>Thread-safe. The engine decodes concurrent calls and streams together (continuous batching); beyond its batch
@@ -80,6 +83,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     private final InternVLChatOptions defaultOptions;
     private final ObservationRegistry observationRegistry;
     private final Scheduler scheduler;
+    private final VideoLimits videoLimits;
     private volatile ChatModelObservationConvention observationConvention;
 
     private InternVLChatModel(Builder b) {
@@ -93,7 +97,15 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         this.observationRegistry = b.observationRegistry != null ? b.observationRegistry : ObservationRegistry.NOOP;
         this.observationConvention = b.observationConvention;
         this.scheduler = b.scheduler != null ? b.scheduler : Schedulers.boundedElastic();
+        this.videoLimits = b.videoLimits != null ? b.videoLimits : VideoLimits.DEFAULTS;
         generationOptions(defaults); // invalid defaults fail here rather than at the first request
+        try {
+            videoLimits.checkSampling(PromptConverter.sampling(defaults));
+        } catch (InvalidRequestException e) {
+            throw new InvalidOptionException("videoFrames", "must be at most the video limits' maxFrames ("
+                    + videoLimits.maxFrames() + ")", defaults.getVideoFrames() != null ? defaults.getVideoFrames()
+                    : VideoSampling.DEFAULT_FRAMES + " (unset)");
+        }
     }
 
     /** A chat model on {@code engine} with the defaults: id from the checkpoint folder, no observations. */
@@ -288,7 +300,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         InternVLChatOptions options = (InternVLChatOptions) request.getOptions();
         // the cheap refusals (a full engine, images too large for the context) come before any image is decoded
         return PromptConverter.toChatRequest(request.getInstructions(), options, generationOptions(options),
-                headers -> engine.precheck(headers, options.getMaxTiles(), options.getThumbnail()));
+                headers -> engine.precheck(headers, options.getMaxTiles(), options.getThumbnail()), videoLimits);
     }
 
     /** Spring AI's names of the engine's generation fields that it names otherwise. */
@@ -326,10 +338,17 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         }
         try {
             InvalidOptionException.checkTiles("maxTiles", o.getMaxTiles());
+            PromptConverter.sampling(o); // the video options: frames >= 1, a bound with 0 <= start < end
             return b.build();
         } catch (InvalidOptionException e) {
-            throw e.renamed(OPTION_NAMES.getOrDefault(e.field(), e.field()), "InternVL chat option ");
+            String name = e.field().equals("frames") ? "videoFrames" : e.field();
+            throw e.renamed(OPTION_NAMES.getOrDefault(name, name), "InternVL chat option ");
         }
+    }
+
+    /** What one video may make the decoder spend (see {@link Builder#videoLimits}). */
+    public VideoLimits getVideoLimits() {
+        return videoLimits;
     }
 
     private static void unsupportedPenalty(String name, Double value) {
@@ -369,6 +388,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         private ObservationRegistry observationRegistry;
         private ChatModelObservationConvention observationConvention;
         private Scheduler scheduler;
+        private VideoLimits videoLimits;
 
         private Builder(InternVL engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
@@ -401,6 +421,16 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         /** Where {@link #stream} generates (default {@link Schedulers#boundedElastic()}). */
         public Builder scheduler(Scheduler v) {
             scheduler = v;
+            return this;
+        }
+
+        /**
+         * What one video of a request may make the decoder spend: encoded bytes, seconds, frames and pixels a
+         * frame (default {@link VideoLimits#DEFAULTS}); a video beyond them is refused before its frames are
+         * decoded ({@code video_too_large}).
+         */
+        public Builder videoLimits(VideoLimits v) {
+            videoLimits = v;
             return this;
         }
 

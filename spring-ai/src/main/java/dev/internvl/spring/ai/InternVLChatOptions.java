@@ -29,10 +29,14 @@ public final class InternVLChatOptions implements ChatOptions {
     private final Long seed;
     private final Double repetitionPenalty;
     private final SpecialTokensInText specialTokensInText;
+    private final Integer videoFrames;
+    private final Double videoStart;
+    private final Double videoEnd;
 
     private InternVLChatOptions(String model, Double temperature, Double topP, Integer topK, Integer maxTokens,
             List<String> stopSequences, Double frequencyPenalty, Double presencePenalty, Integer maxTiles,
-            Boolean thumbnail, Long seed, Double repetitionPenalty, SpecialTokensInText specialTokensInText) {
+            Boolean thumbnail, Long seed, Double repetitionPenalty, SpecialTokensInText specialTokensInText,
+            Integer videoFrames, Double videoStart, Double videoEnd) {
         this.model = model;
         this.temperature = temperature;
         this.topP = topP;
@@ -46,6 +50,9 @@ public final class InternVLChatOptions implements ChatOptions {
         this.seed = seed;
         this.repetitionPenalty = repetitionPenalty;
         this.specialTokensInText = specialTokensInText;
+        this.videoFrames = videoFrames;
+        this.videoStart = videoStart;
+        this.videoEnd = videoEnd;
     }
 
     /** An empty builder: every field unset. */
@@ -87,6 +94,9 @@ public final class InternVLChatOptions implements ChatOptions {
                 .seed(pick(o.seed, base.seed))
                 .repetitionPenalty(pick(o.repetitionPenalty, base.repetitionPenalty))
                 .specialTokensInText(pick(o.specialTokensInText, base.specialTokensInText))
+                .videoFrames(pick(o.videoFrames, base.videoFrames))
+                .videoStart(pick(o.videoStart, base.videoStart))
+                .videoEnd(pick(o.videoEnd, base.videoEnd))
                 .build();
     }
 
@@ -171,12 +181,35 @@ public final class InternVLChatOptions implements ChatOptions {
         return specialTokensInText;
     }
 
+    /**
+     * Frames sampled from a video (the reference {@code load_video}'s {@code num_segments}): the video is cut into
+     * this many equal segments and the middle frame of each is shown; null: {@value
+     * dev.internvl.video.VideoSampling#DEFAULT_FRAMES}, as the model cards.
+     */
+    public Integer getVideoFrames() {
+        return videoFrames;
+    }
+
+    /**
+     * Where the part of a video to sample starts, in seconds (the reference's {@code bound}); set together with
+     * {@link #getVideoEnd()}, null for the whole video.
+     */
+    public Double getVideoStart() {
+        return videoStart;
+    }
+
+    /** Where the part of a video to sample ends, in seconds; see {@link #getVideoStart()}. */
+    public Double getVideoEnd() {
+        return videoEnd;
+    }
+
     @Override
     public Builder mutate() {
         return builder().model(model).temperature(temperature).topP(topP).topK(topK).maxTokens(maxTokens)
                 .stopSequences(stopSequences).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty)
                 .maxTiles(maxTiles).thumbnail(thumbnail).seed(seed).repetitionPenalty(repetitionPenalty)
-                .specialTokensInText(specialTokensInText);
+                .specialTokensInText(specialTokensInText).videoFrames(videoFrames).videoStart(videoStart)
+                .videoEnd(videoEnd);
     }
 
     @Override
@@ -189,13 +222,16 @@ public final class InternVLChatOptions implements ChatOptions {
                 && Objects.equals(presencePenalty, that.presencePenalty) && Objects.equals(maxTiles, that.maxTiles)
                 && Objects.equals(thumbnail, that.thumbnail) && Objects.equals(seed, that.seed)
                 && Objects.equals(repetitionPenalty, that.repetitionPenalty)
-                && Objects.equals(specialTokensInText, that.specialTokensInText);
+                && Objects.equals(specialTokensInText, that.specialTokensInText)
+                && Objects.equals(videoFrames, that.videoFrames) && Objects.equals(videoStart, that.videoStart)
+                && Objects.equals(videoEnd, that.videoEnd);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, temperature, topP, topK, maxTokens, stopSequences, frequencyPenalty,
-                presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty, specialTokensInText);
+                presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty, specialTokensInText, videoFrames,
+                videoStart, videoEnd);
     }
 
     @Override
@@ -204,7 +240,8 @@ public final class InternVLChatOptions implements ChatOptions {
                 + ", topK=" + topK + ", maxTokens=" + maxTokens + ", stopSequences=" + stopSequences
                 + ", frequencyPenalty=" + frequencyPenalty + ", presencePenalty=" + presencePenalty
                 + ", maxTiles=" + maxTiles + ", thumbnail=" + thumbnail + ", seed=" + seed
-                + ", repetitionPenalty=" + repetitionPenalty + ", specialTokensInText=" + specialTokensInText + "}";
+                + ", repetitionPenalty=" + repetitionPenalty + ", specialTokensInText=" + specialTokensInText
+                + ", videoFrames=" + videoFrames + ", videoStart=" + videoStart + ", videoEnd=" + videoEnd + "}";
     }
 
     /**
@@ -218,8 +255,29 @@ public final class InternVLChatOptions implements ChatOptions {
         private Long seed;
         private Double repetitionPenalty;
         private SpecialTokensInText specialTokensInText;
+        private Integer videoFrames;
+        private Double videoStart;
+        private Double videoEnd;
 
         private Builder() {
+        }
+
+        /** See {@link InternVLChatOptions#getVideoFrames()}. */
+        public Builder videoFrames(Integer v) {
+            videoFrames = v;
+            return this;
+        }
+
+        /** See {@link InternVLChatOptions#getVideoStart()}. */
+        public Builder videoStart(Double v) {
+            videoStart = v;
+            return this;
+        }
+
+        /** See {@link InternVLChatOptions#getVideoEnd()}. */
+        public Builder videoEnd(Double v) {
+            videoEnd = v;
+            return this;
         }
 
         public Builder maxTiles(Integer v) {
@@ -257,6 +315,9 @@ public final class InternVLChatOptions implements ChatOptions {
                 seed = that.seed != null ? that.seed : seed;
                 repetitionPenalty = that.repetitionPenalty != null ? that.repetitionPenalty : repetitionPenalty;
                 specialTokensInText = that.specialTokensInText != null ? that.specialTokensInText : specialTokensInText;
+                videoFrames = that.videoFrames != null ? that.videoFrames : videoFrames;
+                videoStart = that.videoStart != null ? that.videoStart : videoStart;
+                videoEnd = that.videoEnd != null ? that.videoEnd : videoEnd;
             }
             return this;
         }
@@ -266,7 +327,7 @@ public final class InternVLChatOptions implements ChatOptions {
             // The portable fields are the protected ones of DefaultChatOptionsBuilder.
             return new InternVLChatOptions(model, temperature, topP, topK, maxTokens, stopSequences,
                     frequencyPenalty, presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty,
-                    specialTokensInText);
+                    specialTokensInText, videoFrames, videoStart, videoEnd);
         }
     }
 }

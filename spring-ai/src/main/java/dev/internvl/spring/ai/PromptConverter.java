@@ -6,6 +6,13 @@ import dev.internvl.InvalidRequestException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;
+import dev.internvl.text.MultiImageQuestions;
+import dev.internvl.video.VideoDecodeException;
+import dev.internvl.video.VideoDecoder;
+import dev.internvl.video.VideoFrames;
+import dev.internvl.video.VideoLimits;
+import dev.internvl.video.VideoSampling;
+import dev.internvl.video.Videos;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +42,10 @@ import org.springframework.core.io.Resource;
  *       message's question starts with {@code <image>\n}; with several, each message's question starts with
  *       {@code Image-N: <image>\n} per image of that message, N counting across the conversation. The engine gets
  *       all images in that order.</li>
+ *   <li>A video is a media of a {@code video/*} type: at most one in the conversation, and not together with
+ *       images. Its frames are sampled as the options say ({@link InternVLChatOptions#getVideoFrames()}, the
+ *       bound), decoded by the installed {@link VideoDecoder} under the {@link VideoLimits}, and its message's
+ *       question starts with {@code Frame1: <image>\nFrame2: <image>\n...}, as the reference's video example.</li>
  * </ul>
  */
 final class PromptConverter {
@@ -62,23 +73,33 @@ final class PromptConverter {
     }
 
     static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation) {
-        return toChatRequest(messages, options, generation, headers -> { });
+        return toChatRequest(messages, options, generation, headers -> { }, VideoLimits.DEFAULTS);
     }
 
     /**
      * The engine's request for {@code messages}; {@code precheck} sees the images' headers (their sizes) before any
-     * of them is decoded, and may refuse the request there.
+     * of them is decoded, and may refuse the request there (for a video, with no headers, before it is decoded).
      */
     static ChatRequest toChatRequest(List<Message> messages, InternVLChatOptions options, GenerationOptions generation,
-            Consumer<List<ImageDecoder.Header>> precheck) {
+            Consumer<List<ImageDecoder.Header>> precheck, VideoLimits videoLimits) {
         if (messages == null || messages.isEmpty()) {
             throw new InvalidRequestException("The prompt has no messages; InternVL needs a user message");
         }
         List<Encoded> encoded = new ArrayList<>();
         List<ImageDecoder.Header> headers = new ArrayList<>();
+        Encoded video = null;
         for (Message m : messages) {
             if (m instanceof UserMessage u) {
                 for (Media media : u.getMedia()) {
+                    if (isVideo(media)) {
+                        String what = describe(media);
+                        if (video != null) {
+                            throw new InvalidRequestException(what + ": a conversation takes at most one video ("
+                                    + video.what() + " is the first)");
+                        }
+                        video = new Encoded(bytes(media, what, VideoDecodeException.INVALID_VIDEO), what);
+                        continue;
+                    }
                     Encoded image = Encoded.of(media);
                     // ImageDecodeException is an InvalidRequestException (code invalid_image or image_too_large)
                     // whose message starts with the media's description
@@ -87,8 +108,20 @@ final class PromptConverter {
                 }
             }
         }
+        VideoDecoder decoder = null;
+        VideoSampling sampling = null;
+        if (video != null) {
+            if (!encoded.isEmpty()) {
+                throw new InvalidRequestException("A conversation takes either images or one video, not both: "
+                        + video.what() + " comes with " + encoded.size() + " image(s)");
+            }
+            sampling = sampling(options);
+            videoLimits.checkSampling(sampling);
+            decoder = Videos.decoder(); // video_not_supported, naming the module, when none is installed
+        }
         precheck.accept(headers);
         int totalImages = encoded.size();
+        VideoFrames frames = video == null ? null : decoder.decode(video.bytes(), video.what(), sampling, videoLimits);
         List<String> system = new ArrayList<>();
         List<Entry> entries = new ArrayList<>();
         List<RgbImage> images = new ArrayList<>();
@@ -100,6 +133,10 @@ final class PromptConverter {
                 case USER -> {
                     StringBuilder question = new StringBuilder();
                     for (Media media : ((UserMessage) m).getMedia()) {
+                        if (isVideo(media)) {
+                            question.append(MultiImageQuestions.videoFrames(frames.frames().size(), ""));
+                            continue;
+                        }
                         images.add(encoded.get(images.size()).decode());
                         question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
                                 .append('\n');
@@ -135,7 +172,20 @@ final class PromptConverter {
                 .specialTokensInText(options.getSpecialTokensInText())
                 .generation(generation);
         images.forEach(b::image);
+        if (frames != null) {
+            b.video(frames);
+        }
         return b.build();
+    }
+
+    private static boolean isVideo(Media media) {
+        return "video".equalsIgnoreCase(media.getMimeType().getType());
+    }
+
+    /** The frames the options ask for: {@link VideoSampling#DEFAULT_FRAMES} unless set, optionally bounded. */
+    static VideoSampling sampling(InternVLChatOptions options) {
+        int n = options.getVideoFrames() == null ? VideoSampling.DEFAULT_FRAMES : options.getVideoFrames();
+        return new VideoSampling(n, options.getVideoStart(), options.getVideoEnd());
     }
 
     private static Entry add(List<Entry> entries, MessageType role) {
@@ -156,10 +206,10 @@ final class PromptConverter {
         static Encoded of(Media media) {
             String what = describe(media);
             if (!"image".equalsIgnoreCase(media.getMimeType().getType())) {
-                throw invalidImage(what + " is not supported: InternVL reads images only "
-                        + "(image/jpeg, image/png, image/gif, image/bmp, image/webp)", null);
+                throw invalidImage(what + " is not supported: InternVL reads images (image/jpeg, image/png, "
+                        + "image/gif, image/bmp, image/webp) and videos (video/*)", null);
             }
-            return new Encoded(PromptConverter.bytes(media, what), what);
+            return new Encoded(PromptConverter.bytes(media, what, InvalidRequestException.INVALID_IMAGE), what);
         }
 
         RgbImage decode() {
@@ -169,14 +219,19 @@ final class PromptConverter {
 
     /** A media the request sent that is not a usable image: code {@code invalid_image}. */
     private static InvalidRequestException invalidImage(String message, Throwable cause) {
-        return new InvalidRequestException(message, InvalidRequestException.INVALID_IMAGE, null, cause);
+        return invalid(message, InvalidRequestException.INVALID_IMAGE, cause);
+    }
+
+    /** A media the request sent that cannot be read: {@code code} is {@code invalid_image} or {@code invalid_video}. */
+    private static InvalidRequestException invalid(String message, String code, Throwable cause) {
+        return new InvalidRequestException(message, code, null, cause);
     }
 
     private static String describe(Media media) {
         return "media '" + media.getName() + "' (" + media.getMimeType() + ")";
     }
 
-    private static byte[] bytes(Media media, String what) {
+    private static byte[] bytes(Media media, String what, String code) {
         Object data = media.getData();
         try {
             if (data instanceof byte[] b) {
@@ -192,21 +247,21 @@ final class PromptConverter {
                 return Files.readAllBytes(f.toPath());
             }
             if (data instanceof URI || data instanceof URL || data instanceof String) {
-                return fromUri(data.toString(), what);
+                return fromUri(data.toString(), what, code);
             }
         } catch (IOException e) {
-            throw invalidImage(what + " could not be read: " + e, e);
+            throw invalid(what + " could not be read: " + e, code, e);
         }
-        throw invalidImage(what + " holds a " + (data == null ? "null" : data.getClass().getName())
-                + "; give the image as bytes, a Resource, or a data: or file: URI", null);
+        throw invalid(what + " holds a " + (data == null ? "null" : data.getClass().getName())
+                + "; give the data as bytes, a Resource, or a data: or file: URI", code, null);
     }
 
-    private static byte[] fromUri(String uri, String what) throws IOException {
+    private static byte[] fromUri(String uri, String what, String code) throws IOException {
         String lower = uri.toLowerCase(Locale.ROOT);
         if (lower.startsWith("data:")) {
             int comma = uri.indexOf(',');
             if (comma < 0) {
-                throw invalidImage(what + " has a data: URI without a comma", null);
+                throw invalid(what + " has a data: URI without a comma", code, null);
             }
             String header = uri.substring(5, comma).toLowerCase(Locale.ROOT);
             String payload = uri.substring(comma + 1);
@@ -214,20 +269,20 @@ final class PromptConverter {
                 try {
                     return Base64.getMimeDecoder().decode(payload);
                 } catch (IllegalArgumentException e) {
-                    throw invalidImage(what + " has a data: URI whose base64 is invalid: "
-                            + e.getMessage(), e);
+                    throw invalid(what + " has a data: URI whose base64 is invalid: "
+                            + e.getMessage(), code, e);
                 }
             }
-            throw invalidImage(what + " has a data: URI that is not base64-encoded; "
-                    + "use data:<type>;base64,<data>", null);
+            throw invalid(what + " has a data: URI that is not base64-encoded; "
+                    + "use data:<type>;base64,<data>", code, null);
         }
         if (lower.startsWith("file:")) {
             try (InputStream in = URI.create(uri).toURL().openStream()) {
                 return in.readAllBytes();
             }
         }
-        throw invalidImage(what + " points to '" + abbreviate(uri) + "': only data: and file: URIs "
-                + "are read (the engine runs offline); download the image and pass its bytes", null);
+        throw invalid(what + " points to '" + abbreviate(uri) + "': only data: and file: URIs "
+                + "are read (the engine runs offline); download it and pass its bytes", code, null);
     }
 
     private static String abbreviate(String s) {

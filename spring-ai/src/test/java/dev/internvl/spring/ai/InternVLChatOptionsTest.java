@@ -12,7 +12,8 @@ class InternVLChatOptionsTest {
     static InternVLChatOptions full() {
         return InternVLChatOptions.builder().model("m").temperature(0.7).topP(0.9).topK(40).maxTokens(64)
                 .stopSequences(List.of("END")).frequencyPenalty(0.0).presencePenalty(0.0).maxTiles(6)
-                .thumbnail(true).seed(42L).repetitionPenalty(1.1).specialTokensInText(SpecialTokensInText.PLAIN).build();
+                .thumbnail(true).seed(42L).repetitionPenalty(1.1).specialTokensInText(SpecialTokensInText.PLAIN)
+                .videoFrames(16).videoStart(1.5).videoEnd(4.0).build();
     }
 
     @Test
@@ -26,6 +27,12 @@ class InternVLChatOptionsTest {
         assertThat(o.getSpecialTokensInText()).isEqualTo(SpecialTokensInText.PLAIN);
         assertThat(o.toString()).contains("maxTiles=6", "seed=42", "specialTokensInText=PLAIN");
         assertThat(o.mutate().specialTokensInText(SpecialTokensInText.REFERENCE).build()).isNotEqualTo(o);
+        assertThat(o.getVideoFrames()).isEqualTo(16);
+        assertThat(o.getVideoStart()).isEqualTo(1.5);
+        assertThat(o.getVideoEnd()).isEqualTo(4.0);
+        assertThat(o.toString()).contains("videoFrames=16", "videoStart=1.5", "videoEnd=4.0");
+        assertThat(o.mutate().videoFrames(8).build()).isNotEqualTo(o);
+        assertThat(o.mutate().videoEnd(5.0).build()).isNotEqualTo(o);
     }
 
     @Test
@@ -44,6 +51,11 @@ class InternVLChatOptionsTest {
         assertThat(InternVLChatOptions.merge(defaults, InternVLChatOptions.builder()
                 .specialTokensInText(SpecialTokensInText.REFERENCE).build()).getSpecialTokensInText())
                 .isEqualTo(SpecialTokensInText.REFERENCE);
+        assertThat(merged.getVideoFrames()).isEqualTo(16);
+        InternVLChatOptions frames = InternVLChatOptions.merge(defaults, InternVLChatOptions.builder().videoFrames(4)
+                .build());
+        assertThat(frames.getVideoFrames()).isEqualTo(4);
+        assertThat(frames.getVideoStart()).isEqualTo(1.5);
         assertThat(InternVLChatOptions.merge(defaults, null)).isSameAs(defaults);
     }
 
@@ -69,6 +81,9 @@ class InternVLChatOptionsTest {
         assertThat(b.getMaxTiles()).isEqualTo(1);
         assertThat(b.getSeed()).isEqualTo(9L);
         assertThat(b.getThumbnail()).isTrue();
+        InternVLChatOptions c = full().mutate().combineWith(InternVLChatOptions.builder().videoFrames(2)).build();
+        assertThat(c.getVideoFrames()).isEqualTo(2);
+        assertThat(c.getVideoEnd()).isEqualTo(4.0);
 
         InternVLChatOptions.Builder original = InternVLChatOptions.builder().maxTiles(2);
         InternVLChatOptions.Builder copy = original.clone().maxTiles(3);

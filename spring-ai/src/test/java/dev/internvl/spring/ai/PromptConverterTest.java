@@ -123,11 +123,11 @@ class PromptConverterTest {
 
     @Test
     void nonImageMediaIsRejectedByName() {
-        Media video = Media.builder().mimeType(MimeType.valueOf("video/mp4")).data(new byte[] {1, 2, 3})
-                .name("clip").build();
-        assertThatThrownBy(() -> convert(user("Watch", video)))
+        Media pdf = Media.builder().mimeType(MimeType.valueOf("application/pdf")).data(new byte[] {1, 2, 3})
+                .name("doc").build();
+        assertThatThrownBy(() -> convert(user("Read", pdf)))
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("media 'clip' (video/mp4)").hasMessageContaining("images only")
+                .hasMessageContaining("media 'doc' (application/pdf)").hasMessageContaining("reads images")
                 .extracting(e -> ((InvalidRequestException) e).code()).isEqualTo("invalid_image");
     }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.internvl.GenerationOptions;
 import dev.internvl.InvalidOptionException;
+import dev.internvl.InvalidRequestException;
+import dev.internvl.video.VideoSampling;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +53,8 @@ record ChatCompletionRequest(
         @JsonProperty("presence_penalty") Double presencePenalty,
         @JsonProperty("top_k") @JsonDeserialize(using = WholeNumber.class) Long topK,
         @JsonProperty("repetition_penalty") Double repetitionPenalty,
-        @JsonProperty("max_tiles") @JsonDeserialize(using = WholeNumber.class) Long maxTiles) {
+        @JsonProperty("max_tiles") @JsonDeserialize(using = WholeNumber.class) Long maxTiles,
+        @JsonProperty("media_io_kwargs") MediaIoKwargs mediaIoKwargs) {
 
     /** Stop sequences at most. */
     static final int MAX_STOP = 16;
@@ -62,6 +65,20 @@ record ChatCompletionRequest(
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record ResponseFormat(String type) {
+    }
+
+    /** vLLM's per-request media loading options; only {@code video} is read. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record MediaIoKwargs(VideoKwargs video) {
+    }
+
+    /**
+     * How a video is sampled: vLLM's {@code num_frames}, and InternVL's {@code start} and {@code end} (seconds, the
+     * reference {@code load_video}'s {@code bound}). vLLM's {@code fps} sampling is not the reference's: refused.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record VideoKwargs(@JsonProperty("num_frames") @JsonDeserialize(using = WholeNumber.class) Long numFrames,
+            Double start, Double end, JsonNode fps) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -94,8 +111,9 @@ record ChatCompletionRequest(
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
     @JsonSubTypes({@JsonSubTypes.Type(value = TextPart.class, name = "text"),
             @JsonSubTypes.Type(value = ImagePart.class, name = "image_url"),
+            @JsonSubTypes.Type(value = VideoPart.class, name = "video_url"),
             @JsonSubTypes.Type(value = RefusalPart.class, name = "refusal")})
-    sealed interface Part permits TextPart, ImagePart, RefusalPart {
+    sealed interface Part permits TextPart, ImagePart, VideoPart, RefusalPart {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -108,6 +126,11 @@ record ChatCompletionRequest(
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record ImagePart(@JsonProperty("image_url") ImageUrl imageUrl) implements Part {
+    }
+
+    /** A video, as vLLM takes it: {@code {"type":"video_url","video_url":{"url":"data:video/mp4;base64,..."}}}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record VideoPart(@JsonProperty("video_url") ImageUrl videoUrl) implements Part {
     }
 
     /** {@code {"url": ...}}, or the URL alone. */
@@ -143,6 +166,8 @@ record ChatCompletionRequest(
         }
         List<Message> out = new ArrayList<>();
         int imageCount = 0;
+        String firstVideo = null;
+        String firstImage = null;
         for (int i = 0; i < messages.size(); i++) {
             String param = "messages[" + i + "]";
             ChatMessage m = messages.get(i);
@@ -174,10 +199,20 @@ record ChatCompletionRequest(
                                 throw ApiException.badRequest("messages", "too_many_images", "Too many images: "
                                         + "this server accepts at most " + settings.maxImages() + " per request");
                             }
+                            firstImage = firstImage != null ? firstImage : partParam;
+                            checkNotMixed(firstImage, firstVideo);
                             media.add(media(image, partParam + ".image_url", images));
+                        } else if (part instanceof VideoPart video) {
+                            if (firstVideo != null) {
+                                throw ApiException.badRequest(partParam, "too_many_videos", "Too many videos: "
+                                        + "a request takes one video (" + firstVideo + " is the first)");
+                            }
+                            firstVideo = partParam;
+                            checkNotMixed(firstImage, firstVideo);
+                            media.add(video(video, partParam + ".video_url", images));
                         } else {
                             throw ApiException.badRequest(partParam + ".type", "Content part type 'refusal' is not "
-                                    + "supported; use text and image_url");
+                                    + "supported; use text, image_url and video_url");
                         }
                     }
                     out.add(UserMessage.builder().text(text.toString()).media(media).build());
@@ -219,6 +254,25 @@ record ChatCompletionRequest(
         return Media.builder().mimeType(image.type()).data(image.bytes()).name(param).build();
     }
 
+    /** A video goes alone: InternVL shows it as frames, and the reference's prompt has no place for images too. */
+    private static void checkNotMixed(String image, String video) {
+        if (image != null && video != null) {
+            throw ApiException.badRequest("messages", "A request takes either images or one video, not both ("
+                    + image + " is an image, " + video + " a video)");
+        }
+    }
+
+    private static Media video(VideoPart part, String param, ImageInputs images) {
+        String url = part.videoUrl() == null ? null : part.videoUrl().url();
+        if (url == null) {
+            String missing = part.videoUrl() == null ? param : param + ".url";
+            throw ApiException.badRequest(missing, "'" + missing + "' is required: the video as a data: URL");
+        }
+        param += ".url";
+        ImageInputs.EncodedImage video = images.fromVideoUrl(url, param);
+        return Media.builder().mimeType(video.type()).data(video.bytes()).name(param).build();
+    }
+
     /** The text of a message whose content may only be text: a string or an array of text parts. */
     private static String textOnly(Content content, String param) {
         if (content == null) {
@@ -231,9 +285,10 @@ record ChatCompletionRequest(
         for (int j = 0; j < content.parts.size(); j++) {
             String partParam = param + ".content[" + j + "]";
             Part part = part(content.parts.get(j), partParam);
-            if (part instanceof ImagePart) {
-                throw ApiException.badRequest(partParam, "Only text parts are allowed in this message; got "
-                        + "'image_url' (images go in user messages)");
+            if (part instanceof ImagePart || part instanceof VideoPart) {
+                String type = part instanceof ImagePart ? "image_url" : "video_url";
+                throw ApiException.badRequest(partParam, "Only text parts are allowed in this message; got '"
+                        + type + "' (images and videos go in user messages)");
             }
             append(text, part instanceof TextPart t ? t.text() : ((RefusalPart) part).refusal());
         }
@@ -322,8 +377,29 @@ record ChatCompletionRequest(
             String param = e.field().equals("maxNewTokens") ? tokensParam : PARAMS.getOrDefault(e.field(), e.field());
             throw ApiException.badRequest(param, "'" + param + "' " + e.rule() + ", got " + e.value());
         }
+        VideoKwargs video = mediaIoKwargs == null ? null : mediaIoKwargs.video();
+        Integer frames = video == null ? null : integer("media_io_kwargs.video.num_frames", video.numFrames());
+        if (video != null) {
+            if (video.fps() != null && !video.fps().isNull()) {
+                throw ApiException.badRequest("media_io_kwargs.video.fps", "'media_io_kwargs.video.fps' is not "
+                        + "supported: InternVL samples a video as its reference does, 'num_frames' frames from "
+                        + "equal segments (optionally between 'start' and 'end' seconds)");
+            }
+            try {
+                new VideoSampling(frames == null ? VideoSampling.DEFAULT_FRAMES : frames, video.start(),
+                        video.end());
+            } catch (InvalidOptionException e) {
+                throw ApiException.badRequest("media_io_kwargs.video.num_frames", "'media_io_kwargs.video"
+                        + ".num_frames' " + e.rule() + ", got " + e.value());
+            } catch (InvalidRequestException e) {
+                throw ApiException.badRequest("media_io_kwargs.video", "'media_io_kwargs.video': "
+                        + e.getMessage());
+            }
+        }
         return InternVLChatOptions.builder().maxTokens(tokens).temperature(temperature).topP(topP).seed(seed)
                 .stopSequences(stops)
+                .videoFrames(frames).videoStart(video == null ? null : video.start())
+                .videoEnd(video == null ? null : video.end())
                 // InternVL's own sampling options, as other OpenAI-compatible servers accept them
                 .topK(k).repetitionPenalty(repetitionPenalty).maxTiles(tiles)
                 .specialTokensInText(settings.specialTokensInText()).build();

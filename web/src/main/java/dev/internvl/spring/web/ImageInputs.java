@@ -29,14 +29,15 @@ import org.springframework.util.MimeType;
 /**
  * Where request images come from: {@code data:} URLs, bare base64, uploaded bytes, and http(s) URLs of the hosts
  * {@link ApiSettings#allowedImageHosts()} lists (fetched with a time limit and a size cap, redirects followed only
- * to allowed hosts). Nothing else is read: no {@code file:} URLs, no other schemes.
+ * to allowed hosts). Nothing else is read: no {@code file:} URLs, no other schemes. Videos come only from
+ * {@code data:} URLs ({@link #fromVideoUrl}).
  */
 final class ImageInputs {
 
     /** Redirects followed at most, each to an allowed host. */
     static final int MAX_REDIRECTS = 3;
 
-    /** An image as it arrived, before decoding. */
+    /** An image (or a video) as it arrived, before decoding. */
     record EncodedImage(byte[] bytes, MimeType type, String name) {
     }
 
@@ -74,32 +75,83 @@ final class ImageInputs {
     }
 
     EncodedImage fromDataUrl(String url, String param) {
+        return fromDataUrl(url, param, Kind.IMAGE);
+    }
+
+    /**
+     * A {@code video_url}: a {@code data:} URL of a {@code video/*} type (or none); this server fetches no video
+     * URLs.
+     */
+    EncodedImage fromVideoUrl(String url, String param) {
+        if (url == null || url.isBlank()) {
+            throw ApiException.badRequest(param, "'" + param + "' is empty; send a data: URL with the video");
+        }
+        if (!url.strip().toLowerCase(Locale.ROOT).startsWith("data:")) {
+            throw ApiException.badRequest(param, "invalid_video_url", "'" + param + "' must be a data: URL "
+                    + "(data:video/mp4;base64,...): this server does not fetch video URLs, got '" + abbreviate(url)
+                    + "'");
+        }
+        return fromDataUrl(url.strip(), param, Kind.VIDEO);
+    }
+
+    /** What a data: URL holds: its codes and the media types it may name. */
+    private enum Kind {
+        IMAGE("image", "invalid_image_url", InvalidRequestException.INVALID_IMAGE, "data:image/png;base64,<data>",
+                "only images are read (image/jpeg, image/png, image/gif, image/bmp, image/webp)"),
+        VIDEO("video", "invalid_video_url", "invalid_video", "data:video/mp4;base64,<data>",
+                "only videos are read here (video/mp4, video/webm, ...)");
+
+        final String type;
+        final String urlCode;
+        final String dataCode;
+        final String example;
+        final String accepted;
+
+        Kind(String type, String urlCode, String dataCode, String example, String accepted) {
+            this.type = type;
+            this.urlCode = urlCode;
+            this.dataCode = dataCode;
+            this.example = example;
+            this.accepted = accepted;
+        }
+    }
+
+    private static EncodedImage fromDataUrl(String url, String param, Kind kind) {
         int comma = url.indexOf(',');
         if (comma < 0) {
-            throw ApiException.badRequest(param, "invalid_image_url", "'" + param
-                    + "' is a data: URL without a comma; use data:image/png;base64,<data>");
+            throw ApiException.badRequest(param, kind.urlCode, "'" + param
+                    + "' is a data: URL without a comma; use " + kind.example);
         }
         String header = url.substring(5, comma).strip();
         String[] fields = header.split(";");
         boolean base64 = fields.length > 1 && fields[fields.length - 1].strip().equalsIgnoreCase("base64");
         if (!base64) {
-            throw ApiException.badRequest(param, "invalid_image_url", "'" + param
-                    + "' is a data: URL that is not base64-encoded; use data:image/png;base64,<data>");
+            throw ApiException.badRequest(param, kind.urlCode, "'" + param
+                    + "' is a data: URL that is not base64-encoded; use " + kind.example);
         }
         String mediaType = fields[0].strip().toLowerCase(Locale.ROOT);
         MimeType type;
         if (mediaType.isEmpty() || mediaType.equals("application/octet-stream")) {
-            type = new MimeType("image", "*");
-        } else if (mediaType.startsWith("image/") && mediaType.length() > 6) {
-            type = new MimeType("image", mediaType.substring(6));
+            type = new MimeType(kind.type, "*");
+        } else if (mediaType.startsWith(kind.type + "/") && mediaType.length() > kind.type.length() + 1) {
+            try {
+                type = new MimeType(kind.type, mediaType.substring(kind.type.length() + 1));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(param, kind.urlCode, "'" + param + "' has a malformed media type '"
+                        + mediaType + "'");
+            }
         } else {
-            throw ApiException.badRequest(param, "invalid_image_url", "'" + param + "' has media type '"
-                    + mediaType + "'; only images are read (image/jpeg, image/png, image/gif, image/bmp, image/webp)");
+            throw ApiException.badRequest(param, kind.urlCode, "'" + param + "' has media type '"
+                    + mediaType + "'; " + kind.accepted);
         }
-        return new EncodedImage(base64(url.substring(comma + 1), param), type, param);
+        return new EncodedImage(base64(url.substring(comma + 1), param, kind.dataCode), type, param);
     }
 
     private static byte[] base64(String data, String param) {
+        return base64(data, param, InvalidRequestException.INVALID_IMAGE);
+    }
+
+    private static byte[] base64(String data, String param, String code) {
         StringBuilder clean = new StringBuilder(data.length());
         for (int i = 0; i < data.length(); i++) {
             char c = data.charAt(i);
@@ -112,7 +164,7 @@ final class ImageInputs {
             return (s.indexOf('-') >= 0 || s.indexOf('_') >= 0 ? Base64.getUrlDecoder() : Base64.getDecoder())
                     .decode(s);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(param, "invalid_image", "'" + param + "' is not valid base64: "
+            throw ApiException.badRequest(param, code, "'" + param + "' is not valid base64: "
                     + e.getMessage());
         }
     }
