@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.internvl.video.testing.TestVideos;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -94,7 +95,7 @@ class OpenAiClientTest {
     void theOfficialOpenAiClientWorksWithTheEndpoints() throws Exception {
         Node.requirePackages();
         Path image = Files.write(tmp.resolve("picture.png"), TinyModel.png(64, 48, 5));
-        Path video = TestClips.mp4(tmp, 96, 64, 10, 2.0);
+        Path video = TestVideos.h264(tmp, 96, 64, 10, 2.0);
         Node.Result r = Node.node("openai-client.mjs", Map.of("BASE_URL", "http://127.0.0.1:" + port + "/v1",
                 "MODEL", "tiny-internvl", "IMAGE", image.toAbsolutePath().toString(), "VIDEO",
                 video.toAbsolutePath().toString()), Duration.ofMinutes(3));

@@ -13,6 +13,7 @@ import dev.internvl.testing.TinyModel;
 import dev.internvl.video.VideoLimits;
 import dev.internvl.video.VideoSampling;
 import dev.internvl.video.Videos;
+import dev.internvl.video.testing.TestVideos;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -46,7 +47,7 @@ class VideoMediaTest {
         engine = InternVL.load(TinyModel.write(dir.resolve("tiny-internvl")), EngineOptions.defaults()
                 .withGeneration(GenerationOptions.builder().maxNewTokens(2).build()));
         model = InternVLChatModel.builder(engine).build();
-        clip = TestClips.mp4(dir, 96, 64, 10, 2.0); // 20 frames
+        clip = readAll(TestVideos.h264(dir, 96, 64, 10, 2.0)); // 20 frames
     }
 
     @AfterAll
@@ -128,5 +129,13 @@ class VideoMediaTest {
         assertThatThrownBy(() -> model.call(new Prompt(List.of(UserMessage.builder().text(QUESTION)
                 .media(png, video(clip)).build())))).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("either images or one video");
+    }
+
+    private static byte[] readAll(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -13,6 +13,7 @@ import dev.internvl.video.VideoDecoder;
 import dev.internvl.video.VideoFrames;
 import dev.internvl.video.VideoLimits;
 import dev.internvl.video.VideoSampling;
+import dev.internvl.video.testing.TestVideos;
 import dev.internvl.video.Videos;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import dev.internvl.spring.ai.InternVLChatModel;
 import dev.internvl.spring.ai.InternVLChatOptions;
 import dev.internvl.video.VideoLimits;
+import dev.internvl.video.testing.TestVideos;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -36,7 +37,7 @@ class VideoEndpointTest {
 
     @BeforeAll
     static void makeClip() {
-        clip = TestClips.mp4(dir, 96, 64, 10, 2.0); // 20 frames
+        clip = readAll(TestVideos.h264(dir, 96, 64, 10, 2.0)); // 20 frames
     }
 
     static String videoUrl(byte[] video) {
@@ -146,5 +147,13 @@ class VideoEndpointTest {
         // a bound past the clip's end (2 s): the reference would index past its last frame
         assertError(chat(mvc, request("\"media_io_kwargs\":{\"video\":{\"start\":5.0,\"end\":6.0}}", video)), 400,
                 "after the video's last frame");
+    }
+
+    private static byte[] readAll(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.internvl.video.ffmpeg;
+package dev.internvl.video.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -17,18 +17,18 @@ import org.bytedeco.javacpp.Loader;
 /**
  * Real video files made at test time with the {@code ffmpeg} and {@code ffprobe} programs that come with FFmpeg's
  * JavaCPP build (the same FFmpeg as the decoder's, run as FFmpeg's own command line), and FFmpeg's own RGB decode
- * and stream facts of them.
+ * and stream facts of them. Shared with the other modules' tests through this module's test jar.
  */
-final class TestVideos {
+public final class TestVideos {
 
     private TestVideos() {
     }
 
-    static Path ffmpeg() {
+    public static Path ffmpeg() {
         return Path.of(Loader.load(org.bytedeco.ffmpeg.ffmpeg.class));
     }
 
-    static Path ffprobe() {
+    public static Path ffprobe() {
         return Path.of(Loader.load(org.bytedeco.ffmpeg.ffprobe.class));
     }
 
@@ -38,7 +38,7 @@ final class TestVideos {
      * @param source the lavfi source's options, e.g. {@code size=160x120:rate=25:duration=4}
      * @param encode the output options (codec, filters, container flags)
      */
-    static Path make(Path dir, String name, String source, String... encode) {
+    public static Path make(Path dir, String name, String source, String... encode) {
         Path out = dir.resolve(name);
         List<String> cmd = new ArrayList<>(List.of(ffmpeg().toString(), "-v", "error", "-y", "-f", "lavfi", "-i",
                 "testsrc2=" + source));
@@ -49,15 +49,21 @@ final class TestVideos {
     }
 
     /** Copies {@code video}'s streams into {@code out} without re-encoding, with {@code inputOptions} on the input. */
-    static void remux(Path video, Path out, String... inputOptions) {
+    public static void remux(Path video, Path out, String... inputOptions) {
         List<String> cmd = new ArrayList<>(List.of(ffmpeg().toString(), "-v", "error", "-y"));
         cmd.addAll(List.of(inputOptions));
         cmd.addAll(List.of("-i", video.toString(), "-c", "copy", out.toString()));
         run(cmd);
     }
 
+    /** FFmpeg's moving {@code testsrc2} pattern, {@code width}x{@code height}, as H.264 (OpenH264) in MP4. */
+    public static Path h264(Path dir, int width, int height, int fps, double seconds) {
+        return make(dir, "clip-" + width + "x" + height + "-" + fps + "-" + seconds + ".mp4", "size=" + width + "x"
+                + height + ":rate=" + fps + ":duration=" + seconds, "-c:v", "libopenh264", "-pix_fmt", "yuv420p");
+    }
+
     /** An audio-only file: a sine tone in AAC in an MP4 container. */
-    static Path audioOnly(Path dir) {
+    public static Path audioOnly(Path dir) {
         Path out = dir.resolve("tone.m4a");
         run(List.of(ffmpeg().toString(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
                 "-c:a", "aac", out.toString()));
@@ -69,7 +75,7 @@ final class TestVideos {
      * {@code n}), concatenated: one frame's {@code width * height * 3} bytes per index, repeats included. No
      * frame-rate conversion; rotated as the stream's display matrix says (the command's default, as decord does).
      */
-    static byte[] referenceRgb(Path video, List<Integer> indices) {
+    public static byte[] referenceRgb(Path video, List<Integer> indices) {
         String select = indices.stream().distinct().map(i -> "eq(n\\," + i + ")").collect(Collectors.joining("+"));
         List<String> cmd = List.of(ffmpeg().toString(), "-v", "error", "-i", video.toString(),
                 "-map", "0:v:0", "-vf", "select='" + select + "'", "-fps_mode", "passthrough", "-pix_fmt", "rgb24",
@@ -88,7 +94,7 @@ final class TestVideos {
      * ffprobe's facts of the first video stream, frames counted by decoding them ({@code nb_read_frames}) and
      * packets by reading them ({@code nb_read_packets}).
      */
-    static Map<String, String> probe(Path video) {
+    public static Map<String, String> probe(Path video) {
         String text = new String(runForBytes(List.of(ffprobe().toString(), "-v", "error", "-count_frames", "-count_packets",
                 "-select_streams", "v:0", "-show_entries",
                 "stream=nb_frames,nb_read_frames,nb_read_packets,avg_frame_rate,r_frame_rate,width,height:format=duration",
@@ -104,7 +110,7 @@ final class TestVideos {
     }
 
     /** A rational like {@code 30000/1001} as a double. */
-    static double rational(String r) {
+    public static double rational(String r) {
         String[] p = r.split("/");
         return p.length == 1 ? Double.parseDouble(p[0]) : Double.parseDouble(p[0]) / Double.parseDouble(p[1]);
     }
