@@ -42,10 +42,16 @@ class CliTest {
 
     @BeforeAll
     static void tinyCheckpoint() throws IOException {
-        tiny = Files.createDirectory(tmp.resolve("tiny"));
-        RandomCheckpoint.write(tiny, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 5, 1, "Hermes-2");
-        Files.copy(TOKENIZER.resolve("tokenizer.json"), tiny.resolve("tokenizer.json"));
-        Files.copy(TOKENIZER.resolve("tokenizer_config.json"), tiny.resolve("tokenizer_config.json"));
+        tiny = writeTiny(tmp.resolve("tiny"), 5);
+    }
+
+    /** A tiny random-weight checkpoint (Qwen2 decoder, Hermes-2 template) with the test tokenizer, in {@code dir}. */
+    static Path writeTiny(Path dir, long seed) throws IOException {
+        Files.createDirectory(dir);
+        RandomCheckpoint.write(dir, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, seed, 1, "Hermes-2");
+        Files.copy(TOKENIZER.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(TOKENIZER.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        return dir;
     }
 
     static synchronized Run cli(String... args) {

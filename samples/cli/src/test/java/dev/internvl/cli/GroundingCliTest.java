@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.cli.CliTest.Run;
-import dev.internvl.testing.RandomCheckpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,10 +30,7 @@ class GroundingCliTest {
 
     @BeforeAll
     static void tinyCheckpoint() throws IOException {
-        tiny = Files.createDirectory(tmp.resolve("tiny"));
-        RandomCheckpoint.write(tiny, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 11, 1, "Hermes-2");
-        Files.copy(CliTest.TOKENIZER.resolve("tokenizer.json"), tiny.resolve("tokenizer.json"));
-        Files.copy(CliTest.TOKENIZER.resolve("tokenizer_config.json"), tiny.resolve("tokenizer_config.json"));
+        tiny = CliTest.writeTiny(tmp.resolve("tiny"), 11);
     }
 
     static void assertJsonOut(String expected, Run r) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.internvl.checkpoint.TensorDType;
-import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.testing.RealCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,10 +36,7 @@ class VideoCliTest {
 
     @BeforeAll
     static void tinyCheckpoint() throws IOException {
-        tiny = Files.createDirectory(tmp.resolve("tiny"));
-        RandomCheckpoint.write(tiny, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 5, 1, "Hermes-2");
-        Files.copy(CliTest.TOKENIZER.resolve("tokenizer.json"), tiny.resolve("tokenizer.json"));
-        Files.copy(CliTest.TOKENIZER.resolve("tokenizer_config.json"), tiny.resolve("tokenizer_config.json"));
+        tiny = CliTest.writeTiny(tmp.resolve("tiny"), 5);
     }
 
     @ParameterizedTest(name = "{0} segments")
