@@ -48,6 +48,7 @@ class FfmpegVideoDecoderTest {
     static Path vp8Vfr;
     static Path mpeg4BFrames;
     static Path mjpegFullRange;
+    static Path av1;
 
     private final VideoDecoder decoder = new FfmpegVideoDecoder();
 
@@ -65,6 +66,8 @@ class FfmpegVideoDecoderTest {
                 "-cpu-used", "8");
         mpeg4BFrames = TestVideos.make(dir, "mpeg4-bframes.mp4", "size=320x240:rate=30000/1001:duration=3",
                 "-c:v", "mpeg4", "-bf", "2", "-q:v", "4");
+        av1 = TestVideos.make(dir, "av1.mp4", "size=160x96:rate=24:duration=2", "-c:v", "libaom-av1", "-cpu-used",
+                "8", "-pix_fmt", "yuv420p");
         mjpegFullRange = TestVideos.make(dir, "mjpeg.avi", "size=320x240:rate=15:duration=2", "-c:v", "mjpeg",
                 "-pix_fmt", "yuvj422p", "-q:v", "3");
     }
@@ -72,7 +75,7 @@ class FfmpegVideoDecoderTest {
     static Stream<Arguments> videos() {
         return Stream.of(Arguments.of("h264", h264), Arguments.of("h264 vfr", h264Vfr), Arguments.of("vp9", vp9),
                 Arguments.of("vp8 vfr", vp8Vfr), Arguments.of("mpeg4 b-frames", mpeg4BFrames),
-                Arguments.of("mjpeg full range", mjpegFullRange));
+                Arguments.of("mjpeg full range", mjpegFullRange), Arguments.of("av1", av1));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -154,6 +157,23 @@ class FfmpegVideoDecoderTest {
                 VideoLimits.DEFAULTS));
         assertTrue(e.getMessage().startsWith("upload.mp4 "), e.getMessage());
         assertEquals(before, countStaged(tmp));
+    }
+
+    @Test
+    void concurrentDecodesGiveWhatEachGivesAlone() throws Exception {
+        List<Path> videos = List.of(h264, vp9, mpeg4BFrames, h264Vfr, vp8Vfr, mjpegFullRange);
+        List<VideoFrames> alone = videos.stream().map(v -> decoder.decode(v, VideoSampling.of(6),
+                VideoLimits.DEFAULTS)).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<VideoFrames>> together = videos.stream().map(v -> pool.submit(
+                    () -> decoder.decode(v, VideoSampling.of(6), VideoLimits.DEFAULTS))).toList();
+            for (int i = 0; i < videos.size(); i++) {
+                assertEquals(alone.get(i), together.get(i).get(), videos.get(i).toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
