@@ -38,7 +38,7 @@ import java.util.Set;
  * joins the running batch between steps and leaves it when done) and queues the ones beyond the batch size in
  * arrival order.
  */
-public final class InternVL implements AutoCloseable {
+public final class InternVL implements ChatEngine {
 
     private final InternVLModel model;
     private final InternVLTokenizer tokenizer;
@@ -161,6 +161,7 @@ public final class InternVL implements AutoCloseable {
      * request asks for {@link dev.internvl.text.SpecialTokensInText#PLAIN}; {@code <IMG_CONTEXT>} typed in them
      * stays text in either mode (only images bring it).
      */
+    @Override
     public ChatAnswer chat(ChatRequest request) {
         return chat(request, ChatListener.SILENT);
     }
@@ -170,6 +171,7 @@ public final class InternVL implements AutoCloseable {
      * images' tile counts (their sizes decide them); the tiles themselves are made on this thread only when the
      * request's turn is near, so that requests waiting in the queue hold their images, not their larger tiles.
      */
+    @Override
     public ChatAnswer chat(ChatRequest request, ChatListener listener) {
         requireOpen();
         scheduler.checkRoom(); // before anything else is done for it
@@ -342,6 +344,7 @@ public final class InternVL implements AutoCloseable {
      * @throws RejectedExecutionException when the engine holds as many requests as it takes
      * @throws InvalidRequestException    ({@code context_length_exceeded}) when the image tokens fill the context
      */
+    @Override
     public void precheck(List<ImageDecoder.Header> imageSizes, Integer maxTiles, Boolean thumbnail) {
         requireOpen();
         scheduler.checkRoom();
@@ -364,11 +367,13 @@ public final class InternVL implements AutoCloseable {
     }
 
     /** How many requests are running and waiting now, and whether the engine still works. */
+    @Override
     public EngineStats stats() {
         return scheduler.load();
     }
 
     /** What is loaded and how images are tiled. */
+    @Override
     public ModelInfo info() {
         ModelOptions o = model.options();
         List<String> devices = model.decoder().devices().devices(); // the decoder's, which a device map spreads
@@ -395,6 +400,11 @@ public final class InternVL implements AutoCloseable {
         return tokenizer;
     }
 
+    @Override
+    public java.util.Optional<String> addedTokenIn(String text) {
+        return tokenizer.addedTokenIn(text);
+    }
+
     /** The loaded model, for the engine's own inspection (not part of the public API). */
     InternVLModel model() {
         return model;
@@ -415,6 +425,7 @@ public final class InternVL implements AutoCloseable {
     }
 
     /** The default generation options. */
+    @Override
     public GenerationOptions defaultGeneration() {
         return defaults;
     }

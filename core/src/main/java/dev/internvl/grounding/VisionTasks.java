@@ -1,5 +1,6 @@
 package dev.internvl.grounding;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.ChatAnswer;
 import dev.internvl.ChatListener;
 import dev.internvl.ChatRequest;
@@ -21,80 +22,80 @@ public final class VisionTasks {
     }
 
     /** The box of the region {@code phrase} describes ({@link GroundingPrompts#LOCATE}). */
-    public static GroundingResult ground(InternVL engine, RgbImage image, String phrase) {
+    public static GroundingResult ground(ChatEngine engine, RgbImage image, String phrase) {
         return ground(engine, image, phrase, VisionTaskOptions.defaults());
     }
 
     /** The box of the region {@code phrase} describes ({@link GroundingPrompts#LOCATE}). */
-    public static GroundingResult ground(InternVL engine, RgbImage image, String phrase, VisionTaskOptions options) {
+    public static GroundingResult ground(ChatEngine engine, RgbImage image, String phrase, VisionTaskOptions options) {
         return groundWith(engine, image, GroundingPrompts.locate(phrase), options);
     }
 
     /** The demo's form, {@link GroundingPrompts#DETECT}. */
-    public static GroundingResult detect(InternVL engine, RgbImage image, String phrase) {
+    public static GroundingResult detect(ChatEngine engine, RgbImage image, String phrase) {
         return detect(engine, image, phrase, VisionTaskOptions.defaults());
     }
 
     /** The demo's form, {@link GroundingPrompts#DETECT}. */
-    public static GroundingResult detect(InternVL engine, RgbImage image, String phrase, VisionTaskOptions options) {
+    public static GroundingResult detect(ChatEngine engine, RgbImage image, String phrase, VisionTaskOptions options) {
         return groundWith(engine, image, GroundingPrompts.detect(phrase), options);
     }
 
     /** Every instance of {@code category} ({@link GroundingPrompts#DETECT_ALL}). */
-    public static GroundingResult detectAll(InternVL engine, RgbImage image, String category) {
+    public static GroundingResult detectAll(ChatEngine engine, RgbImage image, String category) {
         return detectAll(engine, image, category, VisionTaskOptions.defaults());
     }
 
     /** Every instance of {@code category} ({@link GroundingPrompts#DETECT_ALL}). */
-    public static GroundingResult detectAll(InternVL engine, RgbImage image, String category,
+    public static GroundingResult detectAll(ChatEngine engine, RgbImage image, String category,
             VisionTaskOptions options) {
         return groundWith(engine, image, GroundingPrompts.detectAll(category), options);
     }
 
     /** Every object, labelled ({@link GroundingPrompts#DETECT_EVERYTHING}). */
-    public static GroundingResult detectObjects(InternVL engine, RgbImage image) {
+    public static GroundingResult detectObjects(ChatEngine engine, RgbImage image) {
         return detectObjects(engine, image, VisionTaskOptions.defaults());
     }
 
     /** Every object, labelled ({@link GroundingPrompts#DETECT_EVERYTHING}). */
-    public static GroundingResult detectObjects(InternVL engine, RgbImage image, VisionTaskOptions options) {
+    public static GroundingResult detectObjects(ChatEngine engine, RgbImage image, VisionTaskOptions options) {
         return groundWith(engine, image, GroundingPrompts.DETECT_EVERYTHING, options);
     }
 
     /** Any question whose answer should carry boxes; decoded with special tokens kept and parsed. */
-    public static GroundingResult groundWith(InternVL engine, RgbImage image, String question,
+    public static GroundingResult groundWith(ChatEngine engine, RgbImage image, String question,
             VisionTaskOptions options) {
         ChatAnswer r = engine.chat(groundingRequest(image, question, options), listener(options));
         return GroundingParser.parse(r.text(), image.width(), image.height());
     }
 
     /** All the text in the image ({@link OcrPrompts#READ_ALL}). */
-    public static OcrResult ocr(InternVL engine, RgbImage image) {
+    public static OcrResult ocr(ChatEngine engine, RgbImage image) {
         return ocr(engine, image, VisionTaskOptions.defaults());
     }
 
     /** All the text in the image ({@link OcrPrompts#READ_ALL}). */
-    public static OcrResult ocr(InternVL engine, RgbImage image, VisionTaskOptions options) {
+    public static OcrResult ocr(ChatEngine engine, RgbImage image, VisionTaskOptions options) {
         return ocrWith(engine, image, OcrPrompts.READ_ALL, options);
     }
 
     /** Key information as {@code key: value} lines ({@link OcrPrompts#KEY_VALUES}); see {@link OcrResult#keyValues()}. */
-    public static OcrResult ocrKeyValues(InternVL engine, RgbImage image) {
+    public static OcrResult ocrKeyValues(ChatEngine engine, RgbImage image) {
         return ocrKeyValues(engine, image, VisionTaskOptions.defaults());
     }
 
     /** Key information as {@code key: value} lines ({@link OcrPrompts#KEY_VALUES}); see {@link OcrResult#keyValues()}. */
-    public static OcrResult ocrKeyValues(InternVL engine, RgbImage image, VisionTaskOptions options) {
+    public static OcrResult ocrKeyValues(ChatEngine engine, RgbImage image, VisionTaskOptions options) {
         return ocrWith(engine, image, OcrPrompts.KEY_VALUES, options);
     }
 
     /** Any text-reading question, answered as plain text. */
-    public static OcrResult ocrWith(InternVL engine, RgbImage image, String question, VisionTaskOptions options) {
+    public static OcrResult ocrWith(ChatEngine engine, RgbImage image, String question, VisionTaskOptions options) {
         return OcrResult.of(engine.chat(request(image, question, options, true), listener(options)).text());
     }
 
     /** {@link #askAboutRegion(InternVL, RgbImage, String, BoundingBox, VisionTaskOptions)} with default options. */
-    public static String askAboutRegion(InternVL engine, RgbImage image, String question, BoundingBox region) {
+    public static String askAboutRegion(ChatEngine engine, RgbImage image, String question, BoundingBox region) {
         return askAboutRegion(engine, image, question, region, VisionTaskOptions.defaults());
     }
 
@@ -103,7 +104,7 @@ public final class VisionTasks {
      * {@code {region}} placeholder in the question, or the tag after it). Build the region from pixels with
      * {@link BoundingBox#ofPixels(double, double, double, double, int, int)} and the image's size.
      */
-    public static String askAboutRegion(InternVL engine, RgbImage image, String question, BoundingBox region,
+    public static String askAboutRegion(ChatEngine engine, RgbImage image, String question, BoundingBox region,
             VisionTaskOptions options) {
         return engine.chat(request(image, GroundingPrompts.aboutRegion(question, region), options, true),
                 listener(options)).text();

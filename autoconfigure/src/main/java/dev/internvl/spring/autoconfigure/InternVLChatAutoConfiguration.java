@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.InternVL;
 import dev.internvl.spring.ai.InternVLChatModel;
 import io.micrometer.observation.ObservationRegistry;
@@ -20,7 +21,7 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The Spring AI {@link ChatModel} on the InternVL engine, unless the application defines a {@link ChatModel} itself.
+ * The Spring AI {@link ChatModel} on the ChatEngine engine, unless the application defines a {@link ChatModel} itself.
  * Observations go to the application's {@link ObservationRegistry} when there is one.
  */
 @AutoConfiguration(after = InternVLAutoConfiguration.class)
@@ -48,7 +49,7 @@ public class InternVLChatAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(ChatModel.class)
-    public InternVLChatModel internVLChatModel(InternVL engine, InternVLProperties properties,
+    public InternVLChatModel internVLChatModel(ChatEngine engine, InternVLProperties properties,
             InternVLChatProperties chatProperties, InternVLVideoProperties videoProperties,
             Environment environment, ObjectProvider<ObservationRegistry> observationRegistry,
             ObjectProvider<ChatModelObservationConvention> observationConvention) {

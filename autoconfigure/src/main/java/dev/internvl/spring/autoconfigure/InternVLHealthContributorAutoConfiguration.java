@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.InternVL;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,7 +25,7 @@ public class InternVLHealthContributorAutoConfiguration {
     /** Named so that Actuator, which drops the {@code HealthIndicator} suffix, reports it as {@code internvl}. */
     @Bean("internvlHealthIndicator")
     @ConditionalOnMissingBean(name = "internvlHealthIndicator")
-    public InternVLHealthIndicator internvlHealthIndicator(InternVL engine, InternVLProperties properties) {
+    public InternVLHealthIndicator internvlHealthIndicator(ChatEngine engine, InternVLProperties properties) {
         return new InternVLHealthIndicator(engine, properties.getModel().getId());
     }
 }

@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.CheckpointInspection;
 import dev.internvl.EngineStats;
 import dev.internvl.InternVL;
@@ -21,11 +22,11 @@ import org.springframework.boot.health.contributor.Health;
  */
 public class InternVLHealthIndicator extends AbstractHealthIndicator {
 
-    private final InternVL engine;
+    private final ChatEngine engine;
     private final String modelId;
     private volatile Map<String, Object> facts;
 
-    public InternVLHealthIndicator(InternVL engine, String modelId) {
+    public InternVLHealthIndicator(ChatEngine engine, String modelId) {
         super("InternVL health check failed");
         this.engine = engine;
         this.modelId = modelId;
@@ -58,7 +59,8 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
     private Map<String, Object> facts() {
         Map<String, Object> f = facts;
         if (f == null) {
-            f = CheckpointInspection.of(engine).healthDetails(engine.info().quantization());
+            f = engine instanceof InternVL local
+                    ? CheckpointInspection.of(local).healthDetails(engine.info().quantization()) : Map.of();
             facts = f;
         }
         return f;

@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.InvalidOptionException;
@@ -68,7 +69,7 @@ public class InternVLToolsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public VisionBackend internVLVisionBackend(InternVL engine, InternVLToolsProperties properties) {
+    public VisionBackend internVLVisionBackend(ChatEngine engine, InternVLToolsProperties properties) {
         VisionTaskOptions options;
         try {
             options = VisionTaskOptions.defaults().withMaxTiles(properties.getMaxTiles());

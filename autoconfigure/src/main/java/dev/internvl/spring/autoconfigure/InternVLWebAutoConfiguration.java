@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
 import dev.internvl.grounding.VisionTaskOptions;
@@ -214,7 +215,7 @@ public class InternVLWebAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBean(InternVL.class)
-    public VisionService internVLVisionService(InternVL engine, InternVLWebProperties p) {
+    public VisionService internVLVisionService(ChatEngine engine, InternVLWebProperties p) {
         VisionTaskOptions options = VisionTaskOptions.defaults();
         if (p.getVisionMaxTokens() != null) {
             positive("vision-max-tokens", p.getVisionMaxTokens());
@@ -227,7 +228,7 @@ public class InternVLWebAutoConfiguration {
     @ConditionalOnBean(InternVL.class)
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".grounding", name = "enabled",
             havingValue = "true", matchIfMissing = true)
-    public GroundingController internVLGroundingController(VisionService vision, InternVL engine,
+    public GroundingController internVLGroundingController(VisionService vision, ChatEngine engine,
             InternVLProperties properties, ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings,
             ObjectProvider<JsonMapper> mapper) {
         return new GroundingController(vision, modelId(engine, properties, chatModel), settings, jsonMapper(mapper));
@@ -237,13 +238,13 @@ public class InternVLWebAutoConfiguration {
     @ConditionalOnBean(InternVL.class)
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".ocr", name = "enabled", havingValue = "true",
             matchIfMissing = true)
-    public OcrController internVLOcrController(VisionService vision, InternVL engine, InternVLProperties properties,
+    public OcrController internVLOcrController(VisionService vision, ChatEngine engine, InternVLProperties properties,
             ObjectProvider<InternVLChatModel> chatModel, ApiSettings settings, ObjectProvider<JsonMapper> mapper) {
         return new OcrController(vision, modelId(engine, properties, chatModel), settings, jsonMapper(mapper));
     }
 
     /** The chat model's id, so that every endpoint names the model alike; else the configured id or folder name. */
-    static String modelId(InternVL engine, InternVLProperties properties, ObjectProvider<InternVLChatModel> chat) {
+    static String modelId(ChatEngine engine, InternVLProperties properties, ObjectProvider<InternVLChatModel> chat) {
         InternVLChatModel chatModel = chat.getIfUnique();
         if (chatModel != null) {
             return chatModel.getModelId();

@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.ChatAnswer;
 import dev.internvl.ChatListener;
 import dev.internvl.ChatRequest;
@@ -78,7 +79,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     private static final ChatModelObservationConvention DEFAULT_CONVENTION =
             new DefaultChatModelObservationConvention();
 
-    private final InternVL engine;
+    private final ChatEngine engine;
     private final String modelId;
     private final InternVLChatOptions defaultOptions;
     private final ObservationRegistry observationRegistry;
@@ -109,15 +110,15 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     }
 
     /** A chat model on {@code engine} with the defaults: id from the checkpoint folder, no observations. */
-    public static InternVLChatModel of(InternVL engine) {
+    public static InternVLChatModel of(ChatEngine engine) {
         return builder(engine).build();
     }
 
-    public static Builder builder(InternVL engine) {
+    public static Builder builder(ChatEngine engine) {
         return new Builder(engine);
     }
 
-    private static String defaultModelId(InternVL engine) {
+    private static String defaultModelId(ChatEngine engine) {
         Path dir = engine.info().dir();
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return name != null ? name.toString() : "internvl";
@@ -371,7 +372,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     }
 
     /** The engine this model answers with. */
-    public InternVL getEngine() {
+    public ChatEngine getEngine() {
         return engine;
     }
 
@@ -382,7 +383,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
 
     /** Builder of {@link InternVLChatModel}. */
     public static final class Builder {
-        private final InternVL engine;
+        private final ChatEngine engine;
         private String modelId;
         private InternVLChatOptions defaultOptions;
         private ObservationRegistry observationRegistry;
@@ -390,7 +391,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         private Scheduler scheduler;
         private VideoLimits videoLimits;
 
-        private Builder(InternVL engine) {
+        private Builder(ChatEngine engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
         }
 

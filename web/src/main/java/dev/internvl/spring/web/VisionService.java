@@ -1,5 +1,6 @@
 package dev.internvl.spring.web;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.ChatListener;
 import dev.internvl.InternVL;
 import dev.internvl.grounding.GroundingResult;
@@ -59,12 +60,12 @@ public interface VisionService {
     }
 
     /** {@link VisionTasks} on {@code engine}, greedy decoding of up to 1024 tokens. */
-    static VisionService of(InternVL engine) {
+    static VisionService of(ChatEngine engine) {
         return of(engine, VisionTaskOptions.defaults());
     }
 
     /** {@link VisionTasks} on {@code engine} with {@code options} (their tiles are overridden per request). */
-    static VisionService of(InternVL engine, VisionTaskOptions options) {
+    static VisionService of(ChatEngine engine, VisionTaskOptions options) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(options, "options");
         return new VisionService() {
@@ -78,7 +79,7 @@ public interface VisionService {
 
             @Override
             public Optional<String> addedTokenIn(String text) {
-                return engine.tokenizer().addedTokenIn(text);
+                return engine.addedTokenIn(text);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai.tools;
 
+import dev.internvl.ChatEngine;
 import dev.internvl.ChatRequest;
 import dev.internvl.GenerationOptions;
 import dev.internvl.InternVL;
@@ -22,14 +23,14 @@ import java.util.Objects;
  */
 public final class InternVLVisionBackend implements VisionBackend {
 
-    private final InternVL engine;
+    private final ChatEngine engine;
     private final VisionTaskOptions options;
 
-    public InternVLVisionBackend(InternVL engine) {
+    public InternVLVisionBackend(ChatEngine engine) {
         this(engine, VisionTaskOptions.defaults());
     }
 
-    public InternVLVisionBackend(InternVL engine, VisionTaskOptions options) {
+    public InternVLVisionBackend(ChatEngine engine, VisionTaskOptions options) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.options = options == null ? VisionTaskOptions.defaults() : options;
     }
@@ -79,7 +80,7 @@ public final class InternVLVisionBackend implements VisionBackend {
     }
 
     /** The engine answering. */
-    public InternVL engine() {
+    public ChatEngine engine() {
         return engine;
     }
 
