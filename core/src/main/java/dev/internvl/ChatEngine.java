@@ -35,6 +35,9 @@ public interface ChatEngine extends AutoCloseable {
     /** What answers, and how images are tiled. */
     ModelInfo info();
 
+    /** The model's name: the checkpoint folder's in-process, the served model name remotely. */
+    String modelName();
+
     /** The generation options of requests that carry none. */
     GenerationOptions defaultGeneration();
 

@@ -401,6 +401,12 @@ public final class InternVL implements ChatEngine {
     }
 
     @Override
+    public String modelName() {
+        Path name = model.checkpoint().dir().toAbsolutePath().normalize().getFileName();
+        return name != null ? name.toString() : "internvl";
+    }
+
+    @Override
     public java.util.Optional<String> addedTokenIn(String text) {
         return tokenizer.addedTokenIn(text);
     }

@@ -607,8 +607,13 @@ public final class RemoteEngine implements ChatEngine {
     public ModelInfo info() {
         List<String> urls = replicas.stream().map(r -> r.url.toString()).toList();
         return new ModelInfo(null, "remote " + options.flavor().name().toLowerCase(java.util.Locale.ROOT),
-                "remote", String.join(",", urls), urls, "remote", options.model(), null, 448, 1,
+                "remote", String.join(",", urls), urls, "remote", "remote", null, 448, 1,
                 options.maxTiles() == null ? 12 : options.maxTiles(), true, 256, options.contextLength());
+    }
+
+    @Override
+    public String modelName() {
+        return options.model();
     }
 
     @Override

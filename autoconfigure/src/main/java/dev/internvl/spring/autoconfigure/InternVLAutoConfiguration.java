@@ -2,7 +2,11 @@ package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.BatchingOptions;
 import dev.internvl.EngineOptions;
+import dev.internvl.ChatEngine;
 import dev.internvl.InternVL;
+import dev.internvl.InvalidOptionException;
+import dev.internvl.remote.RemoteEngine;
+import dev.internvl.remote.RemoteOptions;
 import dev.internvl.InvalidOptionException;
 import dev.internvl.hub.HubException;
 import dev.internvl.hub.HubSettings;
@@ -72,7 +76,9 @@ public class InternVLAutoConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean(ChatEngine.class)
+    @ConditionalOnProperty(prefix = InternVLProperties.PREFIX, name = "backend", havingValue = "local",
+            matchIfMissing = true)
     public InternVL internVL(InternVLProperties properties) {
         EngineOptions options = engineOptions(properties);
         CheckpointSource checkpoint = checkpoint(properties);
@@ -89,6 +95,43 @@ public class InternVLAutoConfiguration {
                 + options.model().device() + ", template " + engine.info().template() + ") in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return engine;
+    }
+
+    /**
+     * backend=remote: the model answers on OpenAI-compatible servers (vLLM, LMDeploy or this project's own); nothing
+     * is loaded here.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(ChatEngine.class)
+    @ConditionalOnProperty(prefix = InternVLProperties.PREFIX, name = "backend", havingValue = "remote")
+    public RemoteEngine internVLRemoteEngine(InternVLProperties properties) {
+        InternVLProperties.Remote r = properties.getRemote();
+        String prefix = InternVLProperties.PREFIX + ".remote.";
+        if (r.getBaseUrls() == null || r.getBaseUrls().isEmpty()) {
+            throw new InternVLConfigurationException(prefix + "base-urls", prefix + "base-urls is not set: with "
+                    + InternVLProperties.PREFIX + ".backend=remote, name the servers (e.g. http://gpu-1:8000)");
+        }
+        if (r.getModel() == null || r.getModel().isBlank()) {
+            throw new InternVLConfigurationException(prefix + "model", prefix + "model is not set: with "
+                    + InternVLProperties.PREFIX + ".backend=remote, give the served model name (vLLM "
+                    + "--served-model-name, LMDeploy --model-name)");
+        }
+        RemoteOptions options;
+        try {
+            options = new RemoteOptions(r.getBaseUrls(), r.getApiKey(), r.getModel().strip(), r.getFlavor(),
+                    r.getConnectTimeout(), r.getRequestTimeout(), r.getDownFor(), r.getMaxTiles(), r.getContextLength(),
+                    engineOptions(properties).generation());
+        } catch (InvalidOptionException e) {
+            String property = prefix + kebab(e.field());
+            throw new InternVLConfigurationException(property, e.renamed(property, "").getMessage(), e);
+        }
+        logger.info("InternVL answers on " + r.getFlavor() + " servers " + options.baseUrls() + " (model "
+                + options.model() + ")");
+        return RemoteEngine.connect(options);
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The folder of {@code model.path}, else the snapshot of {@code model.id} in the Hugging Face cache. */

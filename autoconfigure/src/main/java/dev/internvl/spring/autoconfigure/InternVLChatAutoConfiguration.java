@@ -28,7 +28,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass(InternVLChatModel.class)
 @ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InternVLChatModel.PROVIDER,
         matchIfMissing = true)
-@ConditionalOnBean(InternVL.class)
+@ConditionalOnBean(ChatEngine.class)
 @EnableConfigurationProperties({InternVLProperties.class, InternVLChatProperties.class,
         InternVLVideoProperties.class})
 public class InternVLChatAutoConfiguration {

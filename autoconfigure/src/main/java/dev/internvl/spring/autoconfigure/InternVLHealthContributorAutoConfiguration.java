@@ -16,8 +16,8 @@ import org.springframework.context.annotation.Bean;
  * with {@code management.health.internvl.enabled=false}.
  */
 @AutoConfiguration(after = InternVLAutoConfiguration.class)
-@ConditionalOnClass({InternVL.class, HealthIndicator.class})
-@ConditionalOnBean(InternVL.class)
+@ConditionalOnClass({ChatEngine.class, HealthIndicator.class})
+@ConditionalOnBean(ChatEngine.class)
 @ConditionalOnEnabledHealthIndicator("internvl")
 @EnableConfigurationProperties(InternVLProperties.class) // also when the application's engine is there without the chat model
 public class InternVLHealthContributorAutoConfiguration {

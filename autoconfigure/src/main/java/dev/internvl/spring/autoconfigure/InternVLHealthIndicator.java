@@ -1,6 +1,7 @@
 package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.ChatEngine;
+import dev.internvl.remote.RemoteEngine;
 import dev.internvl.CheckpointInspection;
 import dev.internvl.EngineStats;
 import dev.internvl.InternVL;
@@ -41,9 +42,25 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
         } else {
             builder.up();
         }
-        builder.withDetail("model", modelId != null ? modelId : String.valueOf(dir.getFileName()))
-                .withDetail("path", dir.toAbsolutePath().toString());
-        HubCache.describe(dir).ifPresent(source -> builder.withDetail("source", source));
+        builder.withDetail("model", modelId != null ? modelId : engine.modelName());
+        if (dir != null) {
+            builder.withDetail("path", dir.toAbsolutePath().toString());
+            HubCache.describe(dir).ifPresent(source -> builder.withDetail("source", source));
+        }
+        if (engine instanceof RemoteEngine remote) {
+            builder.withDetail("replicas", remote.replicas().stream().map(r -> {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("url", r.url().toString());
+                m.put("up", r.up());
+                m.put("inFlight", r.inFlight());
+                m.put("answered", r.answered());
+                m.put("meanLatencyMs", Math.round(r.meanLatencyMs()));
+                if (r.lastError() != null) {
+                    m.put("lastError", r.lastError());
+                }
+                return m;
+            }).toList());
+        }
         ModelInfo info = engine.info();
         builder.withDetail("dtype", info.dtype())
                 .withDetail("device", info.device())

@@ -16,6 +16,15 @@ public class InternVLProperties {
 
     private final Batching batching = new Batching();
 
+    private final Remote remote = new Remote();
+
+    /**
+     * What answers: local (the checkpoint in this process, the default) or remote (vLLM, LMDeploy or this project's
+     * server on one or more machines, see remote.*). The chat model, grounding and OCR, tools and HTTP endpoints
+     * work the same on both.
+     */
+    private Backend backend = Backend.LOCAL;
+
     /**
      * Compute dtype: bf16 (the checkpoints' own dtype, fastest on CPUs with AVX-512 BF16 and on GPUs), fp16, or fp32
      * (the reference for parity checks).
@@ -71,6 +80,26 @@ public class InternVLProperties {
      * checkpoint's use_thumbnail.
      */
     private Boolean thumbnail;
+
+    /** Where the model runs. */
+    public enum Backend {
+        /** In this process. */
+        LOCAL,
+        /** On OpenAI-compatible servers (remote.*). */
+        REMOTE
+    }
+
+    public Backend getBackend() {
+        return backend;
+    }
+
+    public void setBackend(Backend backend) {
+        this.backend = backend;
+    }
+
+    public Remote getRemote() {
+        return remote;
+    }
 
     public Model getModel() {
         return model;
@@ -299,6 +328,116 @@ public class InternVLProperties {
 
         public void setVisionLayersPerStep(int visionLayersPerStep) {
             this.visionLayersPerStep = visionLayersPerStep;
+        }
+    }
+
+    /** The servers of backend=remote. */
+    public static class Remote {
+
+        /**
+         * Base URLs of the replicas (http://gpu-1:8000, with or without /v1). Each request goes to the replica with
+         * the fewest requests in flight; one that cannot be reached, or answers 503 or 429, is passed over until a
+         * health check (GET /v1/models) answers again.
+         */
+        private java.util.List<java.net.URI> baseUrls = new java.util.ArrayList<>();
+
+        /** Sent as Authorization: Bearer ...; the servers' API key (vLLM --api-key, LMDeploy --api-keys). */
+        private String apiKey;
+
+        /** The served model name sent as the request's model (vLLM --served-model-name, LMDeploy --model-name). */
+        private String model;
+
+        /**
+         * Which server answers: vllm, lmdeploy or internvl (this project's own server); it decides how image
+         * placeholders and tile limits are spelled.
+         */
+        private dev.internvl.remote.RemoteOptions.Flavor flavor = dev.internvl.remote.RemoteOptions.Flavor.VLLM;
+
+        /** How long connecting to a replica may take before it counts as down. */
+        private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(5);
+
+        /** How long one request may take, its whole answer included. */
+        private java.time.Duration requestTimeout = java.time.Duration.ofMinutes(10);
+
+        /** How long a failed replica is left alone before a health check may bring it back (unless it said Retry-After). */
+        private java.time.Duration downFor = java.time.Duration.ofSeconds(5);
+
+        /** The servers' tiles per image, reported in the health details and model info (default 12). */
+        private Integer maxTiles;
+
+        /** The served model's context length, reported in the model info (0: unknown). */
+        private int contextLength;
+
+        public java.util.List<java.net.URI> getBaseUrls() {
+            return baseUrls;
+        }
+
+        public void setBaseUrls(java.util.List<java.net.URI> baseUrls) {
+            this.baseUrls = baseUrls;
+        }
+
+        public String getApiKey() {
+            return apiKey;
+        }
+
+        public void setApiKey(String apiKey) {
+            this.apiKey = apiKey;
+        }
+
+        public String getModel() {
+            return model;
+        }
+
+        public void setModel(String model) {
+            this.model = model;
+        }
+
+        public dev.internvl.remote.RemoteOptions.Flavor getFlavor() {
+            return flavor;
+        }
+
+        public void setFlavor(dev.internvl.remote.RemoteOptions.Flavor flavor) {
+            this.flavor = flavor;
+        }
+
+        public java.time.Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(java.time.Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public java.time.Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        public void setRequestTimeout(java.time.Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+        }
+
+        public java.time.Duration getDownFor() {
+            return downFor;
+        }
+
+        public void setDownFor(java.time.Duration downFor) {
+            this.downFor = downFor;
+        }
+
+        public Integer getMaxTiles() {
+            return maxTiles;
+        }
+
+        public void setMaxTiles(Integer maxTiles) {
+            this.maxTiles = maxTiles;
+        }
+
+        public int getContextLength() {
+            return contextLength;
+        }
+
+        public void setContextLength(int contextLength) {
+            this.contextLength = contextLength;
         }
     }
 }

@@ -38,7 +38,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass({InternVLToolCallbackProvider.class, ToolCallbackProvider.class})
 @ConditionalOnProperty(prefix = InternVLToolsProperties.PREFIX, name = "enabled", havingValue = "true",
         matchIfMissing = true)
-@ConditionalOnBean(InternVL.class)
+@ConditionalOnBean(ChatEngine.class)
 @EnableConfigurationProperties(InternVLToolsProperties.class)
 public class InternVLToolsAutoConfiguration {
 

@@ -214,7 +214,7 @@ public class InternVLWebAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnBean(ChatEngine.class)
     public VisionService internVLVisionService(ChatEngine engine, InternVLWebProperties p) {
         VisionTaskOptions options = VisionTaskOptions.defaults();
         if (p.getVisionMaxTokens() != null) {
@@ -225,7 +225,7 @@ public class InternVLWebAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnBean(ChatEngine.class)
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".grounding", name = "enabled",
             havingValue = "true", matchIfMissing = true)
     public GroundingController internVLGroundingController(VisionService vision, ChatEngine engine,
@@ -235,7 +235,7 @@ public class InternVLWebAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnBean(ChatEngine.class)
     @ConditionalOnProperty(prefix = InternVLWebProperties.PREFIX + ".ocr", name = "enabled", havingValue = "true",
             matchIfMissing = true)
     public OcrController internVLOcrController(VisionService vision, ChatEngine engine, InternVLProperties properties,
@@ -252,8 +252,7 @@ public class InternVLWebAutoConfiguration {
         if (properties.getModel().getId() != null) {
             return properties.getModel().getId();
         }
-        Path name = engine.info().dir().toAbsolutePath().normalize().getFileName();
-        return name != null ? name.toString() : "internvl";
+        return engine.modelName();
     }
 
     /**
@@ -261,7 +260,7 @@ public class InternVLWebAutoConfiguration {
      * {@code /v1} to the client's base URL, after the application's own mappings.
      */
     @Bean
-    @ConditionalOnBean(InternVL.class)
+    @ConditionalOnBean(ChatEngine.class)
     @ConditionalOnMissingBean(name = "internVLUnversionedPaths")
     public SimpleUrlHandlerMapping internVLUnversionedPaths(ObjectProvider<JsonMapper> mapper) {
         return UnversionedPathHandler.handlerMapping(jsonMapper(mapper));

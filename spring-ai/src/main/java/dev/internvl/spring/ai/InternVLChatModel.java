@@ -119,9 +119,7 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
     }
 
     private static String defaultModelId(ChatEngine engine) {
-        Path dir = engine.info().dir();
-        Path name = dir.toAbsolutePath().normalize().getFileName();
-        return name != null ? name.toString() : "internvl";
+        return engine.modelName();
     }
 
     @Override

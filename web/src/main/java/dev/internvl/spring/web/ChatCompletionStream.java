@@ -80,6 +80,9 @@ final class ChatCompletionStream extends SseEmitter {
     @Override
     protected void extendResponse(ServerHttpResponse response) {
         super.extendResponse(response);
+        // the chunks are written with the header's charset: without one, the servlet's ISO-8859-1 turned every
+        // character beyond Latin-1 into '?'
+        response.getHeaders().setContentType(new MediaType("text", "event-stream", StandardCharsets.UTF_8));
         response.getHeaders().setCacheControl("no-cache");
         response.getHeaders().set("X-Accel-Buffering", "no");
     }

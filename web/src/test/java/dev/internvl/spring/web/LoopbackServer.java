@@ -85,8 +85,15 @@ final class LoopbackServer implements AutoCloseable {
         return tomcat.getConnector().getLocalPort();
     }
 
+    private boolean closed;
+
+    /** Stops the server; closing it again does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             tomcat.stop();
             tomcat.destroy();

@@ -1,0 +1,139 @@
+package dev.internvl.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.internvl.ChatAnswer;
+import dev.internvl.ChatRequest;
+import dev.internvl.GenerationOptions;
+import dev.internvl.grounding.GroundingResult;
+import dev.internvl.grounding.VisionTaskOptions;
+import dev.internvl.grounding.VisionTasks;
+import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.RgbImage;
+import dev.internvl.remote.RemoteEngine;
+import dev.internvl.remote.RemoteOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The remote backend on two replicas of this project's own server (its chat completions endpoint in a real Tomcat
+ * each, on loopback, over the tiny checkpoint): the same answers and grounding boxes as in-process, and requests
+ * that go on, none lost or answered twice, when a replica stops in the middle.
+ */
+class RemoteBackendTest {
+
+    private static final GenerationOptions GREEDY = GenerationOptions.builder().maxNewTokens(Fixture.MAX_TOKENS)
+            .build();
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private LoopbackServer replica() {
+        LoopbackServer s = LoopbackServer.start(ApiSettings.builder().build(),
+                new ChatCompletionsController(Fixture.chatModel(), ApiSettings.builder().build()));
+        open.add(s);
+        return s;
+    }
+
+    private RemoteEngine remote(LoopbackServer... servers) {
+        List<URI> urls = new ArrayList<>();
+        for (LoopbackServer s : servers) {
+            urls.add(URI.create("http://127.0.0.1:" + s.port()));
+        }
+        RemoteEngine e = RemoteEngine.connect(RemoteOptions.of(RemoteOptions.Flavor.INTERNVL, Fixture.MODEL, urls)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30))
+                .withDefaults(GREEDY));
+        open.add(e);
+        return e;
+    }
+
+    private static RgbImage picture(int w, int h, int seed) {
+        return ImageDecoder.decode(Fixture.png(w, h, seed), "picture.png");
+    }
+
+    @Test
+    void answersAndPromptsAreTheInProcessEnginesOnes() {
+        RemoteEngine remote = remote(replica());
+        List<ChatRequest> requests = List.of(
+                ChatRequest.builder("Hello there").generation(GREEDY).build(),
+                ChatRequest.builder("What is in the picture?").image(picture(64, 48, 3)).generation(GREEDY).build(),
+                ChatRequest.builder("Compare them.").image(picture(64, 48, 4)).image(picture(48, 64, 5))
+                        .maxTiles(2).generation(GREEDY).build(),
+                ChatRequest.builder("Describe it.").image(picture(80, 40, 6)).systemMessage("Be brief.")
+                        .generation(GREEDY).build());
+        for (ChatRequest r : requests) {
+            ChatAnswer local = Fixture.engine().chat(r);
+            ChatAnswer far = remote.chat(r);
+            assertThat(far.text()).as(r.question()).isEqualTo(local.text());
+            assertThat(far.promptTokens()).as(r.question()).isEqualTo(local.promptTokens());
+            assertThat(far.completionTokens()).as(r.question()).isEqualTo(local.completionTokens());
+            assertThat(far.history()).as(r.question()).isEqualTo(local.history());
+        }
+        // a second round about the same picture, with the first round's history
+        ChatRequest first = requests.get(1);
+        ChatAnswer local = Fixture.engine().chat(ChatRequest.builder("And the colours?").image(first.images().get(0))
+                .history(Fixture.engine().chat(first).history()).generation(GREEDY).build());
+        ChatAnswer far = remote.chat(ChatRequest.builder("And the colours?").image(first.images().get(0))
+                .history(remote.chat(first).history()).generation(GREEDY).build());
+        assertThat(far.text()).isEqualTo(local.text());
+        assertThat(far.promptTokens()).isEqualTo(local.promptTokens());
+    }
+
+    @Test
+    void groundingGivesTheSameBoxesRemotely() {
+        RemoteEngine remote = remote(replica());
+        VisionTaskOptions options = VisionTaskOptions.defaults().withGeneration(GenerationOptions.builder()
+                .maxNewTokens(24).build());
+        RgbImage image = picture(120, 80, 7);
+        GroundingResult local = VisionTasks.ground(Fixture.engine(), image, "the square", options);
+        GroundingResult far = VisionTasks.ground(remote, image, "the square", options);
+        // the tiny model's words are random, but they are the same words, markers and boxes included
+        assertThat(far.raw()).isEqualTo(local.raw());
+        assertThat(far.refs()).isEqualTo(local.refs());
+    }
+
+    @Test
+    void requestsGoOnWhenAReplicaStopsInTheMiddle() throws Exception {
+        LoopbackServer a = replica();
+        LoopbackServer b = replica();
+        RemoteEngine remote = remote(a, b);
+        ChatRequest question = ChatRequest.builder("Count to three.").generation(GREEDY).build();
+        String expected = Fixture.engine().chat(question).text();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<ChatAnswer>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                if (i == 12) {
+                    for (Future<ChatAnswer> f : answers) {
+                        f.get(); // what it is answering ends first (a graceful stop)
+                    }
+                    a.close(); // then the replica goes away; the requests that follow find it gone
+                }
+                answers.add(pool.submit(() -> remote.chat(question)));
+                Thread.sleep(5);
+            }
+            for (Future<ChatAnswer> f : answers) {
+                assertThat(f.get().text()).isEqualTo(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<RemoteEngine.ReplicaStatus> replicas = remote.replicas();
+        assertThat(replicas.get(0).up()).isFalse();
+        assertThat(replicas.get(0).answered() + replicas.get(1).answered()).isEqualTo(40);
+        assertThat(replicas.get(0).answered()).isGreaterThan(0);
+    }
+}
