@@ -335,6 +335,9 @@ public final class InternVLChatModel implements ChatModel, StreamingChatModel {
         if (o.getStopSequences() != null) {
             b.stopStrings(o.getStopSequences());
         }
+        if (o.getSkipSpecialTokens() != null) {
+            b.skipSpecialTokens(o.getSkipSpecialTokens());
+        }
         try {
             InvalidOptionException.checkTiles("maxTiles", o.getMaxTiles());
             PromptConverter.sampling(o); // the video options: frames >= 1, a bound with 0 <= start < end

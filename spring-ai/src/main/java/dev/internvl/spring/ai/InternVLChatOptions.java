@@ -32,11 +32,12 @@ public final class InternVLChatOptions implements ChatOptions {
     private final Integer videoFrames;
     private final Double videoStart;
     private final Double videoEnd;
+    private final Boolean skipSpecialTokens;
 
     private InternVLChatOptions(String model, Double temperature, Double topP, Integer topK, Integer maxTokens,
             List<String> stopSequences, Double frequencyPenalty, Double presencePenalty, Integer maxTiles,
             Boolean thumbnail, Long seed, Double repetitionPenalty, SpecialTokensInText specialTokensInText,
-            Integer videoFrames, Double videoStart, Double videoEnd) {
+            Integer videoFrames, Double videoStart, Double videoEnd, Boolean skipSpecialTokens) {
         this.model = model;
         this.temperature = temperature;
         this.topP = topP;
@@ -53,6 +54,7 @@ public final class InternVLChatOptions implements ChatOptions {
         this.videoFrames = videoFrames;
         this.videoStart = videoStart;
         this.videoEnd = videoEnd;
+        this.skipSpecialTokens = skipSpecialTokens;
     }
 
     /** An empty builder: every field unset. */
@@ -97,6 +99,7 @@ public final class InternVLChatOptions implements ChatOptions {
                 .videoFrames(pick(o.videoFrames, base.videoFrames))
                 .videoStart(pick(o.videoStart, base.videoStart))
                 .videoEnd(pick(o.videoEnd, base.videoEnd))
+                .skipSpecialTokens(pick(o.skipSpecialTokens, base.skipSpecialTokens))
                 .build();
     }
 
@@ -203,13 +206,23 @@ public final class InternVLChatOptions implements ChatOptions {
         return videoEnd;
     }
 
+    /**
+     * Whether the answer's special tokens ({@code <ref>}, {@code </ref>}, {@code <box>}, {@code </box>}, ...) are
+     * dropped from its text: true is the engine's default, as the reference {@code chat()} and vLLM's
+     * {@code skip_special_tokens}; false keeps them, as grounding needs ({@code VisionTasks} asks for it); null: the
+     * engine's default generation options decide.
+     */
+    public Boolean getSkipSpecialTokens() {
+        return skipSpecialTokens;
+    }
+
     @Override
     public Builder mutate() {
         return builder().model(model).temperature(temperature).topP(topP).topK(topK).maxTokens(maxTokens)
                 .stopSequences(stopSequences).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty)
                 .maxTiles(maxTiles).thumbnail(thumbnail).seed(seed).repetitionPenalty(repetitionPenalty)
                 .specialTokensInText(specialTokensInText).videoFrames(videoFrames).videoStart(videoStart)
-                .videoEnd(videoEnd);
+                .videoEnd(videoEnd).skipSpecialTokens(skipSpecialTokens);
     }
 
     @Override
@@ -224,14 +237,15 @@ public final class InternVLChatOptions implements ChatOptions {
                 && Objects.equals(repetitionPenalty, that.repetitionPenalty)
                 && Objects.equals(specialTokensInText, that.specialTokensInText)
                 && Objects.equals(videoFrames, that.videoFrames) && Objects.equals(videoStart, that.videoStart)
-                && Objects.equals(videoEnd, that.videoEnd);
+                && Objects.equals(videoEnd, that.videoEnd)
+                && Objects.equals(skipSpecialTokens, that.skipSpecialTokens);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, temperature, topP, topK, maxTokens, stopSequences, frequencyPenalty,
                 presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty, specialTokensInText, videoFrames,
-                videoStart, videoEnd);
+                videoStart, videoEnd, skipSpecialTokens);
     }
 
     @Override
@@ -241,7 +255,8 @@ public final class InternVLChatOptions implements ChatOptions {
                 + ", frequencyPenalty=" + frequencyPenalty + ", presencePenalty=" + presencePenalty
                 + ", maxTiles=" + maxTiles + ", thumbnail=" + thumbnail + ", seed=" + seed
                 + ", repetitionPenalty=" + repetitionPenalty + ", specialTokensInText=" + specialTokensInText
-                + ", videoFrames=" + videoFrames + ", videoStart=" + videoStart + ", videoEnd=" + videoEnd + "}";
+                + ", videoFrames=" + videoFrames + ", videoStart=" + videoStart + ", videoEnd=" + videoEnd
+                + ", skipSpecialTokens=" + skipSpecialTokens + "}";
     }
 
     /**
@@ -258,8 +273,15 @@ public final class InternVLChatOptions implements ChatOptions {
         private Integer videoFrames;
         private Double videoStart;
         private Double videoEnd;
+        private Boolean skipSpecialTokens;
 
         private Builder() {
+        }
+
+        /** See {@link InternVLChatOptions#getSkipSpecialTokens()}. */
+        public Builder skipSpecialTokens(Boolean v) {
+            skipSpecialTokens = v;
+            return this;
         }
 
         /** See {@link InternVLChatOptions#getVideoFrames()}. */
@@ -318,6 +340,7 @@ public final class InternVLChatOptions implements ChatOptions {
                 videoFrames = that.videoFrames != null ? that.videoFrames : videoFrames;
                 videoStart = that.videoStart != null ? that.videoStart : videoStart;
                 videoEnd = that.videoEnd != null ? that.videoEnd : videoEnd;
+                skipSpecialTokens = that.skipSpecialTokens != null ? that.skipSpecialTokens : skipSpecialTokens;
             }
             return this;
         }
@@ -327,7 +350,7 @@ public final class InternVLChatOptions implements ChatOptions {
             // The portable fields are the protected ones of DefaultChatOptionsBuilder.
             return new InternVLChatOptions(model, temperature, topP, topK, maxTokens, stopSequences,
                     frequencyPenalty, presencePenalty, maxTiles, thumbnail, seed, repetitionPenalty,
-                    specialTokensInText, videoFrames, videoStart, videoEnd);
+                    specialTokensInText, videoFrames, videoStart, videoEnd, skipSpecialTokens);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.internvl.InvalidRequestException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.text.ChatTurn;
+import dev.internvl.text.InternVLTokens;
 import dev.internvl.text.MultiImageQuestions;
 import dev.internvl.video.VideoDecodeException;
 import dev.internvl.video.VideoDecoder;
@@ -46,6 +47,13 @@ import org.springframework.core.io.Resource;
  *       images. Its frames are sampled as the options say ({@link InternVLChatOptions#getVideoFrames()}, the
  *       bound), decoded by the installed {@link VideoDecoder} under the {@link VideoLimits}, and its message's
  *       question starts with {@code Frame1: <image>\nFrame2: <image>\n...}, as the reference's video example.</li>
+ *   <li>{@code <image>} placeholders already in a user message's text are used as given (the reference
+ *       {@code chat()} prefixes a question only when it holds none; vLLM adds only the missing ones): a message
+ *       whose media need P placeholders (one per image, one per sampled frame of a video) and whose text holds
+ *       K gets the prefix of its first P - K media only, in the styles above and numbered as those media
+ *       ({@code Image-1: <image>\n} for the first of two images, {@code Frame1: <image>\n} ... for the first
+ *       P - K frames); K = 0 is the whole prefix, K &ge; P none. The engine fills the placeholders of the whole
+ *       prompt with the images in order; placeholders beyond the images stay text.</li>
  * </ul>
  */
 final class PromptConverter {
@@ -131,15 +139,29 @@ final class PromptConverter {
             switch (type) {
                 case SYSTEM -> system.add(text);
                 case USER -> {
+                    List<Media> media = ((UserMessage) m).getMedia();
+                    // the placeholders this message's media fill: one per image, one per sampled frame
+                    int needed = 0;
+                    for (Media md : media) {
+                        needed += isVideo(md) ? frames.frames().size() : 1;
+                    }
+                    // those the text already holds are used as given; only the missing ones are prefixed
+                    int missing = Math.max(0, needed - InternVLTokens.countPlaceholders(text));
                     StringBuilder question = new StringBuilder();
-                    for (Media media : ((UserMessage) m).getMedia()) {
-                        if (isVideo(media)) {
-                            question.append(MultiImageQuestions.videoFrames(frames.frames().size(), ""));
+                    for (Media md : media) {
+                        if (isVideo(md)) {
+                            if (missing > 0) {
+                                question.append(MultiImageQuestions.videoFrames(missing, ""));
+                                missing = 0;
+                            }
                             continue;
                         }
                         images.add(encoded.get(images.size()).decode());
-                        question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
-                                .append('\n');
+                        if (missing > 0) {
+                            question.append(totalImages == 1 ? "" : "Image-" + images.size() + ": ").append(IMAGE)
+                                    .append('\n');
+                            missing--;
+                        }
                     }
                     question.append(text);
                     add(entries, MessageType.USER).append(question.toString());

@@ -149,6 +149,21 @@ class InternVLChatModelTest {
     }
 
     @Test
+    void skipSpecialTokensReachesTheEngineAndUnsetKeepsItsDefault() {
+        assertThat(engine.defaultGeneration().skipSpecialTokens()).isTrue();
+        assertThat(model.generationOptions(InternVLChatOptions.builder().build()).skipSpecialTokens()).isTrue();
+        assertThat(model.generationOptions(InternVLChatOptions.builder().skipSpecialTokens(false).build())
+                .skipSpecialTokens()).isFalse();
+        InternVLChatModel keeping = InternVLChatModel.builder(engine)
+                .defaultOptions(InternVLChatOptions.builder().skipSpecialTokens(false).build()).build();
+        // a request's own value wins over the model's default, field by field
+        assertThat(keeping.generationOptions(InternVLChatOptions.merge(keeping.getOptions(),
+                InternVLChatOptions.builder().maxTokens(2).build())).skipSpecialTokens()).isFalse();
+        assertThat(keeping.generationOptions(InternVLChatOptions.merge(keeping.getOptions(),
+                InternVLChatOptions.builder().skipSpecialTokens(true).build())).skipSpecialTokens()).isTrue();
+    }
+
+    @Test
     void samplingWithASeedIsReproducible() {
         InternVLChatOptions seeded = InternVLChatOptions.builder().temperature(1.0).seed(7L).maxTokens(8).build();
         String a = model.call(ask("Describe.", seeded)).getResult().getOutput().getText();

@@ -13,7 +13,7 @@ class InternVLChatOptionsTest {
         return InternVLChatOptions.builder().model("m").temperature(0.7).topP(0.9).topK(40).maxTokens(64)
                 .stopSequences(List.of("END")).frequencyPenalty(0.0).presencePenalty(0.0).maxTiles(6)
                 .thumbnail(true).seed(42L).repetitionPenalty(1.1).specialTokensInText(SpecialTokensInText.PLAIN)
-                .videoFrames(16).videoStart(1.5).videoEnd(4.0).build();
+                .videoFrames(16).videoStart(1.5).videoEnd(4.0).skipSpecialTokens(false).build();
     }
 
     @Test
@@ -33,6 +33,10 @@ class InternVLChatOptionsTest {
         assertThat(o.toString()).contains("videoFrames=16", "videoStart=1.5", "videoEnd=4.0");
         assertThat(o.mutate().videoFrames(8).build()).isNotEqualTo(o);
         assertThat(o.mutate().videoEnd(5.0).build()).isNotEqualTo(o);
+        assertThat(o.getSkipSpecialTokens()).isFalse();
+        assertThat(o.toString()).contains("skipSpecialTokens=false");
+        assertThat(o.mutate().skipSpecialTokens(true).build()).isNotEqualTo(o);
+        assertThat(o.mutate().skipSpecialTokens(null).build().getSkipSpecialTokens()).isNull();
     }
 
     @Test
@@ -56,6 +60,9 @@ class InternVLChatOptionsTest {
                 .build());
         assertThat(frames.getVideoFrames()).isEqualTo(4);
         assertThat(frames.getVideoStart()).isEqualTo(1.5);
+        assertThat(merged.getSkipSpecialTokens()).isFalse();
+        assertThat(InternVLChatOptions.merge(defaults, InternVLChatOptions.builder().skipSpecialTokens(true).build())
+                .getSkipSpecialTokens()).isTrue();
         assertThat(InternVLChatOptions.merge(defaults, null)).isSameAs(defaults);
     }
 
@@ -84,6 +91,9 @@ class InternVLChatOptionsTest {
         InternVLChatOptions c = full().mutate().combineWith(InternVLChatOptions.builder().videoFrames(2)).build();
         assertThat(c.getVideoFrames()).isEqualTo(2);
         assertThat(c.getVideoEnd()).isEqualTo(4.0);
+        assertThat(c.getSkipSpecialTokens()).isFalse();
+        assertThat(full().mutate().combineWith(InternVLChatOptions.builder().skipSpecialTokens(true)).build()
+                .getSkipSpecialTokens()).isTrue();
 
         InternVLChatOptions.Builder original = InternVLChatOptions.builder().maxTiles(2);
         InternVLChatOptions.Builder copy = original.clone().maxTiles(3);

@@ -75,6 +75,45 @@ class PromptConverterTest {
     }
 
     @Test
+    void placeholdersInTheTextAreUsedAsGiven() {
+        // as many as the images: no prefix, the same question as the prefixed plain text
+        ChatRequest given = convert(user("Image-1: <image>\nImage-2: <image>\nCompare.", png(0), png(1)));
+        ChatRequest plain = convert(user("Compare.", png(0), png(1)));
+        assertThat(given.question()).isEqualTo("Image-1: <image>\nImage-2: <image>\nCompare.")
+                .isEqualTo(plain.question());
+        assertThat(given.images()).hasSize(2);
+        // placed anywhere, in any form
+        assertThat(convert(user("What is in <image> here?", png(0))).question()).isEqualTo("What is in <image> here?");
+        // a history question that holds its placeholder, as the engine's ChatRequest history would
+        ChatRequest r = convert(user("<image>\nWhat is it?", png(0)), new AssistantMessage("A square."),
+                user("What colour?"));
+        assertThat(r.history()).containsExactly(new ChatTurn("<image>\nWhat is it?", "A square."));
+        assertThat(r.question()).isEqualTo("What colour?");
+    }
+
+    @Test
+    void onlyTheMissingPlaceholdersArePrefixedNumberedAsTheirImages() {
+        // three images, one placeholder in the text: the first two images are prefixed, the text's takes the third
+        ChatRequest r = convert(user("And <image>: compare.", png(0), png(1), png(2)));
+        assertThat(r.question()).isEqualTo("Image-1: <image>\nImage-2: <image>\nAnd <image>: compare.");
+        // per message: the second message's own placeholder does not count for the first
+        ChatRequest two = convert(user("Compare.", png(0), png(1)), new AssistantMessage("Same."),
+                user("Image-3: <image>\nAnd this?", png(2)));
+        assertThat(two.history()).containsExactly(
+                new ChatTurn("Image-1: <image>\nImage-2: <image>\nCompare.", "Same."));
+        assertThat(two.question()).isEqualTo("Image-3: <image>\nAnd this?");
+    }
+
+    @Test
+    void morePlaceholdersThanImagesAndTextOnlyPlaceholdersStayText() {
+        // no prefix; the engine fills the first, the second stays text
+        assertThat(convert(user("<image> or <image>?", png(0))).question()).isEqualTo("<image> or <image>?");
+        ChatRequest text = convert(user("What does <image> mean?"));
+        assertThat(text.question()).isEqualTo("What does <image> mean?");
+        assertThat(text.images()).isEmpty();
+    }
+
+    @Test
     void systemMessagesReplaceTheSystemPromptAndTilingOptionsPassThrough() {
         ChatRequest r = PromptConverter.toChatRequest(List.of(new SystemMessage("Be brief."), user("Hi"),
                 new SystemMessage("Answer in French.")), InternVLChatOptions.builder().maxTiles(2).thumbnail(false)

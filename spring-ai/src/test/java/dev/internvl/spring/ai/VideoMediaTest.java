@@ -67,7 +67,7 @@ class VideoMediaTest {
 
     @Test
     void theFramesOfAVideoReachTheModelOneTileEach() {
-        int text = promptTokens(null, null);
+        int text = promptTokens((Media) null, null);
         int eight = promptTokens(video(clip), null);
         int four = promptTokens(video(clip), InternVLChatOptions.builder().videoFrames(4).build());
         // each frame: <img>, 256 image tokens (one tile, no thumbnail), </img>, and "FrameN: " / "\n" text
@@ -77,6 +77,23 @@ class VideoMediaTest {
         ChatAnswer direct = engine.chat(ChatRequest.builder(QUESTION)
                 .video(Videos.decode(clip, "clip", VideoSampling.of(8))).build());
         assertThat(eight).isEqualTo(direct.promptTokens());
+    }
+
+    @Test
+    void framePlaceholdersInTheTextAreUsedAsGivenAndOnlyTheMissingOnesPrefixed() {
+        InternVLChatOptions four = InternVLChatOptions.builder().videoFrames(4).build();
+        int plain = promptTokens(QUESTION, four);
+        String all = "Frame1: <image>\nFrame2: <image>\nFrame3: <image>\nFrame4: <image>\n" + QUESTION;
+        assertThat(promptTokens(all, four)).isEqualTo(plain);
+        // two of four given: Frame1 and Frame2 are prefixed, the text's take frames 3 and 4
+        assertThat(promptTokens("Frame3: <image>\nFrame4: <image>\n" + QUESTION, four)).isEqualTo(plain);
+        // and the prompt is a video's: four frames more than the text alone
+        assertThat(plain - promptTokens((Media) null, four)).isBetween(4 * 258, 4 * 258 + 4 * 6);
+    }
+
+    static int promptTokens(String text, InternVLChatOptions options) {
+        UserMessage m = UserMessage.builder().text(text).media(video(clip)).build();
+        return model.call(new Prompt(List.of(m), options)).getMetadata().getUsage().getPromptTokens();
     }
 
     @Test

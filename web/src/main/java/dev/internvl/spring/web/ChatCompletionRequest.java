@@ -54,7 +54,9 @@ record ChatCompletionRequest(
         @JsonProperty("top_k") @JsonDeserialize(using = WholeNumber.class) Long topK,
         @JsonProperty("repetition_penalty") Double repetitionPenalty,
         @JsonProperty("max_tiles") @JsonDeserialize(using = WholeNumber.class) Long maxTiles,
-        @JsonProperty("media_io_kwargs") MediaIoKwargs mediaIoKwargs) {
+        @JsonProperty("media_io_kwargs") MediaIoKwargs mediaIoKwargs,
+        @JsonProperty("skip_special_tokens") Boolean skipSpecialTokens,
+        @JsonProperty("spaces_between_special_tokens") Boolean spacesBetweenSpecialTokens) {
 
     /** Stop sequences at most. */
     static final int MAX_STOP = 16;
@@ -402,6 +404,9 @@ record ChatCompletionRequest(
                 .videoEnd(video == null ? null : video.end())
                 // InternVL's own sampling options, as other OpenAI-compatible servers accept them
                 .topK(k).repetitionPenalty(repetitionPenalty).maxTiles(tiles)
+                // vLLM's: false keeps <ref>/<box> in the answer, as grounding needs. spaces_between_special_tokens
+                // is accepted either way: this engine never puts spaces around special tokens (what false asks)
+                .skipSpecialTokens(skipSpecialTokens)
                 .specialTokensInText(settings.specialTokensInText()).build();
     }
 
