@@ -12,6 +12,7 @@ import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.RgbImage;
 import dev.internvl.remote.RemoteEngine;
 import dev.internvl.remote.RemoteOptions;
+import dev.internvl.text.SpecialTokensInText;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +42,13 @@ class RemoteBackendTest {
         }
     }
 
+    /**
+     * A replica as an application's own back end is set up: its caller is the application (trusted), so the text of
+     * InternVL's markers in the prompts it sends (the grounding prompt's {@code <ref>}) is the markers.
+     */
     private LoopbackServer replica() {
-        LoopbackServer s = LoopbackServer.start(ApiSettings.builder().build(),
-                new ChatCompletionsController(Fixture.chatModel(), ApiSettings.builder().build()));
+        ApiSettings trusted = ApiSettings.builder().specialTokensInText(SpecialTokensInText.REFERENCE).build();
+        LoopbackServer s = LoopbackServer.start(trusted, new ChatCompletionsController(Fixture.chatModel(), trusted));
         open.add(s);
         return s;
     }

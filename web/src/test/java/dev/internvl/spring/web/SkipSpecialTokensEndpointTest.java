@@ -76,6 +76,11 @@ class SkipSpecialTokensEndpointTest {
         }
 
         @Override
+        public String modelName() {
+            return engine.modelName();
+        }
+
+        @Override
         public GenerationOptions defaultGeneration() {
             return engine.defaultGeneration();
         }
