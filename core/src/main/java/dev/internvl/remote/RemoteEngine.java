@@ -63,10 +63,10 @@ import java.awt.image.DataBufferByte;
  * the request on the server.
  *
  * <p>Replicas: each request goes to the replica with the fewest requests in flight. A replica that cannot be
- * connected to, or answers 503 or 429, is marked down (for its {@code Retry-After}, else
- * {@link RemoteOptions#downFor()}) and the request tries the next one: it never reached a model there. Any other
- * failure after the request was sent is not retried (the model may have seen it). A down replica comes back when a
- * health check ({@code GET /v1/models}) succeeds after its time is up.
+ * connected to, closes the connection before any byte of an answer, or answers 503 or 429, is marked down (for its
+ * {@code Retry-After}, else {@link RemoteOptions#downFor()}) and the request tries the next one: no answer came from
+ * there, so the caller still gets exactly one. An answer that has begun, or an error answer, is not retried. A down
+ * replica comes back when a health check ({@code GET /v1/models}) succeeds after its time is up.
  */
 public final class RemoteEngine implements ChatEngine {
 
@@ -129,8 +129,11 @@ public final class RemoteEngine implements ChatEngine {
                 } catch (HttpTimeoutException e) {
                     throw new IllegalStateException(r.url + " did not answer within " + options.requestTimeout(), e);
                 } catch (IOException e) {
-                    r.down("failed: " + e, options.downFor());
-                    throw new UncheckedIOException(r.url + " failed while the request was sent or answered", e);
+                    // the connection closed before any byte of an answer (a restarted server's kept-alive
+                    // connection, a server that died): no answer exists, so another replica may give the one answer
+                    r.down("closed the connection without answering: " + e, options.downFor());
+                    refused.add(r.url + " (" + e.getClass().getSimpleName() + ")");
+                    continue;
                 }
                 int status = response.statusCode();
                 if (status == 503 || status == 429) {

@@ -33,6 +33,11 @@ final class LoopbackServer implements AutoCloseable {
 
     /** Serves {@code controllers} with the filter and interceptor of {@code settings}. */
     static LoopbackServer start(ApiSettings settings, Object... controllers) {
+        return start(0, settings, controllers);
+    }
+
+    /** Serves {@code controllers} on {@code port} (0: any free port). */
+    static LoopbackServer start(int port, ApiSettings settings, Object... controllers) {
         GenericWebApplicationContext spring = new GenericWebApplicationContext();
         AnnotationConfigUtils.registerAnnotationConfigProcessors(spring);
         spring.registerBean(DelegatingWebMvcConfiguration.class);
@@ -54,7 +59,7 @@ final class LoopbackServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        tomcat.setPort(0);
+        tomcat.setPort(port);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         Context context = tomcat.addContext("", null);
         Wrapper dispatcher = Tomcat.addServlet(context, "dispatcher", new DispatcherServlet(spring));
@@ -86,6 +91,16 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     private boolean closed;
+
+    /**
+     * Stops taking requests, as Spring Boot's graceful shutdown of Tomcat begins: new connections are refused, new
+     * requests on kept-alive connections are held (and dropped unanswered when the server stops), requests already
+     * being answered go on.
+     */
+    void stopAccepting() {
+        tomcat.getConnector().pause();
+        tomcat.getConnector().getProtocolHandler().closeServerSocketGraceful();
+    }
 
     /** Stops the server; closing it again does nothing. */
     @Override

@@ -47,19 +47,28 @@ class RemoteBackendTest {
      * InternVL's markers in the prompts it sends (the grounding prompt's {@code <ref>}) is the markers.
      */
     private LoopbackServer replica() {
+        return replica(0);
+    }
+
+    private LoopbackServer replica(int port) {
         ApiSettings trusted = ApiSettings.builder().specialTokensInText(SpecialTokensInText.REFERENCE).build();
-        LoopbackServer s = LoopbackServer.start(trusted, new ChatCompletionsController(Fixture.chatModel(), trusted));
+        LoopbackServer s = LoopbackServer.start(port, trusted, new ChatCompletionsController(Fixture.chatModel(),
+                trusted));
         open.add(s);
         return s;
     }
 
     private RemoteEngine remote(LoopbackServer... servers) {
+        return remote(Duration.ofSeconds(30), servers);
+    }
+
+    private RemoteEngine remote(Duration downFor, LoopbackServer... servers) {
         List<URI> urls = new ArrayList<>();
         for (LoopbackServer s : servers) {
             urls.add(URI.create("http://127.0.0.1:" + s.port()));
         }
         RemoteEngine e = RemoteEngine.connect(RemoteOptions.of(RemoteOptions.Flavor.INTERNVL, Fixture.MODEL, urls)
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30))
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(60), downFor)
                 .withDefaults(GREEDY));
         open.add(e);
         return e;
@@ -140,5 +149,91 @@ class RemoteBackendTest {
         assertThat(replicas.get(0).up()).isFalse();
         assertThat(replicas.get(0).answered() + replicas.get(1).answered()).isEqualTo(40);
         assertThat(replicas.get(0).answered()).isGreaterThan(0);
+    }
+
+    /**
+     * The load test of the remote backend (bounded, loopback): 200 requests over two replicas, 8 at a time, with one
+     * replica restarted in the middle as a graceful restart does it (it stops taking requests, finishes the answers
+     * it had begun, stops, and starts again on the same port). Every request gets its one answer; the figures are printed
+     * for docs/scale-out.md.
+     */
+    @Test
+    void twoHundredRequestsOverTwoReplicasWithOneRestartedLoseNone() throws Exception {
+        LoopbackServer first = replica();
+        int portA = first.port();
+        LoopbackServer b = replica();
+        RemoteEngine remote = remote(Duration.ofMillis(300), first, b);
+        List<ChatRequest> questions = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ChatRequest q = ChatRequest.builder("Question number " + i).generation(GREEDY).build();
+            questions.add(q);
+            expected.add(Fixture.engine().chat(q).text());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(9);
+        java.util.concurrent.Semaphore eight = new java.util.concurrent.Semaphore(8);
+        long[] latencies = new long[200];
+        long[] beforeRestart = new long[1];
+        boolean[] wentDown = new boolean[1];
+        long start = System.nanoTime();
+        int failed = 0;
+        try {
+            List<Future<ChatAnswer>> answers = new ArrayList<>();
+            Future<?> restart = null;
+            for (int i = 0; i < 200; i++) {
+                eight.acquire(); // 8 requests at a time
+                int n = i;
+                answers.add(pool.submit(() -> {
+                    try {
+                        long t0 = System.nanoTime();
+                        ChatAnswer r = remote.chat(questions.get(n % 4));
+                        latencies[n] = System.nanoTime() - t0;
+                        return r;
+                    } finally {
+                        eight.release();
+                    }
+                }));
+                if (i == 100) {
+                    // a graceful restart while requests go on: no new connections, what it answers ends, it stops,
+                    // requests meanwhile find it gone, then it starts again on its port
+                    restart = pool.submit(() -> {
+                        first.stopAccepting();
+                        Thread.sleep(1500); // the answers it had begun end (each takes a fraction of that)
+                        first.close(); // requests it held unanswered go elsewhere
+                        beforeRestart[0] = remote.replicas().get(0).answered();
+                        long until = System.nanoTime() + 3_000_000_000L;
+                        while (remote.replicas().get(0).up() && System.nanoTime() < until) {
+                            Thread.sleep(5);
+                        }
+                        wentDown[0] = !remote.replicas().get(0).up();
+                        replica(portA);
+                        return null;
+                    });
+                }
+            }
+            restart.get();
+            for (int i = 0; i < answers.size(); i++) {
+                try {
+                    assertThat(answers.get(i).get().text()).isEqualTo(expected.get(i % 4));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed++;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        java.util.Arrays.sort(latencies);
+        List<RemoteEngine.ReplicaStatus> replicas = remote.replicas();
+        System.out.printf(java.util.Locale.ROOT, "remote load: 200 requests, 8 at a time, %.1f s, %.1f requests/s, "
+                + "latency median %.0f ms, p95 %.0f ms, max %.0f ms; answered by the restarted replica %d (%d before "
+                + "its restart), by the other %d; failed %d%n", seconds, 200 / seconds, latencies[100] / 1e6,
+                latencies[190] / 1e6, latencies[199] / 1e6, replicas.get(0).answered(), beforeRestart[0],
+                replicas.get(1).answered(), failed);
+        assertThat(failed).isZero();
+        assertThat(replicas.get(0).answered() + replicas.get(1).answered()).isEqualTo(200);
+        assertThat(wentDown[0]).as("the stopped replica was passed over").isTrue();
+        assertThat(beforeRestart[0]).isGreaterThan(0);
+        assertThat(replicas.get(1).answered()).isGreaterThan(0);
     }
 }
