@@ -1,7 +1,12 @@
 package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.model.ComputeDType;
+import dev.internvl.remote.RemoteOptions;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -339,7 +344,7 @@ public class InternVLProperties {
          * the fewest requests in flight; one that cannot be reached, or answers 503 or 429, is passed over until a
          * health check (GET /v1/models) answers again.
          */
-        private java.util.List<java.net.URI> baseUrls = new java.util.ArrayList<>();
+        private List<URI> baseUrls = new ArrayList<>();
 
         /** Sent as Authorization: Bearer ...; the servers' API key (vLLM --api-key, LMDeploy --api-keys). */
         private String apiKey;
@@ -351,16 +356,16 @@ public class InternVLProperties {
          * Which server answers: vllm, lmdeploy or internvl (this project's own server); it decides how image
          * placeholders and tile limits are spelled.
          */
-        private dev.internvl.remote.RemoteOptions.Flavor flavor = dev.internvl.remote.RemoteOptions.Flavor.VLLM;
+        private RemoteOptions.Flavor flavor = RemoteOptions.Flavor.VLLM;
 
         /** How long connecting to a replica may take before it counts as down. */
-        private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(5);
 
         /** How long one request may take, its whole answer included. */
-        private java.time.Duration requestTimeout = java.time.Duration.ofMinutes(10);
+        private Duration requestTimeout = Duration.ofMinutes(10);
 
         /** How long a failed replica is left alone before a health check may bring it back (unless it said Retry-After). */
-        private java.time.Duration downFor = java.time.Duration.ofSeconds(5);
+        private Duration downFor = Duration.ofSeconds(5);
 
         /** The servers' tiles per image, reported in the health details and model info (default 12). */
         private Integer maxTiles;
@@ -368,11 +373,11 @@ public class InternVLProperties {
         /** The served model's context length, reported in the model info (0: unknown). */
         private int contextLength;
 
-        public java.util.List<java.net.URI> getBaseUrls() {
+        public List<URI> getBaseUrls() {
             return baseUrls;
         }
 
-        public void setBaseUrls(java.util.List<java.net.URI> baseUrls) {
+        public void setBaseUrls(List<URI> baseUrls) {
             this.baseUrls = baseUrls;
         }
 
@@ -392,35 +397,35 @@ public class InternVLProperties {
             this.model = model;
         }
 
-        public dev.internvl.remote.RemoteOptions.Flavor getFlavor() {
+        public RemoteOptions.Flavor getFlavor() {
             return flavor;
         }
 
-        public void setFlavor(dev.internvl.remote.RemoteOptions.Flavor flavor) {
+        public void setFlavor(RemoteOptions.Flavor flavor) {
             this.flavor = flavor;
         }
 
-        public java.time.Duration getConnectTimeout() {
+        public Duration getConnectTimeout() {
             return connectTimeout;
         }
 
-        public void setConnectTimeout(java.time.Duration connectTimeout) {
+        public void setConnectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
         }
 
-        public java.time.Duration getRequestTimeout() {
+        public Duration getRequestTimeout() {
             return requestTimeout;
         }
 
-        public void setRequestTimeout(java.time.Duration requestTimeout) {
+        public void setRequestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
         }
 
-        public java.time.Duration getDownFor() {
+        public Duration getDownFor() {
             return downFor;
         }
 
-        public void setDownFor(java.time.Duration downFor) {
+        public void setDownFor(Duration downFor) {
             this.downFor = downFor;
         }
 
