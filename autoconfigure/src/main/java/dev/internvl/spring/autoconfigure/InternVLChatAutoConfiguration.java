@@ -1,7 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.ChatEngine;
-import dev.internvl.InternVL;
 import dev.internvl.spring.ai.InternVLChatModel;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.ai.chat.model.ChatModel;

@@ -1,7 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
 import dev.internvl.ChatEngine;
-import dev.internvl.InternVL;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;

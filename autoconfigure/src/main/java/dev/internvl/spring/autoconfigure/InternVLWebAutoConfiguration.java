@@ -15,7 +15,6 @@ import dev.internvl.spring.web.InternVLApiFilter;
 import dev.internvl.spring.web.OcrController;
 import dev.internvl.spring.web.UnversionedPathHandler;
 import dev.internvl.spring.web.VisionService;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;

@@ -8,7 +8,6 @@ import static dev.internvl.spring.web.Fixture.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
-import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.internvl.ChatAnswer;
 import dev.internvl.ChatEngine;
