@@ -1,5 +1,6 @@
 package dev.internvl.spring.autoconfigure;
 
+import static dev.internvl.spring.autoconfigure.InternVLAutoConfigurationTest.assertFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.internvl.InternVL;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
@@ -109,14 +109,5 @@ class InternVLVideoPropertiesTest {
                             "max-request-size", "(20971520 bytes)", "at most 15679488B");
             assertThat(analysis.getAction()).contains("spring.ai.internvl.video.max-bytes");
         });
-    }
-
-    static void assertFailure(AssertableApplicationContext context, String property, String detail) {
-        assertThat(context).hasFailed();
-        StringBuilder messages = new StringBuilder();
-        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
-            messages.append(t.getMessage()).append('\n');
-        }
-        assertThat(messages.toString()).contains(property).contains(detail);
     }
 }
