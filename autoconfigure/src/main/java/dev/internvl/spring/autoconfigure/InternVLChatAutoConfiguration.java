@@ -20,7 +20,8 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The Spring AI {@link ChatModel} on the ChatEngine engine, unless the application defines a {@link ChatModel} itself.
+ * The Spring AI {@link ChatModel} on the InternVL engine (in-process or remote), unless the application defines a
+ * {@link ChatModel} itself.
  * Observations go to the application's {@link ObservationRegistry} when there is one.
  */
 @AutoConfiguration(after = InternVLAutoConfiguration.class)
