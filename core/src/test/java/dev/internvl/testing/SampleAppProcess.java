@@ -33,7 +33,7 @@ public final class SampleAppProcess implements AutoCloseable {
      * The sample app's jar, as the client modules' surefire configuration names it ({@code internvl.sample.app.jar});
      * a test is skipped when it is not built, except on CI ({@code CI=true}), where that fails it.
      */
-    static Path builtJar() {
+    public static Path builtJar() {
         Path jar = Path.of(System.getProperty("internvl.sample.app.jar",
                 "../../samples/app/target/internvl-sample-app.jar"));
         boolean ci = "true".equals(System.getenv("CI"));
