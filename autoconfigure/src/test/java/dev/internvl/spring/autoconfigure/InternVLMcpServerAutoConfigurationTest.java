@@ -1,9 +1,9 @@
 package dev.internvl.spring.autoconfigure;
 
+import dev.internvl.image.ImageEncoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.internvl.spring.ai.tools.ImageEncoding;
 import dev.internvl.spring.ai.tools.ImageStore;
 import dev.internvl.spring.ai.tools.InternVLToolCallbackProvider;
 import dev.internvl.spring.ai.tools.StoredImage;
@@ -81,7 +81,7 @@ class InternVLMcpServerAutoConfigurationTest {
     @Test
     void aCropComesBackStructuredAndAsAnImage() {
         runner.run(context -> {
-            StoredImage source = STORE.putDataUri(ImageEncoding.pngDataUri(
+            StoredImage source = STORE.putDataUri(ImageEncoder.pngDataUri(
                     new dev.internvl.image.RgbImage(40, 30, new byte[40 * 30 * 3])));
             SyncToolSpecification crop = tools(context).stream().filter(t -> t.tool().name().equals("crop_region"))
                     .findFirst().orElseThrow();
@@ -114,7 +114,7 @@ class InternVLMcpServerAutoConfigurationTest {
                     new McpSchema.ReadResourceRequest("internvl://images/" + stored.id())).contents().get(0);
             assertThat(png.mimeType()).isEqualTo("image/png");
             assertThat(Base64.getDecoder().decode(png.blob())).startsWith((byte) 0x89, (byte) 'P');
-            for (String uri : List.of("internvl://images/img-000000000000", ImageEncoding.pngDataUri(stored.image()))) {
+            for (String uri : List.of("internvl://images/img-000000000000", ImageEncoder.pngDataUri(stored.image()))) {
                 int before = STORE.size();
                 assertThatThrownBy(() -> images.readHandler().apply(null, new McpSchema.ReadResourceRequest(uri)))
                         .isInstanceOfSatisfying(io.modelcontextprotocol.spec.McpError.class, e -> assertThat(

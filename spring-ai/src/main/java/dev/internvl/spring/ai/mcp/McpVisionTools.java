@@ -1,6 +1,6 @@
 package dev.internvl.spring.ai.mcp;
 
-import dev.internvl.spring.ai.tools.ImageEncoding;
+import dev.internvl.image.ImageEncoder;
 import dev.internvl.spring.ai.tools.ImageReferenceException;
 import dev.internvl.spring.ai.tools.ImageStore;
 import dev.internvl.spring.ai.tools.InternVLToolCallbackProvider;
@@ -105,7 +105,7 @@ public final class McpVisionTools {
             if (structured.get("source") != null && structured.get("image") instanceof String id) {
                 // a new image made from the source: the client sees it
                 images.get(id).ifPresent(made -> result.addContent(McpSchema.ImageContent.builder(
-                        Base64.getEncoder().encodeToString(ImageEncoding.png(made.image())), "image/png").build()));
+                        Base64.getEncoder().encodeToString(ImageEncoder.png(made.image())), "image/png").build()));
             }
         }
         return result.build();
@@ -147,7 +147,7 @@ public final class McpVisionTools {
                         .data(request.uri()).build();
             }
             return new McpSchema.ReadResourceResult(List.of(new McpSchema.BlobResourceContents(request.uri(),
-                    "image/png", Base64.getEncoder().encodeToString(ImageEncoding.png(image.image())), null)), null);
+                    "image/png", Base64.getEncoder().encodeToString(ImageEncoder.png(image.image())), null)), null);
         });
     }
 }

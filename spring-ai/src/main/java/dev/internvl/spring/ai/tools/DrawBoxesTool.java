@@ -1,5 +1,6 @@
 package dev.internvl.spring.ai.tools;
 
+import dev.internvl.image.ImageEncoder;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.internvl.InvalidRequestException;
@@ -83,7 +84,7 @@ public final class DrawBoxesTool implements VisionTool<DrawBoxesTool.Input> {
         String dataUri = null;
         String note = null;
         if (Boolean.TRUE.equals(in.includeDataUri())) {
-            String uri = ImageEncoding.pngDataUri(painted.image());
+            String uri = ImageEncoder.pngDataUri(painted.image());
             if (uri.length() <= context.images().maxDataUriLength()) {
                 dataUri = uri;
             } else {

@@ -2,35 +2,15 @@ package dev.internvl.spring.ai.tools;
 
 import dev.internvl.image.RgbImage;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Base64;
 import java.util.Objects;
-import javax.imageio.ImageIO;
 
-/** PNG encoding of {@link RgbImage}s, for showing stored images (for example the result of {@code draw_boxes}). */
+/**
+ * {@link BufferedImage} copies of {@link RgbImage}s, which the box painter draws on, and back (PNG encoding is core's
+ * {@link dev.internvl.image.ImageEncoder}).
+ */
 public final class ImageEncoding {
 
     private ImageEncoding() {
-    }
-
-    /** The image as PNG bytes. */
-    public static byte[] png(RgbImage image) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(toBufferedImage(image), "png", out)) {
-                throw new IllegalStateException("no PNG writer in this JVM");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode PNG", e);
-        }
-        return out.toByteArray();
-    }
-
-    /** The image as a {@code data:image/png;base64,...} URI. */
-    public static String pngDataUri(RgbImage image) {
-        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png(image));
     }
 
     /** A {@link BufferedImage#TYPE_INT_RGB} copy of the pixels. */
