@@ -281,16 +281,10 @@ public final class InternVL implements ChatEngine {
                 : preprocessOptions(request.maxTiles(), request.thumbnail());
         List<Integer> tiles = request.images().stream().map(img -> tileCount(img.width(), img.height(), tiling))
                 .toList();
-        String question = request.question();
-        List<Integer> numPatches = tiles;
-        boolean prefix = InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty();
-        if (request.layout() == ImageLayout.COMBINED && tiles.size() > 1) {
-            numPatches = MultiImageQuestions.combined(tiles);
-        } else if (frames && !tiles.isEmpty() && prefix) {
-            question = MultiImageQuestions.videoFrames(tiles.size(), question);
-        } else if (tiles.size() > 1 && prefix) {
-            question = MultiImageQuestions.separate(tiles.size(), question);
-        }
+        String question = MultiImageQuestions.place(request.question(), tiles.size(), request.layout(),
+                !request.history().isEmpty());
+        List<Integer> numPatches = request.layout() == ImageLayout.COMBINED && tiles.size() > 1
+                ? MultiImageQuestions.combined(tiles) : tiles;
         ChatPromptBuilder builder = prompts.withCallerSystemMessage(request.systemMessage());
         ChatPrompt prompt = builder.chat(request.history(), question, numPatches);
         long[] ids = tokenizer.encode(prompt.segments(), request.specialTokensInText());

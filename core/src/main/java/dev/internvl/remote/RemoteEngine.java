@@ -16,12 +16,13 @@ import dev.internvl.ImageLayout;
 import dev.internvl.InvalidRequestException;
 import dev.internvl.ModelInfo;
 import dev.internvl.image.ImageDecoder;
+import dev.internvl.image.ImageEncoder;
 import dev.internvl.image.RgbImage;
+import dev.internvl.text.ChatPromptBuilder;
 import dev.internvl.text.ChatTurn;
 import dev.internvl.text.InternVLTokens;
 import dev.internvl.text.MultiImageQuestions;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -36,7 +37,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -45,9 +45,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 
 /**
  * A {@link ChatEngine} on one or several OpenAI-compatible servers that serve an InternVL checkpoint: vLLM, LMDeploy,
@@ -180,8 +177,11 @@ public final class RemoteEngine implements ChatEngine {
         return best;
     }
 
-    /** The messages of a request and the images each user message carries, in placeholder order. */
-    private record Conversation(List<JsonObject> messages, int imageCount) {
+    /**
+     * The messages of a request (each image in the user message that holds its placeholder), and the rounds the
+     * answer's history is made of: the request's own and its question as sent.
+     */
+    private record Conversation(List<JsonObject> messages, int imageCount, List<ChatTurn> history, String question) {
     }
 
     /**
@@ -194,13 +194,9 @@ public final class RemoteEngine implements ChatEngine {
             throw new InvalidRequestException("a remote engine shows each image as its own <image>: the COMBINED "
                     + "layout (all tiles as one image) is only available in-process");
         }
-        String question = request.question();
-        boolean bare = InternVLTokens.countPlaceholders(question) == 0 && request.history().isEmpty();
-        if (!images.isEmpty() && bare) {
-            question = request.layout() == ImageLayout.FRAMES ? MultiImageQuestions.videoFrames(images.size(), question)
-                    : images.size() > 1 ? MultiImageQuestions.separate(images.size(), question)
-                    : InternVLTokens.IMAGE_PLACEHOLDER + "\n" + question;
-        }
+        String question = ChatPromptBuilder.imagePrefixed(MultiImageQuestions.place(request.question(),
+                images.size(), request.layout(), !request.history().isEmpty()), request.history().isEmpty(),
+                images.size());
         List<String> userTexts = new ArrayList<>();
         request.history().forEach(t -> userTexts.add(t.question()));
         userTexts.add(question);
@@ -226,7 +222,7 @@ public final class RemoteEngine implements ChatEngine {
                         turn.answer() == null ? "" : turn.answer())));
             }
         }
-        return new Conversation(messages, images.size());
+        return new Conversation(messages, images.size(), request.history(), question);
     }
 
     private static JsonObject message(String role, JsonElement content) {
@@ -251,7 +247,7 @@ public final class RemoteEngine implements ChatEngine {
         Integer tiles = tiles(request);
         for (RgbImage image : images) {
             JsonObject url = new JsonObject();
-            url.addProperty("url", "data:image/png;base64," + Base64.getEncoder().encodeToString(png(image)));
+            url.addProperty("url", ImageEncoder.pngDataUri(image)); // lossless: the server tiles the same pixels
             if (options.flavor() == RemoteOptions.Flavor.LMDEPLOY && tiles != null) {
                 url.addProperty("max_dynamic_patch", tiles);
             }
@@ -343,8 +339,6 @@ public final class RemoteEngine implements ChatEngine {
         String type = response.headers().firstValue("Content-Type").orElse("");
         StringBuilder text = new StringBuilder();
         String finish = null;
-        int promptTokens = 0;
-        int completionTokens = 0;
         try (InputStream in = response.body();
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             if (!type.startsWith("text/event-stream")) {
@@ -352,9 +346,7 @@ public final class RemoteEngine implements ChatEngine {
                 JsonObject choice = whole.getAsJsonArray("choices").get(0).getAsJsonObject();
                 String content = string(choice.getAsJsonObject("message"), "content");
                 listener.onText(content);
-                JsonObject usage = whole.has("usage") && whole.get("usage").isJsonObject()
-                        ? whole.getAsJsonObject("usage") : null;
-                return answer(content, string(choice, "finish_reason"), usage, c);
+                return answer(content, string(choice, "finish_reason"), object(whole, "usage"), c);
             }
             String line;
             JsonObject usage = null;
@@ -370,8 +362,8 @@ public final class RemoteEngine implements ChatEngine {
                 if (chunk.has("error") || "error".equals(string(chunk, "object"))) {
                     throw failure(r, 500, data);
                 }
-                if (chunk.has("usage") && chunk.get("usage").isJsonObject()) {
-                    usage = chunk.getAsJsonObject("usage"); // vLLM: the last chunk; LMDeploy: every chunk
+                if (object(chunk, "usage") != null) {
+                    usage = object(chunk, "usage"); // vLLM: the last chunk; LMDeploy: every chunk
                 }
                 JsonArray choices = chunk.has("choices") && chunk.get("choices").isJsonArray()
                         ? chunk.getAsJsonArray("choices") : new JsonArray();
@@ -386,8 +378,7 @@ public final class RemoteEngine implements ChatEngine {
                 if (reason != null) {
                     finish = reason;
                 }
-                JsonObject delta = choice.has("delta") && choice.get("delta").isJsonObject()
-                        ? choice.getAsJsonObject("delta") : null;
+                JsonObject delta = object(choice, "delta");
                 String piece = delta == null ? null : string(delta, "content");
                 if (piece != null && !piece.isEmpty()) {
                     text.append(piece);
@@ -397,13 +388,8 @@ public final class RemoteEngine implements ChatEngine {
                     return answer(text.toString(), "cancelled", usage, c); // closing the stream aborts the request
                 }
             }
-            if (usage != null) {
-                promptTokens = intOf(usage, "prompt_tokens");
-                completionTokens = intOf(usage, "completion_tokens");
-            }
+            return answer(text.toString(), finish, usage, c);
         }
-        return new ChatAnswer(text.toString(), finishReason(finish), promptTokens, completionTokens, new long[0],
-                history(c, text.toString()));
     }
 
     private ChatAnswer answer(String text, String finish, JsonObject usage, Conversation c) {
@@ -411,21 +397,10 @@ public final class RemoteEngine implements ChatEngine {
                 usage == null ? 0 : intOf(usage, "completion_tokens"), new long[0], history(c, text));
     }
 
-    /** The history the in-process engine returns: the rounds, the question as sent, and the answer. */
+    /** The history the in-process engine returns: the request's rounds, then the question as sent and the answer. */
     private static List<ChatTurn> history(Conversation c, String answer) {
-        List<ChatTurn> turns = new ArrayList<>();
-        String pending = null;
-        for (JsonObject m : c.messages()) {
-            String role = m.get("role").getAsString();
-            String text = m.get("content").isJsonPrimitive() ? m.get("content").getAsString()
-                    : m.getAsJsonArray("content").get(0).getAsJsonObject().get("text").getAsString();
-            if (role.equals("user")) {
-                pending = text.replace("<IMAGE_TOKEN>", InternVLTokens.IMAGE_PLACEHOLDER);
-            } else if (role.equals("assistant")) {
-                turns.add(new ChatTurn(pending, text));
-            }
-        }
-        turns.add(new ChatTurn(pending, answer));
+        List<ChatTurn> turns = new ArrayList<>(c.history());
+        turns.add(new ChatTurn(c.question(), answer));
         return List.copyOf(turns);
     }
 
@@ -476,6 +451,12 @@ public final class RemoteEngine implements ChatEngine {
         }
     }
 
+    /** The object under {@code key}, or null when there is none (absent, null, or not an object). */
+    private static JsonObject object(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonObject() ? e.getAsJsonObject() : null;
+    }
+
     private static String string(JsonObject o, String key) {
         JsonElement e = o.get(key);
         return e == null || e.isJsonNull() ? null : e.getAsString();
@@ -513,27 +494,6 @@ public final class RemoteEngine implements ChatEngine {
     private static String abbreviate(String s) {
         String one = s == null ? "" : s.replace('\n', ' ').strip();
         return one.length() <= 300 ? one : one.substring(0, 300) + "...";
-    }
-
-    /** Encodes an image as PNG (lossless: the server decodes the very pixels the in-process engine would tile). */
-    static byte[] png(RgbImage image) {
-        BufferedImage b = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_3BYTE_BGR);
-        byte[] bgr = ((DataBufferByte) b.getRaster().getDataBuffer()).getData();
-        byte[] rgb = image.rgb();
-        for (int i = 0; i < rgb.length; i += 3) {
-            bgr[i] = rgb[i + 2];
-            bgr[i + 1] = rgb[i + 1];
-            bgr[i + 2] = rgb[i];
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(b, "png", out)) {
-                throw new IllegalStateException("no PNG writer");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     /** Probes the down replicas whose time is up; a replica whose {@code /v1/models} answers 200 is up again. */

@@ -112,9 +112,7 @@ public final class ChatPromptBuilder {
                 throw new IllegalArgumentException("Every image needs at least one tile: numPatchesList=" + patches);
             }
         }
-        String fullQuestion = turns.isEmpty() && !patches.isEmpty() && !question.contains(InternVLTokens.IMAGE_PLACEHOLDER)
-                ? InternVLTokens.IMAGE_PLACEHOLDER + "\n" + question
-                : question;
+        String fullQuestion = imagePrefixed(question, turns.isEmpty(), patches.size());
         turns.add(ChatTurn.open(fullQuestion));
         StringBuilder rendered = new StringBuilder();
         BitSet fromCaller = new BitSet();
@@ -136,6 +134,16 @@ public final class ChatPromptBuilder {
         String text = InternVLTokens.expandPlaceholders(unexpanded, patches, tokensPerTile);
         return new ChatPrompt(text, unexpanded, fullQuestion, patches, contextTokens,
                 segments(unexpanded, fromCaller, patches));
+    }
+
+    /**
+     * The reference {@code chat()}'s rule: the question of a first round with images that places no {@code <image>}
+     * itself becomes {@code <image>\n} + question.
+     */
+    public static String imagePrefixed(String question, boolean firstRound, int images) {
+        return firstRound && images > 0 && !question.contains(InternVLTokens.IMAGE_PLACEHOLDER)
+                ? InternVLTokens.IMAGE_PLACEHOLDER + "\n" + question
+                : question;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.internvl.text;
 
+import dev.internvl.ImageLayout;
 import java.util.List;
 
 /**
@@ -20,6 +21,22 @@ public final class MultiImageQuestions {
     /** The tile counts of images passed as one: a single image holding all their tiles. */
     public static List<Integer> combined(List<Integer> tilesPerImage) {
         return List.of(tilesPerImage.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /**
+     * A round's question with its images placed as the engine places them, before {@link ChatPromptBuilder#chat}'s
+     * {@code <image>\n} rule: unless the question places {@code <image>} itself or the round has history, a video's
+     * frames get {@link #videoFrames} and several separate images {@link #separate}; one image, or several
+     * {@link ImageLayout#COMBINED}, leave the question as it is.
+     */
+    public static String place(String question, int images, ImageLayout layout, boolean hasHistory) {
+        if (hasHistory || images == 0 || InternVLTokens.countPlaceholders(question) > 0) {
+            return question;
+        }
+        if (layout == ImageLayout.FRAMES) {
+            return videoFrames(images, question);
+        }
+        return layout == ImageLayout.SEPARATE && images > 1 ? separate(images, question) : question;
     }
 
     /** {@code Frame1: <image>\nFrame2: <image>\n...} followed by the question (one tile per frame). */
