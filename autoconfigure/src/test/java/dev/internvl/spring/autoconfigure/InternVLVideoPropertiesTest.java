@@ -3,48 +3,17 @@ package dev.internvl.spring.autoconfigure;
 import static dev.internvl.spring.autoconfigure.InternVLAutoConfigurationTest.assertFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.internvl.InternVL;
 import dev.internvl.spring.ai.InternVLChatModel;
-import dev.internvl.testing.TinyModel;
 import dev.internvl.video.VideoLimits;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 /** {@code spring.ai.internvl.video.*}: the chat model's video limits and default frames, and wrong values. */
 class InternVLVideoPropertiesTest {
-
-    @TempDir
-    static Path tmp;
-
-    static InternVL engine;
-
-    @BeforeAll
-    static void load() {
-        engine = InternVL.load(TinyModel.write(tmp.resolve("tiny-internvl")));
-    }
-
-    @AfterAll
-    static void close() {
-        engine.close();
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class SharedEngine {
-        @Bean(destroyMethod = "")
-        InternVL internVL() {
-            return engine;
-        }
-    }
 
     final ApplicationContextRunner chat = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(InternVLAutoConfiguration.class,

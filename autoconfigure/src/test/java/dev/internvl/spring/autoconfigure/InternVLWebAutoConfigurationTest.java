@@ -6,7 +6,6 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import dev.internvl.ChatListener;
-import dev.internvl.InternVL;
 import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
@@ -22,7 +21,6 @@ import dev.internvl.text.SpecialTokensInText;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,26 +50,9 @@ class InternVLWebAutoConfigurationTest {
 
     static Path checkpoint;
 
-    /** One engine for all contexts here (loading is what takes time); the contexts do not close it. */
-    static InternVL engine;
-
     @BeforeAll
     static void writeCheckpoint() {
         checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
-        engine = InternVL.load(checkpoint);
-    }
-
-    @AfterAll
-    static void closeEngine() {
-        engine.close();
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class SharedEngine {
-        @Bean(destroyMethod = "")
-        InternVL internVL() {
-            return engine;
-        }
     }
 
     static final AutoConfigurations AUTO = AutoConfigurations.of(InternVLAutoConfiguration.class,

@@ -4,6 +4,7 @@ import dev.internvl.InvalidRequestException;
 import dev.internvl.image.ImageDecodeException;
 import dev.internvl.image.ImageDecoder;
 import dev.internvl.image.ImageTooLargeException;
+import dev.internvl.video.VideoDecodeException;
 import dev.internvl.image.RgbImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -98,7 +99,7 @@ final class ImageInputs {
     private enum Kind {
         IMAGE("image", "invalid_image_url", InvalidRequestException.INVALID_IMAGE, "data:image/png;base64,<data>",
                 "only images are read (image/jpeg, image/png, image/gif, image/bmp, image/webp)"),
-        VIDEO("video", "invalid_video_url", "invalid_video", "data:video/mp4;base64,<data>",
+        VIDEO("video", "invalid_video_url", VideoDecodeException.INVALID_VIDEO, "data:video/mp4;base64,<data>",
                 "only videos are read here (video/mp4, video/webm, ...)");
 
         final String type;
