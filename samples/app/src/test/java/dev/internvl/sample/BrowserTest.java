@@ -12,7 +12,6 @@ import dev.internvl.grounding.GroundingResult;
 import dev.internvl.grounding.OcrResult;
 import dev.internvl.image.RgbImage;
 import dev.internvl.spring.web.VisionService;
-import dev.internvl.testing.TinyModel;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -52,18 +51,9 @@ class BrowserTest {
     @TempDir
     static Path tmp;
 
-    private static Path checkpoint;
-
-    static synchronized Path checkpoint() {
-        if (checkpoint == null) {
-            checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
-        }
-        return checkpoint;
-    }
-
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("spring.ai.internvl.model.path", () -> checkpoint().toString());
+        registry.add("spring.ai.internvl.model.path", () -> TinyCheckpoint.path().toString());
         registry.add("spring.ai.internvl.max-tiles", () -> "1");
     }
 

@@ -15,14 +15,12 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.FinishReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -40,12 +38,9 @@ class LangChain4jClientTest {
     /** A model name a LangChain4j user would leave in place; the server answers to it. */
     static final String ALIAS = "gpt-4o-mini";
 
-    @TempDir
-    static Path tmp;
-
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("spring.ai.internvl.model.path", () -> TinyModel.write(tmp.resolve("tiny-internvl")).toString());
+        registry.add("spring.ai.internvl.model.path", () -> TinyCheckpoint.path().toString());
         registry.add("spring.ai.internvl.max-tiles", () -> "1");
         registry.add("spring.ai.internvl.chat.options.max-tokens", () -> "8");
         registry.add("spring.ai.internvl.web.served-model-names", () -> ALIAS + ",tiny-internvl");

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.ai.mcp.SyncMcpToolCallbackProvider;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -45,21 +44,9 @@ class McpServerTest {
 
     static final String KEY = "mcp-test-key";
 
-    @TempDir
-    static Path tmp;
-
-    private static Path checkpoint;
-
-    static synchronized Path checkpoint() {
-        if (checkpoint == null) {
-            checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
-        }
-        return checkpoint;
-    }
-
     /** What the tests pass to the app, here and on the STDIO command line. */
     static Map<String, String> settings() {
-        return Map.of("spring.ai.internvl.model.path", checkpoint().toString(),
+        return Map.of("spring.ai.internvl.model.path", TinyCheckpoint.path().toString(),
                 "spring.ai.internvl.max-tiles", "1",
                 "spring.ai.internvl.tools.max-tokens", "8",
                 "spring.ai.internvl.chat.options.max-tokens", "8");

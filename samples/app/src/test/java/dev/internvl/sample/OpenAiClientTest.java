@@ -45,18 +45,9 @@ class OpenAiClientTest {
     @TempDir
     static Path tmp;
 
-    private static Path checkpoint;
-
-    static synchronized Path checkpoint() {
-        if (checkpoint == null) {
-            checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
-        }
-        return checkpoint;
-    }
-
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("spring.ai.internvl.model.path", () -> checkpoint().toString());
+        registry.add("spring.ai.internvl.model.path", () -> TinyCheckpoint.path().toString());
         registry.add("spring.ai.internvl.max-tiles", () -> "1");
         registry.add("spring.ai.internvl.chat.options.max-tokens", () -> "8");
         registry.add("spring.ai.internvl.web.vision-max-tokens", () -> "8");

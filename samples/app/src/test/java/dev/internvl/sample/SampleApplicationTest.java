@@ -46,18 +46,9 @@ class SampleApplicationTest {
     @TempDir
     static Path tmp;
 
-    private static Path checkpoint;
-
-    static synchronized Path checkpoint() {
-        if (checkpoint == null) {
-            checkpoint = TinyModel.write(tmp.resolve("tiny-internvl"));
-        }
-        return checkpoint;
-    }
-
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
-        registry.add("spring.ai.internvl.model.path", () -> checkpoint().toString());
+        registry.add("spring.ai.internvl.model.path", () -> TinyCheckpoint.path().toString());
         registry.add("spring.ai.internvl.max-tiles", () -> "1");
         registry.add("spring.ai.internvl.chat.options.max-tokens", () -> "8");
     }
