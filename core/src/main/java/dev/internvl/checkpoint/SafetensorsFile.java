@@ -31,8 +31,17 @@ public final class SafetensorsFile {
     private SafetensorsFile() {
     }
 
+    /** A validated header: the tensors in header order and the {@code __metadata__} strings (empty when absent). */
+    public record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+    }
+
     /** Parses and validates the header of {@code file}; returns its tensors in header order. */
     public static Map<String, TensorInfo> readHeader(Path file) {
+        return read(file).tensors();
+    }
+
+    /** Parses and validates the header of {@code file}, with its metadata. */
+    public static Header read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -56,7 +65,7 @@ public final class SafetensorsFile {
         }
     }
 
-    private static Map<String, TensorInfo> parse(Path file, String json, long dataStart, long fileSize) {
+    private static Header parse(Path file, String json, long dataStart, long fileSize) {
         JsonObject root;
         try {
             JsonElement el = JsonParser.parseString(json.trim());
@@ -69,9 +78,17 @@ public final class SafetensorsFile {
         }
         long dataLen = fileSize - dataStart;
         Map<String, TensorInfo> out = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : root.entrySet()) {
             String name = e.getKey();
             if (name.equals("__metadata__")) {
+                if (e.getValue().isJsonObject()) {
+                    for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
+                        if (m.getValue().isJsonPrimitive()) {
+                            metadata.put(m.getKey(), m.getValue().getAsString());
+                        }
+                    }
+                }
                 continue;
             }
             try {
@@ -109,7 +126,7 @@ public final class SafetensorsFile {
             }
         }
         checkLayout(file, out, dataStart, dataLen);
-        return out;
+        return new Header(out, metadata);
     }
 
     /**

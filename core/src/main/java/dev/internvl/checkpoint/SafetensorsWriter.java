@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * Writes float tensors to a {@code .safetensors} file in F32, F16 or BF16 (round to nearest even). Values are
  * produced chunk by chunk while writing, so multi-gigabyte random checkpoints (tests, benchmark) never sit in
- * the heap.
+ * the heap. {@link #writeRaw} writes tensors of any element type from their bytes.
  */
 public final class SafetensorsWriter {
 
@@ -70,34 +70,112 @@ public final class SafetensorsWriter {
         return tensors.values().stream().mapToLong(e -> e.numel * dtype.bytes()).sum();
     }
 
+    /** One tensor of {@link #writeRaw}: its little-endian bytes come from {@code data} while writing. */
+    public record RawTensor(String name, TensorDType dtype, long[] shape, RawData data) {
+
+        /** The data bytes its shape needs. */
+        public long bytes() {
+            long n = dtype.bytes();
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** Writes a tensor's bytes to the stream. */
+    @FunctionalInterface
+    public interface RawData {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Where {@link #writeRaw}'s data section starts: a multiple of this many bytes (a cache line). */
+    public static final int RAW_ALIGN = 64;
+
+    /**
+     * Writes {@code tensors} in order, with {@code metadata} as the header's {@code __metadata__}. The data section
+     * starts at a multiple of {@link #RAW_ALIGN} bytes, so a tensor is as aligned in the file as its offset in the
+     * data is. Each tensor's data must write exactly its shape's bytes.
+     */
+    public static void writeRaw(Path file, Map<String, String> metadata, java.util.List<RawTensor> tensors)
+            throws IOException {
+        JsonObject header = new JsonObject();
+        JsonObject meta = new JsonObject();
+        metadata.forEach(meta::addProperty);
+        header.add("__metadata__", meta);
+        long offset = 0;
+        for (RawTensor t : tensors) {
+            offset = entry(header, t.name(), t.dtype(), t.shape(), offset, t.bytes());
+        }
+        try (CountingStream out = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
+            writeHeader(out, header, RAW_ALIGN);
+            for (RawTensor t : tensors) {
+                long before = out.count;
+                t.data().writeTo(out);
+                if (out.count - before != t.bytes()) {
+                    throw new IOException(t.name() + ": wrote " + (out.count - before) + " bytes, its shape needs "
+                            + t.bytes());
+                }
+            }
+        }
+    }
+
+    private static long entry(JsonObject header, String name, TensorDType dtype, long[] dims, long offset, long len) {
+        JsonObject t = new JsonObject();
+        t.addProperty("dtype", dtype.name());
+        JsonArray shape = new JsonArray();
+        for (long d : dims) {
+            shape.add(d);
+        }
+        t.add("shape", shape);
+        JsonArray offs = new JsonArray();
+        offs.add(offset);
+        offs.add(offset + len);
+        t.add("data_offsets", offs);
+        header.add(name, t);
+        return offset + len;
+    }
+
+    private static void writeHeader(OutputStream out, JsonObject header, int align) throws IOException {
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        // the data starts at 8 + padded: align it (the reference writer keeps it 8-byte aligned)
+        int padded = (int) ((8 + json.length + align - 1) / align * align - 8);
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+        out.write(json);
+        for (int i = json.length; i < padded; i++) {
+            out.write(' ');
+        }
+    }
+
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
     /** Writes the file. */
     public void write(Path file) throws IOException {
         JsonObject header = new JsonObject();
         long offset = 0;
         for (Map.Entry<String, Entry> e : tensors.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("dtype", dtype.name());
-            JsonArray shape = new JsonArray();
-            for (long d : e.getValue().shape) {
-                shape.add(d);
-            }
-            t.add("shape", shape);
-            long len = e.getValue().numel * dtype.bytes();
-            JsonArray offs = new JsonArray();
-            offs.add(offset);
-            offs.add(offset + len);
-            t.add("data_offsets", offs);
-            header.add(e.getKey(), t);
-            offset += len;
+            offset = entry(header, e.getKey(), dtype, e.getValue().shape, offset, e.getValue().numel * dtype.bytes());
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8; // keeps the data 8-byte aligned, as the reference writer does
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-            out.write(json);
-            for (int i = json.length; i < padded; i++) {
-                out.write(' ');
-            }
+            writeHeader(out, header, 8);
             ByteBuffer buf = ByteBuffer.allocate(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
             float[] chunk = new float[CHUNK];
             for (Entry e : tensors.values()) {

@@ -35,12 +35,17 @@ public final class Decoder implements AutoCloseable {
     private final IValue dims;
     private final IValue factors;
     private final Quantization quantization;
+    /** Owns {@link #scales} when they came from a {@link QuantizedCache}. */
+    private final WeightLoader.WeightList cachedScales;
+    private boolean fromCache;
     private final boolean tiedHead;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
     private final java.util.Map<Long, float[]> ropeTables = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** {@code cachedScales}: the scale list read with the weights from a {@link QuantizedCache}, else null. */
     private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, DeviceMap devices,
-            WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization) {
+            WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization,
+            WeightLoader.WeightList cachedScales) {
         this.kernels = kernels;
         this.cfg = cfg;
         this.dtype = dtype;
@@ -50,17 +55,23 @@ public final class Decoder implements AutoCloseable {
         this.quantization = quantization;
         this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.scalarType().code(),
                 devices.embedding());
+        this.cachedScales = cachedScales;
         // quantize_decoder replaces the matrices in the weight list in place and returns their scales
-        this.scales = quantization.enabled()
-                ? kernels.call("quantize_decoder", weights.value(), (long) cfg.numLayers(), (long) quantization.bits(),
-                        (long) quantization.groupSize(), tiedHead)
-                : kernels.call("no_scales", weights.value());
+        if (cachedScales != null) {
+            this.scales = cachedScales.value();
+        } else {
+            this.scales = quantization.enabled()
+                    ? kernels.call("quantize_decoder", weights.value(), (long) cfg.numLayers(),
+                            (long) quantization.bits(), (long) quantization.groupSize(), tiedHead)
+                    : kernels.call("no_scales", weights.value());
+        }
         long[] d = new long[DecoderDim.values().length];
         d[DecoderDim.LAYERS.ordinal()] = cfg.numLayers();
         d[DecoderDim.HEADS.ordinal()] = cfg.numHeads();
         d[DecoderDim.KV_HEADS.ordinal()] = cfg.numKvHeads();
         d[DecoderDim.HEAD_DIM.ordinal()] = cfg.headDim();
         d[DecoderDim.QUANT_GROUP.ordinal()] = quantization.groupSize();
+        d[DecoderDim.INT4_UNPACK.ordinal()] = quantization.bits() == 4 && int4Unpackable(kernels) ? 1 : 0;
         this.dims = IValue.listFrom(d);
         double[] f = new double[DecoderFactor.values().length];
         f[DecoderFactor.NORM_EPS.ordinal()] = cfg.rmsNormEps();
@@ -68,16 +79,53 @@ public final class Decoder implements AutoCloseable {
         this.factors = IValue.listFrom(f);
     }
 
+    /** Whether this libtorch packs int4 for the CPU in the layout {@code int4_ints} reads (checked once a process). */
+    private static boolean int4Unpackable(TorchKernels kernels) {
+        Boolean known = int4Layout;
+        if (known == null) {
+            try (IValue ok = kernels.call("int4_layout_probe")) {
+                known = ok.toBoolean();
+            }
+            int4Layout = known;
+        }
+        return known;
+    }
+
+    private static volatile Boolean int4Layout;
+
+    /**
+     * Loads the decoder; a quantized one comes from its {@link QuantizedCache} when that holds it (setting
+     * {@code quantizationCache}: {@code auto}, {@code off} or a folder), and is written there after quantizing
+     * otherwise.
+     */
     static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
-            DeviceMap devices, Quantization quantization) {
+            DeviceMap devices, Quantization quantization, String quantizationCache) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
         DecoderFamily family = cfg.family();
         long v = cfg.vocabSize();
         long d = cfg.hiddenSize();
-        WeightLoader.WeightList w = loader.newList();
         // a head tied to the embedding is the embedding's own tensor, unless the device map puts them apart
         boolean shared = !ckpt.has(family.head()) && devices.embedding().equals(devices.head());
+        if (quantization.bits() == 4) {
+            checkGroups(cfg, quantization.groupSize());
+        }
+        QuantizedCache cache = QuantizedCache.of(ckpt, quantizationCache, quantization, dtype, devices,
+                cfg.numLayers(), kernels);
+        QuantizedCache.Lists cached = cache == null ? null : cache.load(loader);
+        if (cached != null) {
+            try {
+                Decoder decoder = new Decoder(kernels, cfg, dtype, devices, cached.weights(), shared, quantization,
+                        cached.scales());
+                decoder.fromCache = true;
+                return decoder;
+            } catch (RuntimeException e) {
+                cached.weights().close();
+                cached.scales().close();
+                throw e;
+            }
+        }
+        WeightLoader.WeightList w = loader.newList();
         try {
             // the DecoderWeight slots, in order
             w.onDevice(devices.embedding()).add(ckpt.tensor(family.embedding(), v, d));
@@ -94,15 +142,25 @@ public final class Decoder implements AutoCloseable {
             w.close();
             throw e;
         }
-        if (quantization.bits() == 4) {
-            checkGroups(cfg, quantization.groupSize());
-        }
+        Decoder decoder;
         try {
-            return new Decoder(kernels, cfg, dtype, devices, w, shared, quantization);
+            decoder = new Decoder(kernels, cfg, dtype, devices, w, shared, quantization, null);
         } catch (RuntimeException e) {
             w.close();
             throw e;
         }
+        if (cache != null) {
+            // quantize_decoder keeps a tied head the embedding's tensor (and scales) at int8, gives it its own at int4
+            cache.store(kernels, decoder.weights.value(), decoder.scales, shared && quantization.bits() == 8
+                    ? java.util.Map.of(DecoderWeight.HEAD.ordinal(), DecoderWeight.EMBEDDING.ordinal())
+                    : java.util.Map.of());
+        }
+        return decoder;
+    }
+
+    /** Whether the quantized weights were mapped from a {@link QuantizedCache} rather than quantized at load. */
+    public boolean loadedFromCache() {
+        return fromCache;
     }
 
     /**
@@ -349,7 +407,11 @@ public final class Decoder implements AutoCloseable {
         ropeTables.clear();
         dims.close();
         factors.close();
-        scales.close();
+        if (cachedScales != null) {
+            cachedScales.close();
+        } else {
+            scales.close();
+        }
         noImage.close();
         weights.close();
     }

@@ -51,7 +51,8 @@ public final class InternVLModel implements AutoCloseable {
                 projector = Projector.load(ckpt, loader, kernels, map.projector());
             }
             if (options.loadLanguage()) {
-                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), map, options.quantization());
+                decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), map, options.quantization(),
+                        options.quantizationCache());
             }
             return new InternVLModel(ckpt, options, kernels, vision, projector, decoder);
         } catch (RuntimeException e) {

@@ -10,9 +10,13 @@ package dev.internvl.model;
  * @param quantization weight-only quantization of the decoder (none by default)
  * @param deviceMap    null to put everything on {@code device}; {@code auto} for the reference split over all
  *                     CUDA devices; or an explicit map by module prefix (see {@link DeviceMap#parse})
+ * @param quantizationCache where a quantized decoder is kept so that later loads map it instead of quantizing
+ *                     again: {@code auto} (default: an {@code internvl-cache} folder inside the checkpoint folder,
+ *                     skipped with a warning when that is not writable), {@code off}, or a folder
+ *                     (see {@link QuantizedCache})
  */
 public record ModelOptions(ComputeDType dtype, String device, boolean loadVision, boolean loadLanguage,
-        Quantization quantization, String deviceMap) {
+        Quantization quantization, String deviceMap, String quantizationCache) {
 
     public ModelOptions {
         if (dtype == null) {
@@ -24,6 +28,9 @@ public record ModelOptions(ComputeDType dtype, String device, boolean loadVision
         if (quantization == null) {
             quantization = Quantization.NONE;
         }
+        if (quantizationCache == null || quantizationCache.isBlank()) {
+            quantizationCache = QuantizedCache.AUTO;
+        }
         if (!loadVision && !loadLanguage) {
             throw new IllegalArgumentException("nothing to load: enable the vision part, the language part or both");
         }
@@ -31,34 +38,39 @@ public record ModelOptions(ComputeDType dtype, String device, boolean loadVision
 
     /** The whole model in bf16 on the CPU. */
     public static ModelOptions defaults() {
-        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE, null);
+        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE, null, QuantizedCache.AUTO);
     }
 
     public ModelOptions withDtype(ComputeDType d) {
-        return new ModelOptions(d, device, loadVision, loadLanguage, quantization, deviceMap);
+        return new ModelOptions(d, device, loadVision, loadLanguage, quantization, deviceMap, quantizationCache);
     }
 
     public ModelOptions withDevice(String d) {
-        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization, deviceMap);
+        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization, deviceMap, quantizationCache);
     }
 
     /** Only the vision encoder and projector (what the parity CLI's {@code vision} command needs). */
     public ModelOptions visionOnly() {
-        return new ModelOptions(dtype, device, true, false, quantization, deviceMap);
+        return new ModelOptions(dtype, device, true, false, quantization, deviceMap, quantizationCache);
     }
 
     /** Only the decoder. */
     public ModelOptions languageOnly() {
-        return new ModelOptions(dtype, device, false, true, quantization, deviceMap);
+        return new ModelOptions(dtype, device, false, true, quantization, deviceMap, quantizationCache);
     }
 
     public ModelOptions withQuantization(Quantization q) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, q, deviceMap);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, q, deviceMap, quantizationCache);
     }
 
     /** Places the model's parts by {@code spec} ({@code auto} or a prefix map); null for one device. */
     public ModelOptions withDeviceMap(String spec) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, spec);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, spec, quantizationCache);
+    }
+
+    /** Where a quantized decoder is cached: {@code auto}, {@code off} or a folder (see {@link QuantizedCache}). */
+    public ModelOptions withQuantizationCache(String cache) {
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, cache);
     }
 
     /** The placement of every part for a decoder of {@code numLayers} layers. */

@@ -71,6 +71,23 @@ final class WeightLoader implements AutoCloseable {
         }
     }
 
+    /** Loads {@code t} in its stored element type (any, integers included) on {@code device}; the caller closes it. */
+    IValue loadStored(TensorInfo t, String device) {
+        ScalarType stored = switch (t.dtype()) {
+            case I8 -> ScalarType.INT8;
+            case U8 -> ScalarType.UINT8;
+            case I32 -> ScalarType.INT32;
+            default -> scalarType(t);
+        };
+        int elem = t.dtype().bytes();
+        if (t.offset() % elem != 0) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " is not aligned to its element size");
+        }
+        releaseMappingsOtherThan(t.file());
+        IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), stored), k -> map(t.file(), k, elem));
+        return kernels.call("take_stored", storage, t.offset() / elem, t.shape(), device);
+    }
+
     /**
      * Drops the mappings of the shards before this one: weights taken from a shard hold their own reference to the
      * mapped storage when they are views of it (same dtype and device), and need none when they were converted,
@@ -186,6 +203,14 @@ final class WeightLoader implements AutoCloseable {
                 } else {
                     addAbsent();
                 }
+            }
+            return this;
+        }
+
+        /** Appends tensor {@code t} as stored (no conversion to the compute dtype: quantized weights, scales). */
+        WeightList addStored(TensorInfo t) {
+            try (IValue w = loadStored(t, target)) {
+                append(w);
             }
             return this;
         }

@@ -17,4 +17,14 @@ public enum ScalarType {
     public int code() {
         return code;
     }
+
+    /** The type of a {@code c10::ScalarType} code, or null for one the engine does not use. */
+    public static ScalarType of(int code) {
+        for (ScalarType t : values()) {
+            if (t.code == code) {
+                return t;
+            }
+        }
+        return null;
+    }
 }

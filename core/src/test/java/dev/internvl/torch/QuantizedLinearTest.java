@@ -12,16 +12,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The quantized matrix kernels compute exactly the documented formulas: the packed int8/int4 weights times x equal
- * x times the dequantized matrix, recomputed here independently in Java (double precision).
+ * x times the dequantized matrix, recomputed here independently in Java (double precision). Both routes are
+ * checked: libtorch's kernels (few rows, decode) and the matrix dequantized on the fly (64 rows or more, prefill),
+ * for int4 also with 48 output rows, which libtorch packs in another layout (the kernel route then).
  */
 class QuantizedLinearTest {
 
     static TorchKernels kernels;
-    static final int N = 48;
     static final int K = 128;
-    static final int M = 3;
-    static float[] w = new float[N * K];
-    static float[] x = new float[M * K];
+    static final int[] ROWS = {3, 80};
+    static final int[] OUTPUTS = {48, 128};
+    static float[] w = new float[128 * K];
+    static float[] x = new float[80 * K];
 
     @BeforeAll
     static void load() {
@@ -40,23 +42,25 @@ class QuantizedLinearTest {
         kernels.close();
     }
 
-    static float[] run(float[] dequantized) {
-        float[] y = new float[M * N];
-        for (int m = 0; m < M; m++) {
-            for (int n = 0; n < N; n++) {
+    /** x[0..m) times the dequantized [n,K] matrix, in double precision. */
+    static float[] run(float[] dequantized, int m, int n) {
+        float[] y = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
                 double s = 0;
                 for (int k = 0; k < K; k++) {
-                    s += (double) x[m * K + k] * dequantized[n * K + k];
+                    s += (double) x[i * K + k] * dequantized[j * K + k];
                 }
-                y[m * N + n] = (float) s;
+                y[i * n + j] = (float) s;
             }
         }
         return y;
     }
 
-    static float[] kernel(String quantize, Object... extra) {
-        try (PtNDArray wt = (PtNDArray) kernels.manager().create(w, new Shape(N, K));
-                PtNDArray xt = (PtNDArray) kernels.manager().create(x, new Shape(M, K));
+    /** qlinear of x[0..m) with the first n rows of w, quantized by {@code quantize}. */
+    static float[] kernel(int m, int n, long unpack, String quantize, Object... extra) {
+        try (PtNDArray wt = (PtNDArray) kernels.manager().create(java.util.Arrays.copyOf(w, n * K), new Shape(n, K));
+                PtNDArray xt = (PtNDArray) kernels.manager().create(java.util.Arrays.copyOf(x, m * K), new Shape(m, K));
                 PtNDArray none = (PtNDArray) kernels.manager().create(new float[0], new Shape(0))) {
             Object[] args = new Object[1 + extra.length];
             args[0] = wt;
@@ -64,7 +68,7 @@ class QuantizedLinearTest {
             try (IValue q = kernels.call(quantize, args)) {
                 IValue[] parts = q.toIValueArray();
                 long group = extra.length > 0 ? (Long) extra[0] : 0L;
-                try (IValue y = kernels.call("qlinear", xt, parts[0], parts[1], none, group)) {
+                try (IValue y = kernels.call("qlinear", xt, parts[0], parts[1], none, group, unpack)) {
                     return y.toTensor(kernels.manager()).toFloatArray();
                 } finally {
                     for (IValue p : parts) {
@@ -85,44 +89,62 @@ class QuantizedLinearTest {
 
     @Test
     void int8IsSymmetricPerRow() {
-        float[] deq = new float[N * K];
-        for (int n = 0; n < N; n++) {
-            double amax = 0;
-            for (int k = 0; k < K; k++) {
-                amax = Math.max(amax, Math.abs(w[n * K + k]));
+        for (int n : OUTPUTS) {
+            float[] deq = new float[n * K];
+            for (int j = 0; j < n; j++) {
+                double amax = 0;
+                for (int k = 0; k < K; k++) {
+                    amax = Math.max(amax, Math.abs(w[j * K + k]));
+                }
+                float scale = (float) (Math.max(amax, 1e-8) / 127.0);
+                for (int k = 0; k < K; k++) {
+                    float q = Math.max(-128, Math.min(127, Math.round(w[j * K + k] / scale)));
+                    deq[j * K + k] = q * scale;
+                }
             }
-            float scale = (float) (Math.max(amax, 1e-8) / 127.0);
-            for (int k = 0; k < K; k++) {
-                float q = Math.max(-128, Math.min(127, Math.round(w[n * K + k] / scale)));
-                deq[n * K + k] = q * scale;
+            for (int m : ROWS) {
+                float d = maxDiff(kernel(m, n, 0, "quantize_int8"), run(deq, m, n));
+                assertTrue(d < 1e-4, "int8, " + m + " rows: differs from the dequantized product by " + d);
             }
         }
-        float d = maxDiff(kernel("quantize_int8"), run(deq));
-        assertTrue(d < 1e-4, "int8 kernel differs from the dequantized product by " + d);
     }
 
     @Test
     void int4IsAsymmetricPerGroup() {
-        for (int group : new int[] {32, 64, 128}) {
-            float[] deq = new float[N * K];
-            for (int n = 0; n < N; n++) {
-                for (int g0 = 0; g0 < K; g0 += group) {
-                    float lo = Float.MAX_VALUE;
-                    float hi = -Float.MAX_VALUE;
-                    for (int k = g0; k < g0 + group; k++) {
-                        lo = Math.min(lo, w[n * K + k]);
-                        hi = Math.max(hi, w[n * K + k]);
+        for (int n : OUTPUTS) {
+            for (int group : new int[] {32, 64, 128}) {
+                float[] deq = new float[n * K];
+                for (int j = 0; j < n; j++) {
+                    for (int g0 = 0; g0 < K; g0 += group) {
+                        float lo = Float.MAX_VALUE;
+                        float hi = -Float.MAX_VALUE;
+                        for (int k = g0; k < g0 + group; k++) {
+                            lo = Math.min(lo, w[j * K + k]);
+                            hi = Math.max(hi, w[j * K + k]);
+                        }
+                        float scale = Math.max((hi - lo) / 15.0f, 1e-6f);
+                        float zero = lo + scale * 8.0f;
+                        for (int k = g0; k < g0 + group; k++) {
+                            float q = Math.max(0, Math.min(15, Math.round((w[j * K + k] - lo) / scale)));
+                            deq[j * K + k] = (q - 8) * scale + zero;
+                        }
                     }
-                    float scale = Math.max((hi - lo) / 15.0f, 1e-6f);
-                    float zero = lo + scale * 8.0f;
-                    for (int k = g0; k < g0 + group; k++) {
-                        float q = Math.max(0, Math.min(15, Math.round((w[n * K + k] - lo) / scale)));
-                        deq[n * K + k] = (q - 8) * scale + zero;
+                }
+                for (int m : ROWS) {
+                    for (long unpack : new long[] {0, 1}) {
+                        float d = maxDiff(kernel(m, n, unpack, "quantize_int4", (long) group), run(deq, m, n));
+                        assertTrue(d < 1e-3, "int4 group " + group + ", " + n + " outputs, " + m + " rows, unpack "
+                                + unpack + ": differs from the dequantized product by " + d);
                     }
                 }
             }
-            float d = maxDiff(kernel("quantize_int4", (long) group), run(deq));
-            assertTrue(d < 1e-3, "int4 group " + group + " kernel differs from the dequantized product by " + d);
+        }
+    }
+
+    @Test
+    void thisLibtorchPacksInt4InTheLayoutTheKernelsUnpack() {
+        try (IValue ok = kernels.call("int4_layout_probe")) {
+            assertTrue(ok.toBoolean(), "libtorch's CPU int4 packing is not the AVX-512 layout int4_ints reads");
         }
     }
 }
