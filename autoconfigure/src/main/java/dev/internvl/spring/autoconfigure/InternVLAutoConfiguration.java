@@ -209,6 +209,7 @@ public class InternVLAutoConfiguration {
             throw new InternVLConfigurationException(prefix + "quantization", prefix + "quantization="
                     + p.getQuantization() + ": " + e.getMessage(), e);
         }
+        model = model.withQuantizationCache(p.getQuantizationCache());
         if (p.getDeviceMap() != null && !p.getDeviceMap().isBlank()) {
             String spec = p.getDeviceMap().strip();
             if (!spec.equals("auto")) {

@@ -50,6 +50,15 @@ public class InternVLProperties {
     private String quantization = "none";
 
     /**
+     * Where a quantized decoder is kept so that later starts map it instead of quantizing again (about as fast as
+     * a 16-bit load, and the 16-bit matrices never become resident): 'auto' puts it in an internvl-cache folder
+     * inside the checkpoint folder (skipped with a warning when that folder is read-only), 'off' quantizes at every
+     * start, anything else is a folder to keep it in. The file is replaced when the checkpoint, the quantization
+     * or libtorch changes.
+     */
+    private String quantizationCache = "auto";
+
+    /**
      * Placement of the model's parts over several devices: 'auto' for the reference split over all CUDA devices
      * (vision, embedding, head and last layer on the first), or prefix=device entries such as
      * 'vision_model=cuda:0,language_model.model.layers.0-11=cuda:1,*=cuda:0'. Empty: everything on 'device'.
@@ -136,6 +145,14 @@ public class InternVLProperties {
 
     public void setQuantization(String quantization) {
         this.quantization = quantization;
+    }
+
+    public String getQuantizationCache() {
+        return quantizationCache;
+    }
+
+    public void setQuantizationCache(String quantizationCache) {
+        this.quantizationCache = quantizationCache;
     }
 
     public String getDeviceMap() {

@@ -389,6 +389,18 @@ class InternVLAutoConfigurationTest {
         });
     }
 
+    @Test
+    void theQuantizedDecoderIsCachedWhereThePropertySays(@org.junit.jupiter.api.io.TempDir Path folder) {
+        withModel().withPropertyValues("spring.ai.internvl.quantization=int8",
+                "spring.ai.internvl.quantization-cache=" + folder).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    try (Stream<Path> files = Files.walk(folder)) {
+                        assertThat(files.map(f -> f.getFileName().toString()))
+                                .contains("decoder-int8-bf16.safetensors");
+                    }
+                });
+    }
+
     /** Elements of all tensors the safetensors headers in {@code dir} declare. */
     static long elementsInFiles(Path dir) throws IOException {
         long n = 0;

@@ -62,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quantization", defaultValue = "none", description = "none, int8, int4 or int4:GROUP.")
     String quantization;
 
+    @Option(names = "--quantization-cache", defaultValue = "auto", description = "Where a quantized decoder is kept "
+            + "for later loads: auto (internvl-cache/ in the checkpoint folder), off, or a folder.")
+    String quantizationCache;
+
     @Option(names = "--batch", defaultValue = "1", description = "Sequences decoded together (same prompt each).")
     int batch;
 
@@ -98,6 +102,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print only the JSON object.")
     boolean json;
 
+    private boolean loadedFromCache;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || batch > 64) {
@@ -121,9 +127,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         long loadStart = System.nanoTime();
         try (InternVLModel m = InternVLModel.load(dir,
-                ModelOptions.defaults().withDtype(computeDType).withQuantization(quant))) {
+                ModelOptions.defaults().withDtype(computeDType).withQuantization(quant)
+                        .withQuantizationCache(quantizationCache))) {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             Decoder decoder = m.decoder();
+            loadedFromCache = decoder.loadedFromCache();
             int vocab = m.config().llm().vocabSize();
             int imageTokens = tiles * m.config().numImageTokens();
             long[] prompt = prompt(imageTokens, vocab);
@@ -187,6 +195,7 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("prompt_tokens", promptTokens);
         o.addProperty("new_tokens", newTokens);
         o.addProperty("load_s", round(loadS));
+        o.addProperty("quantized_from_cache", loadedFromCache);
     }
 
     private static void memory(JsonObject o, InternVLModel m, Decoder decoder, ComputeDType computeDType) {
