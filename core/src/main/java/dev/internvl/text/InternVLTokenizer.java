@@ -164,6 +164,22 @@ public final class InternVLTokenizer implements AutoCloseable {
         }
     }
 
+    /**
+     * The Hugging Face {@code tokenizer.json} that {@link #load} runs for the tokenizer of {@code checkpointDir}: the
+     * folder's own, or the one converted from its {@code vocab.json} + {@code merges.txt} or {@code tokenizer.model},
+     * with the added tokens of every file merged in (sorted by id). For tools that write the vocabulary into another
+     * format; nothing native is loaded.
+     *
+     * @return empty when the folder has no tokenizer files at all
+     * @throws IllegalArgumentException when a tokenizer file is malformed (the message names it)
+     */
+    public static Optional<String> tokenizerJson(Path checkpointDir) {
+        if (!TokenizerFiles.anyIn(checkpointDir)) {
+            return Optional.empty();
+        }
+        return Optional.of(TokenizerFiles.read(checkpointDir).mergedJson());
+    }
+
     /** Token ids of {@code text}, with this tokenizer's own special tokens (e.g. BOS) added; never truncated. */
     public long[] encode(String text) {
         long[] body = tokenizer.encode(prefixed(text), false, false).getIds();

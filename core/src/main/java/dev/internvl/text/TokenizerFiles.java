@@ -203,6 +203,14 @@ final class TokenizerFiles {
         return files;
     }
 
+    /** Whether {@code dir} holds a tokenizer packaging: tokenizer.json, tokenizer.model or vocab.json + merges.txt. */
+    static boolean anyIn(Path dir) {
+        return Files.isRegularFile(dir.resolve(TOKENIZER_JSON))
+                || Files.isRegularFile(dir.resolve(SentencePieceConverter.TOKENIZER_MODEL))
+                || Files.isRegularFile(dir.resolve(Qwen2VocabConverter.VOCAB_JSON))
+                && Files.isRegularFile(dir.resolve(Qwen2VocabConverter.MERGES_TXT));
+    }
+
     /**
      * The packaging to read: the one transformers' slow tokenizer class would read when it is present, else the
      * first present of tokenizer.json, tokenizer.model, vocab.json + merges.txt.

@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         version = "internvl-cli 0.1.0", description = "Local InternVL inference: chat, checkpoint inspection, parity tools and benchmark.",
         subcommands = {ChatCommand.class, PreprocessCommand.class, PromptCommand.class, VisionCommand.class,
                 LogitsCommand.class, BenchCommand.class, BoxesCommand.class, GroundCommand.class,
-                OcrCommand.class, InspectCommand.class})
+                OcrCommand.class, InspectCommand.class, GgufCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -11,7 +11,7 @@ class HelpTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"chat", "preprocess", "prompt", "vision", "logits", "bench", "boxes", "ground", "ocr",
-            "inspect"})
+            "inspect", "gguf"})
     void everyCommandAnswersHelp(String command) {
         CliTest.Run r = CliTest.cli(command, "--help");
         assertEquals(0, r.status(), r.err());
