@@ -71,27 +71,12 @@ public final class Decoder implements AutoCloseable {
         d[DecoderDim.KV_HEADS.ordinal()] = cfg.numKvHeads();
         d[DecoderDim.HEAD_DIM.ordinal()] = cfg.headDim();
         d[DecoderDim.QUANT_GROUP.ordinal()] = quantization.groupSize();
-        d[DecoderDim.INT4_UNPACK.ordinal()] = quantization.bits() == 4 && int4Unpackable(kernels) ? 1 : 0;
         this.dims = IValue.listFrom(d);
         double[] f = new double[DecoderFactor.values().length];
         f[DecoderFactor.NORM_EPS.ordinal()] = cfg.rmsNormEps();
         f[DecoderFactor.ROPE_SCALE.ordinal()] = cfg.ropeScaling().attentionFactor();
         this.factors = IValue.listFrom(f);
     }
-
-    /** Whether this libtorch packs int4 for the CPU in the layout {@code int4_ints} reads (checked once a process). */
-    private static boolean int4Unpackable(TorchKernels kernels) {
-        Boolean known = int4Layout;
-        if (known == null) {
-            try (IValue ok = kernels.call("int4_layout_probe")) {
-                known = ok.toBoolean();
-            }
-            int4Layout = known;
-        }
-        return known;
-    }
-
-    private static volatile Boolean int4Layout;
 
     /**
      * Loads the decoder; a quantized one comes from its {@link QuantizedCache} when that holds it (setting

@@ -52,9 +52,7 @@ public final class KernelLayout {
     public enum DecoderDim {
         LAYERS, HEADS, KV_HEADS, HEAD_DIM,
         /** int4 quantization group (0 when not int4) */
-        QUANT_GROUP,
-        /** 1 when int4 matrices may be dequantized for prefill (libtorch packs them in the layout the kernels read) */
-        INT4_UNPACK
+        QUANT_GROUP
     }
 
     /** The decoder's real-valued constants, bound once at load and passed as one {@code List[float]}. */

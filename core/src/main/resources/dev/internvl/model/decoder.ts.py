@@ -44,7 +44,6 @@ def decoder_forward(self, step: Tuple[Tensor, Tensor, int, List[int], int, int, 
     n_kv = dims[$DECODER_DIM_KV_HEADS]
     head_dim = dims[$DECODER_DIM_HEAD_DIM]
     group = dims[$DECODER_DIM_QUANT_GROUP]
-    unpack = dims[$DECODER_DIM_INT4_UNPACK]
     eps = factors[$DECODER_FACTOR_NORM_EPS]
     dev = w[$DECODER_EMBEDDING].device
     ids = torch.to(ids, dev)
@@ -77,25 +76,25 @@ def decoder_forward(self, step: Tuple[Tensor, Tensor, int, List[int], int, int, 
         h = self.rms(x, w[b + $DECODER_LAYER_INPUT_NORM], eps)
         x = x + self.self_attention(h, w[b + $DECODER_LAYER_QKV_WEIGHT], s[b + $DECODER_LAYER_QKV_WEIGHT],
                                     w[b + $DECODER_LAYER_QKV_BIAS], w[b + $DECODER_LAYER_O_WEIGHT],
-                                    s[b + $DECODER_LAYER_O_WEIGHT], group, unpack, rope[0], rope[1], mask, cache[2 * i],
+                                    s[b + $DECODER_LAYER_O_WEIGHT], group, rope[0], rope[1], mask, cache[2 * i],
                                     cache[2 * i + 1], same_start, starts, first_row, total, n_heads, n_kv, head_dim)
         h = self.rms(x, w[b + $DECODER_LAYER_POST_NORM], eps)
         x = x + self.mlp(h, w[b + $DECODER_LAYER_GATE_UP_WEIGHT], s[b + $DECODER_LAYER_GATE_UP_WEIGHT],
-                         w[b + $DECODER_LAYER_DOWN_WEIGHT], s[b + $DECODER_LAYER_DOWN_WEIGHT], group, unpack)
+                         w[b + $DECODER_LAYER_DOWN_WEIGHT], s[b + $DECODER_LAYER_DOWN_WEIGHT], group)
     norm = w[$DECODER_FINAL_NORM]
     x = self.rms(torch.to(torch.select(x, 1, t - 1), norm.device), norm, eps)  # [B,D] last position
-    logits = self.qlinear(x, w[$DECODER_HEAD], s[$DECODER_HEAD], torch.empty([0]), group, unpack)  # [B,V'] (int4 pads V to 16)
+    logits = self.qlinear(x, w[$DECODER_HEAD], s[$DECODER_HEAD], torch.empty([0]), group)  # [B,V'] (int4 pads V to 16)
     vocab = w[$DECODER_EMBEDDING].size(0)
     return torch.to(torch.narrow(logits, 1, 0, vocab), torch.device("cpu"), $FLOAT32)  # [B,V] fp32 on the CPU
 
 def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor, o_w: Tensor, o_s: Tensor,
-                   group: int, unpack: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor,
+                   group: int, cos: Tensor, sin: Tensor, mask: Tensor, cache_k: Tensor, cache_v: Tensor,
                    same_start: int, starts: List[int], first_row: int, total: int, n_heads: int, n_kv: int,
                    hd: int) -> Tensor:
     bsz = x.size(0)
     t = x.size(1)
     g = n_heads // n_kv
-    qkv = self.qlinear(x, qkv_w, qkv_s, qkv_b, group, unpack)                  # [B,T,(H+2KV)*hd]
+    qkv = self.qlinear(x, qkv_w, qkv_s, qkv_b, group)                          # [B,T,(H+2KV)*hd]
     parts = torch.split_with_sizes(qkv, [n_heads * hd, n_kv * hd, n_kv * hd], -1)
     q = torch.transpose(torch.reshape(parts[0], [bsz, t, n_heads, hd]), 1, 2)  # [B,H,T,hd]
     k = torch.transpose(torch.reshape(parts[1], [bsz, t, n_kv, hd]), 1, 2)     # [B,KV,T,hd]
@@ -114,7 +113,7 @@ def self_attention(self, x: Tensor, qkv_w: Tensor, qkv_s: Tensor, qkv_b: Tensor,
     qg = torch.reshape(q, [bsz, n_kv, g * t, hd])                              # [B,KV,g*T,hd] grouped queries
     o = torch.scaled_dot_product_attention(qg, keys, values, mask)             # [B,KV,g*T,hd]
     o = torch.reshape(torch.transpose(torch.reshape(o, [bsz, n_heads, t, hd]), 1, 2), [bsz, t, n_heads * hd])
-    return self.qlinear(o, o_w, o_s, torch.empty([0]), group, unpack)          # [B,T,D]
+    return self.qlinear(o, o_w, o_s, torch.empty([0]), group)                  # [B,T,D]
 
 def rope_tables(self, positions: Tensor, inv_freq: Tensor, scale: float, dtype: int) -> List[Tensor]:
     # The reference computes the rotary angles in fp32, scales cos/sin in fp32 (longrope's attention factor),
@@ -136,8 +135,7 @@ def apply_rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     rotated = torch.cat([torch.neg(torch.narrow(x, -1, half, half)), torch.narrow(x, -1, 0, half)], -1)
     return x * cos + rotated * sin                                             # [B,H,T,hd]
 
-def mlp(self, x: Tensor, gate_up_w: Tensor, gate_up_s: Tensor, down_w: Tensor, down_s: Tensor, group: int,
-        unpack: int) -> Tensor:
+def mlp(self, x: Tensor, gate_up_w: Tensor, gate_up_s: Tensor, down_w: Tensor, down_s: Tensor, group: int) -> Tensor:
     no_bias = torch.empty([0])
-    gu = torch.chunk(self.qlinear(x, gate_up_w, gate_up_s, no_bias, group, unpack), 2, -1)  # gate, up [B,T,I]
-    return self.qlinear(torch.silu(gu[0]) * gu[1], down_w, down_s, no_bias, group, unpack)  # [B,T,D]
+    gu = torch.chunk(self.qlinear(x, gate_up_w, gate_up_s, no_bias, group), 2, -1)  # gate, up [B,T,I]
+    return self.qlinear(torch.silu(gu[0]) * gu[1], down_w, down_s, no_bias, group)  # [B,T,D]

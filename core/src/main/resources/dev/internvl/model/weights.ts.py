@@ -93,24 +93,20 @@ def linear(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
 # parallel list (an empty tensor for matrices kept in the compute dtype):
 #   int8: int8 [N,K] with one scale per output row [N] (symmetric, max |w| / 127)
 #   int4: libtorch's packed int4 layout with scale_and_zeros [K/group, N, 2]; w = (q - 8) * scale + zero per group
-# libtorch's int8 and int4 CPU kernels are written for few rows (decode): from 64 rows on (prefill), and always on a
-# GPU for int8 (libtorch has no CUDA int8 kernel), the matrix is dequantized on the fly into the compute dtype and
-# multiplied there. int4 does so on the CPU when unpack is 1: libtorch packed it in the layout int4_ints reads
-# (int4_layout_probe checks that at load).
-def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group: int, unpack: int) -> Tensor:
+def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group: int) -> Tensor:
     if scales.numel() == 0:
         return self.linear(x, weight, bias)
     shape = x.size()
     x2 = torch.reshape(x, [-1, shape[-1]])                                     # the kernels take 2-D inputs
     if weight.dtype == $INT8:
+        # libtorch has no CUDA int8 kernel, and its CPU one is written for few rows: for a GPU and for prefill
+        # (64+ rows) dequantizing on the fly and using the compute dtype's matmul is faster
         if x.is_cuda or x2.size(0) >= 64:
             y = torch.linear(x2, torch.to(weight, x.dtype) * torch.unsqueeze(scales, 1))
         else:
             y = torch._weight_int8pack_mm(x2, weight, scales)
     elif x.is_cuda:
         y = torch._weight_int4pack_mm(x2, weight, group, scales)
-    elif unpack == 1 and x2.size(0) >= 64 and weight.size(0) % 64 == 0:
-        y = torch.linear(x2, torch.t(self.int4_dequantized(weight, scales, group, x.dtype)))
     else:
         y = torch._weight_int4pack_mm_for_cpu(x2, weight, group, scales)
     out = shape[:-1]
@@ -119,24 +115,6 @@ def qlinear(self, x: Tensor, weight: Tensor, scales: Tensor, bias: Tensor, group
     if bias.numel() > 0:
         y = y + bias
     return y
-
-def int4_ints(self, packed: Tensor) -> Tensor:
-    # libtorch's CPU int4 packing with AVX-512 (N a multiple of 64): per block of 64 output rows and per input
-    # column, 32 bytes; byte d < 16 holds rows d (low nibble) and d + 32 (high), byte 16 + d rows d + 16 and d + 48.
-    # So a column's low nibbles are rows 0..31 and its high nibbles rows 32..63, in order.
-    k = packed.size(1) * 2
-    p = torch.reshape(packed, [-1, k, 32])                                     # [N/64,K,32] uint8
-    q = torch.cat([torch.bitwise_and(p, 15), torch.bitwise_right_shift(p, 4)], 2)  # [N/64,K,64] rows in order
-    return torch.reshape(torch.permute(q, [1, 0, 2]), [k, -1])                 # [K,N] the 4-bit values, transposed
-
-def int4_dequantized(self, packed: Tensor, scale_and_zeros: Tensor, group: int, dtype: int) -> Tensor:
-    # w^T [K,N] in dtype: w = q * scale + (zero - 8 * scale), a scale and zero per group of K
-    q = torch.to(self.int4_ints(packed), dtype)
-    k = q.size(0)
-    scale = torch.unsqueeze(torch.select(scale_and_zeros, 2, 0), 1)           # [K/g,1,N]
-    low = torch.unsqueeze(torch.select(scale_and_zeros, 2, 1), 1) - scale * 8.0
-    w = torch.addcmul(low, torch.reshape(q, [k // group, group, -1]), scale)  # [K/g,g,N]
-    return torch.reshape(w, [k, -1])
 
 def int4_probe(self) -> Tensor:
     # 128 rows of 64 4-bit values in which rows 16 apart differ
@@ -149,14 +127,6 @@ def int4_pack_signature(self) -> int:
     packed = torch.reshape(torch.to(torch._convert_weight_to_int4pack_for_cpu(self.int4_probe(), 2), $INT64), [-1])
     weights = torch.arange(1, packed.numel() + 1, dtype=$INT64)
     return int(torch.sum(packed * weights)) * 1000 + packed.numel()
-
-def int4_layout_probe(self) -> bool:
-    # whether int4_ints reads back what libtorch's CPU packing of the probe made of it
-    q = self.int4_probe()
-    packed = torch._convert_weight_to_int4pack_for_cpu(q, 2)
-    if packed.dtype != $UINT8 or packed.dim() != 2 or packed.size(0) != 128 or packed.size(1) != 32:
-        return False
-    return bool(torch.equal(torch.to(self.int4_ints(packed), $INT32), torch.t(q)))
 
 def quantize_int8(self, w: Tensor) -> List[Tensor]:
     wf = torch.to(w, $FLOAT32)
@@ -227,4 +197,3 @@ def tensor_bytes(self, ws: List[Tensor], skip: int) -> int:
         if i != skip:
             total = total + ws[i].numel() * ws[i].element_size()
     return total
-
