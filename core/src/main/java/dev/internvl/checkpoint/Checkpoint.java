@@ -24,12 +24,15 @@ public final class Checkpoint {
     private final Path dir;
     private final InternVLConfig config;
     private final Map<String, TensorInfo> tensors;
+    private final List<Path> files;
     private final List<Integer> generationEosIds;
 
-    private Checkpoint(Path dir, InternVLConfig config, Map<String, TensorInfo> tensors, List<Integer> eos) {
+    private Checkpoint(Path dir, InternVLConfig config, Map<String, TensorInfo> tensors, List<Path> files,
+            List<Integer> eos) {
         this.dir = dir;
         this.config = config;
         this.tensors = tensors;
+        this.files = files;
         this.generationEosIds = eos;
     }
 
@@ -41,7 +44,8 @@ public final class Checkpoint {
         InternVLConfig config = InternVLConfig.read(dir.resolve("config.json"));
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, Path> seenIn = new java.util.HashMap<>();
-        for (Path file : weightFiles(dir)) {
+        List<Path> files = weightFiles(dir);
+        for (Path file : files) {
             SafetensorsFile.readHeader(file).forEach((name, info) -> {
                 Path other = seenIn.putIfAbsent(name, file);
                 if (other != null) {
@@ -54,7 +58,8 @@ public final class Checkpoint {
             });
         }
         checkIndex(dir, seenIn);
-        return new Checkpoint(dir, config, Collections.unmodifiableMap(tensors), generationEosIds(dir));
+        return new Checkpoint(dir, config, Collections.unmodifiableMap(tensors), List.copyOf(files),
+                generationEosIds(dir));
     }
 
     /** The eos ids of {@code generation_config.json} in {@code dir}, empty when the file is absent. */
@@ -129,6 +134,11 @@ public final class Checkpoint {
                 || Files.exists(dir.resolve("pytorch_model.bin.index.json"));
         throw new CheckpointException(dir + ": no model.safetensors or model.safetensors.index.json"
                 + (bin ? " (only PyTorch .bin weights found; convert them to safetensors)" : ""));
+    }
+
+    /** The weight files the checkpoint consists of, whichever tensors {@link #open} was asked to index. */
+    public List<Path> files() {
+        return files;
     }
 
     public Path dir() {

@@ -35,9 +35,8 @@ public final class Decoder implements AutoCloseable {
     private final IValue dims;
     private final IValue factors;
     private final Quantization quantization;
-    /** Owns {@link #scales} when they came from a {@link QuantizedCache}. */
+    /** Owns {@link #scales} when they came from a {@link QuantizedCache}, with the weights; else null. */
     private final WeightLoader.WeightList cachedScales;
-    private boolean fromCache;
     private final boolean tiedHead;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
     private final java.util.Map<Long, float[]> ropeTables = new java.util.concurrent.ConcurrentHashMap<>();
@@ -95,15 +94,12 @@ public final class Decoder implements AutoCloseable {
         if (quantization.bits() == 4) {
             checkGroups(cfg, quantization.groupSize());
         }
-        QuantizedCache cache = QuantizedCache.of(ckpt, quantizationCache, quantization, dtype, devices,
-                cfg.numLayers(), kernels);
+        QuantizedCache cache = QuantizedCache.of(ckpt, quantizationCache, quantization, dtype, devices, kernels);
         QuantizedCache.Lists cached = cache == null ? null : cache.load(loader);
         if (cached != null) {
             try {
-                Decoder decoder = new Decoder(kernels, cfg, dtype, devices, cached.weights(), shared, quantization,
+                return new Decoder(kernels, cfg, dtype, devices, cached.weights(), shared, quantization,
                         cached.scales());
-                decoder.fromCache = true;
-                return decoder;
             } catch (RuntimeException e) {
                 cached.weights().close();
                 cached.scales().close();
@@ -145,7 +141,7 @@ public final class Decoder implements AutoCloseable {
 
     /** Whether the quantized weights were mapped from a {@link QuantizedCache} rather than quantized at load. */
     public boolean loadedFromCache() {
-        return fromCache;
+        return cachedScales != null;
     }
 
     /**

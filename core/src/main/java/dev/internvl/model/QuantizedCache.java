@@ -26,7 +26,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,12 +73,12 @@ final class QuantizedCache {
      * {@link #OFF}, or a decoder not wholly on the CPU.
      */
     static QuantizedCache of(Checkpoint ckpt, String setting, Quantization q, ComputeDType dtype, DeviceMap devices,
-            int layers, TorchKernels kernels) {
+            TorchKernels kernels) {
         if (!q.enabled() || OFF.equalsIgnoreCase(setting.strip())) {
             return null;
         }
         List<String> parts = new ArrayList<>(List.of(devices.embedding(), devices.head()));
-        for (int i = 0; i < layers; i++) {
+        for (int i = 0; i < devices.numLayers(); i++) {
             parts.add(devices.layer(i));
         }
         if (parts.stream().anyMatch(d -> !d.equals("cpu"))) {
@@ -93,10 +92,6 @@ final class QuantizedCache {
         return new QuantizedCache(dir.resolve(name), key(ckpt, q, dtype, kernels));
     }
 
-    Path file() {
-        return file;
-    }
-
     private static String key(Checkpoint ckpt, Quantization q, ComputeDType dtype, TorchKernels kernels) {
         StringBuilder k = new StringBuilder("format=").append(FORMAT);
         k.append(";torch=").append(ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
@@ -106,11 +101,8 @@ final class QuantizedCache {
             }
         }
         k.append(";quantization=").append(q).append(";dtype=").append(dtype);
-        TreeSet<Path> files = new TreeSet<>();
-        files.add(ckpt.dir().resolve("config.json"));
-        for (String n : ckpt.names()) {
-            files.add(ckpt.tensor(n).file());
-        }
+        List<Path> files = new ArrayList<>(List.of(ckpt.dir().resolve("config.json")));
+        files.addAll(ckpt.files());
         for (Path f : files) {
             try {
                 k.append(';').append(f.getFileName()).append('=').append(Files.size(f)).append('@')
@@ -153,8 +145,8 @@ final class QuantizedCache {
             }
             long stored = header.tensors().keySet().stream().filter(n -> !n.startsWith("pad.")).count();
             if (count <= 0 || stored != 2L * (count - same.size())) {
-                throw new CheckpointException(file + ": holds " + header.tensors().size() + " tensors, its metadata "
-                        + "says " + count + " slots");
+                throw new CheckpointException(file + ": holds " + stored + " tensors, its metadata says " + count
+                        + " slots");
             }
             return new Lists(w, s);
         } catch (RuntimeException e) {
@@ -289,18 +281,9 @@ final class QuantizedCache {
     /** Tensor {@code t} (a libtorch ScalarType code {@code type}) as a safetensors entry written from its bytes. */
     private static SafetensorsWriter.RawTensor raw(TorchKernels kernels, String name, IValue t, long type) {
         ScalarType scalar = ScalarType.of((int) type);
-        TensorDType dtype = scalar == null ? null : switch (scalar) {
-            case FLOAT32 -> TensorDType.F32;
-            case FLOAT16 -> TensorDType.F16;
-            case BFLOAT16 -> TensorDType.BF16;
-            case INT8 -> TensorDType.I8;
-            case UINT8 -> TensorDType.U8;
-            case INT32 -> TensorDType.I32;
-            default -> null;
-        };
-        if (dtype == null) {
-            throw new IllegalStateException(name + " has the unexpected dtype code " + type);
-        }
+        TensorDType dtype = java.util.Arrays.stream(TensorDType.values())
+                .filter(d -> scalar != null && WeightLoader.storedType(d) == scalar).findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " has the unexpected dtype code " + type));
         long[] shape;
         try (PtNDArray a = t.toTensor(kernels.manager())) {
             shape = a.getShape().getShape();

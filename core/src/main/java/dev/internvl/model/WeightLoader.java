@@ -8,6 +8,7 @@ import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.CheckpointException;
 import dev.internvl.checkpoint.FloatFormats;
 import dev.internvl.checkpoint.PlannedTensor;
+import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.checkpoint.WeightPlan;
 import dev.internvl.torch.ScalarType;
@@ -61,9 +62,8 @@ final class WeightLoader implements AutoCloseable {
         ScalarType storageDType = scalarType(t);
         int elem = t.dtype().bytes();
         if (t.offset() % elem == 0) {
-            releaseMappingsOtherThan(t.file());
-            IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), storageDType), k -> map(t.file(), k, elem));
-            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.scalarType().code(), device);
+            return kernels.call("take", storage(t, storageDType), t.offset() / elem, t.shape(),
+                    (long) dtype.scalarType().code(), device);
         }
         // Data not aligned to its element size (a non-standard writer): read and widen it on the Java side.
         try (PtNDArray f32 = readAsFloat32(t)) {
@@ -73,19 +73,25 @@ final class WeightLoader implements AutoCloseable {
 
     /** Loads {@code t} in its stored element type (any, integers included) on {@code device}; the caller closes it. */
     IValue loadStored(TensorInfo t, String device) {
-        ScalarType stored = switch (t.dtype()) {
-            case I8 -> ScalarType.INT8;
-            case U8 -> ScalarType.UINT8;
-            case I32 -> ScalarType.INT32;
-            default -> scalarType(t);
-        };
+        ScalarType stored = storedType(t.dtype());
+        if (stored == null) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " has dtype " + t.dtype()
+                    + ", which the engine does not map");
+        }
         int elem = t.dtype().bytes();
         if (t.offset() % elem != 0) {
             throw new CheckpointException(t.file() + ": tensor " + t.name() + " is not aligned to its element size");
         }
+        return kernels.call("take_stored", storage(t, stored), t.offset() / elem, t.shape(), device);
+    }
+
+    /**
+     * {@code t}'s file mapped as elements of {@code type}, shared by every tensor of that type in the file (the
+     * mappings of other files are dropped first, see {@link #releaseMappingsOtherThan}).
+     */
+    private IValue storage(TensorInfo t, ScalarType type) {
         releaseMappingsOtherThan(t.file());
-        IValue storage = mappings.computeIfAbsent(new MapKey(t.file(), stored), k -> map(t.file(), k, elem));
-        return kernels.call("take_stored", storage, t.offset() / elem, t.shape(), device);
+        return mappings.computeIfAbsent(new MapKey(t.file(), type), k -> map(t.file(), k, t.dtype().bytes()));
     }
 
     /**
@@ -147,15 +153,27 @@ final class WeightLoader implements AutoCloseable {
         return (PtNDArray) kernels.manager().create(out, new Shape(t.shape()), DataType.FLOAT32);
     }
 
-    private static ScalarType scalarType(TensorInfo t) {
-        return switch (t.dtype()) {
+    /** The libtorch type a stored element type is mapped as, or null for one the engine never maps. */
+    static ScalarType storedType(TensorDType d) {
+        return switch (d) {
             case F32 -> ScalarType.FLOAT32;
             case F16 -> ScalarType.FLOAT16;
             case BF16 -> ScalarType.BFLOAT16;
             case F64 -> ScalarType.FLOAT64;
-            default -> throw new CheckpointException(t.file() + ": tensor " + t.name() + " has dtype " + t.dtype()
-                    + ", expected a floating-point weight");
+            case I8 -> ScalarType.INT8;
+            case U8 -> ScalarType.UINT8;
+            case I32 -> ScalarType.INT32;
+            default -> null;
         };
+    }
+
+    /** The libtorch type of a checkpoint weight, which must be floating-point. */
+    private static ScalarType scalarType(TensorInfo t) {
+        if (!t.dtype().isFloat()) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " has dtype " + t.dtype()
+                    + ", expected a floating-point weight");
+        }
+        return storedType(t.dtype());
     }
 
     /** The checkpoint tensor a plan names, checked against the shape config.json implies. */

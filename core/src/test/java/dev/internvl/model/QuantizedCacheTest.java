@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.internvl.checkpoint.SafetensorsFile;
+import dev.internvl.checkpoint.SafetensorsWriter;
+import dev.internvl.checkpoint.TensorInfo;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.testing.RandomCheckpoint;
 import dev.internvl.torch.KernelLayout;
@@ -174,6 +176,49 @@ class QuantizedCacheTest {
             for (int i = 0; i < first.length; i++) {
                 assertArrayEquals(first[i], second[i]);
             }
+        }
+    }
+
+    @Test
+    void aLanguageOnlyLoadAndAWholeLoadShareTheCache() throws IOException {
+        // the vision encoder and projector in a shard of their own, which a language-only load does not index
+        Path whole = Files.createDirectories(root.resolve("whole"));
+        RandomCheckpoint.write(whole, RandomCheckpoint.Dims.tiny(), TensorDType.BF16, 5, 1, "Hermes-2");
+        Path sharded = Files.createDirectories(root.resolve("sharded"));
+        Files.copy(whole.resolve("config.json"), sharded.resolve("config.json"));
+        var tensors = SafetensorsFile.readHeader(whole.resolve("model.safetensors")).values();
+        com.google.gson.JsonObject map = new com.google.gson.JsonObject();
+        for (boolean language : new boolean[] {false, true}) {
+            String shard = language ? "model-00002-of-00002.safetensors" : "model-00001-of-00002.safetensors";
+            java.util.List<SafetensorsWriter.RawTensor> part = new java.util.ArrayList<>();
+            for (TensorInfo t : tensors) {
+                if (t.name().startsWith("language_model.") == language) {
+                    part.add(new SafetensorsWriter.RawTensor(t.name(), t.dtype(), t.shape(), out -> {
+                        try (var ch = Files.newByteChannel(whole.resolve("model.safetensors"))) {
+                            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) t.byteLength());
+                            ch.position(t.offset());
+                            while (b.hasRemaining() && ch.read(b) >= 0) {
+                                // reads the tensor's bytes
+                            }
+                            out.write(b.array());
+                        }
+                    }));
+                    map.addProperty(t.name(), shard);
+                }
+            }
+            SafetensorsWriter.writeRaw(sharded.resolve(shard), java.util.Map.of(), part);
+        }
+        com.google.gson.JsonObject index = new com.google.gson.JsonObject();
+        index.add("weight_map", map);
+        Files.writeString(sharded.resolve("model.safetensors.index.json"), index.toString());
+
+        try (InternVLModel m = load(sharded, Quantization.INT8, "auto")) {
+            assertFalse(m.decoder().loadedFromCache());
+        }
+        try (InternVLModel m = InternVLModel.load(sharded, ModelOptions.defaults()
+                .withQuantization(Quantization.INT8))) {
+            assertTrue(m.decoder().loadedFromCache(), "a load with the vision encoder maps the cache a language-only "
+                    + "load wrote");
         }
     }
 
