@@ -38,12 +38,14 @@ public final class Decoder implements AutoCloseable {
     /** Owns {@link #scales} when they came from a {@link QuantizedCache}, with the weights; else null. */
     private final WeightLoader.WeightList cachedScales;
     private final boolean tiedHead;
+    /** Whether the matrices (head included) are packed into oneDNN's layout (see {@link MatrixPacking}). */
+    private final boolean packed;
     /** Rotary frequencies by regime key (see {@link #ropeKey}); dynamic NTK beyond the context is not cached. */
     private final java.util.Map<Long, float[]> ropeTables = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code cachedScales}: the scale list read with the weights from a {@link QuantizedCache}, else null. */
     private Decoder(TorchKernels kernels, LlmConfig cfg, ComputeDType dtype, DeviceMap devices,
-            WeightLoader.WeightList weights, boolean tiedHead, Quantization quantization,
+            WeightLoader.WeightList weights, boolean tiedHead, boolean packed, Quantization quantization,
             WeightLoader.WeightList cachedScales) {
         this.kernels = kernels;
         this.cfg = cfg;
@@ -51,6 +53,7 @@ public final class Decoder implements AutoCloseable {
         this.devices = devices;
         this.weights = weights;
         this.tiedHead = tiedHead;
+        this.packed = packed;
         this.quantization = quantization;
         this.noImage = kernels.call("empty_rows", (long) cfg.hiddenSize(), (long) dtype.scalarType().code(),
                 devices.embedding());
@@ -80,10 +83,11 @@ public final class Decoder implements AutoCloseable {
     /**
      * Loads the decoder; a quantized one comes from its {@link QuantizedCache} when that holds it (setting
      * {@code quantizationCache}: {@code auto}, {@code off} or a folder), and is written there after quantizing
-     * otherwise.
+     * otherwise. {@code packWeights}: pack the matrices of an unquantized bf16 decoder on the CPU into oneDNN's
+     * layout where {@link MatrixPacking} says the machine supports it.
      */
     static Decoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
-            DeviceMap devices, Quantization quantization, String quantizationCache) {
+            DeviceMap devices, Quantization quantization, String quantizationCache, boolean packWeights) {
         LlmConfig cfg = ckpt.config().llm();
         cfg.validate();
         DecoderFamily family = cfg.family();
@@ -98,7 +102,7 @@ public final class Decoder implements AutoCloseable {
         QuantizedCache.Lists cached = cache == null ? null : cache.load(loader);
         if (cached != null) {
             try {
-                return new Decoder(kernels, cfg, dtype, devices, cached.weights(), shared, quantization,
+                return new Decoder(kernels, cfg, dtype, devices, cached.weights(), shared, false, quantization,
                         cached.scales());
             } catch (RuntimeException e) {
                 cached.weights().close();
@@ -106,14 +110,19 @@ public final class Decoder implements AutoCloseable {
                 throw e;
             }
         }
+        boolean pack = packWeights && dtype == ComputeDType.BF16 && !quantization.enabled()
+                && devices.embedding().equals("cpu") && devices.head().equals("cpu")
+                && java.util.stream.IntStream.range(0, cfg.numLayers()).allMatch(i -> devices.layer(i).equals("cpu"))
+                && MatrixPacking.available(kernels);
         WeightLoader.WeightList w = loader.newList();
         try {
             // the DecoderWeight slots, in order
             w.onDevice(devices.embedding()).add(ckpt.tensor(family.embedding(), v, d));
             w.onDevice(devices.head()).add(ckpt.tensor(family.finalNorm(), d));
-            if (shared) {
+            w.packingMatrices(pack);
+            if (shared && !pack) {
                 w.addSameAs(DecoderWeight.EMBEDDING.ordinal());
-            } else {
+            } else { // a packed tied head is a packed copy of the embedding, which stays plain for the lookups
                 w.add(ckpt.tensor(ckpt.has(family.head()) ? family.head() : family.embedding(), v, d));
             }
             for (int i = 0; i < cfg.numLayers(); i++) {
@@ -125,7 +134,7 @@ public final class Decoder implements AutoCloseable {
         }
         Decoder decoder;
         try {
-            decoder = new Decoder(kernels, cfg, dtype, devices, w, shared, quantization, null);
+            decoder = new Decoder(kernels, cfg, dtype, devices, w, shared, pack, quantization, null);
         } catch (RuntimeException e) {
             w.close();
             throw e;
@@ -353,6 +362,18 @@ public final class Decoder implements AutoCloseable {
         return cfg;
     }
 
+    /** Whether the matrices are packed into oneDNN's blocked layout (bf16 on a CPU that supports it). */
+    public boolean packed() {
+        return packed;
+    }
+
+    /** How many of the decoder's weights are packed matrices (for tests). */
+    int packedMatrices() {
+        try (IValue n = kernels.call("packed_count", weights.value())) {
+            return (int) n.toLong();
+        }
+    }
+
     /** Whether the head shares the embedding matrix (no separate head tensor in the checkpoint). */
     public boolean tiedHead() {
         return tiedHead;
@@ -360,8 +381,8 @@ public final class Decoder implements AutoCloseable {
 
     /** Bytes of the decoder's resident weights and quantization scales (shared storage counted once). */
     public long weightBytes() {
-        // a tied head shares the embedding's tensor (and its int8 scales), unless int4 gave it its own
-        long skip = tiedHead && quantization.bits() != 4 ? 2 : -1;
+        // a tied head shares the embedding's tensor (and its int8 scales), unless int4 or packing gave it its own
+        long skip = tiedHead && quantization.bits() != 4 && !packed ? 2 : -1;
         try (IValue w = kernels.call("tensor_bytes", weights.value(), skip);
                 IValue sc = kernels.call("tensor_bytes", scales, skip)) {
             return w.toLong() + sc.toLong();

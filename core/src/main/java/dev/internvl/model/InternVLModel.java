@@ -52,7 +52,7 @@ public final class InternVLModel implements AutoCloseable {
             }
             if (options.loadLanguage()) {
                 decoder = Decoder.load(ckpt, loader, kernels, options.dtype(), map, options.quantization(),
-                        options.quantizationCache());
+                        options.quantizationCache(), options.packedWeights());
             }
             return new InternVLModel(ckpt, options, kernels, vision, projector, decoder);
         } catch (RuntimeException e) {

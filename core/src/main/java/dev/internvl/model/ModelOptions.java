@@ -14,9 +14,13 @@ package dev.internvl.model;
  *                     again: {@code auto} (default: an {@code internvl-cache} folder inside the checkpoint folder,
  *                     skipped with a warning when that is not writable), {@code off}, or a folder
  *                     (see {@link QuantizedCache})
+ * @param packedWeights pack the matrices of an unquantized bf16 decoder on the CPU into oneDNN's blocked layout at
+ *                     load (default): about twice as fast at decode, where the CPU has AVX-512 (elsewhere it does
+ *                     nothing); off keeps libtorch's plain layout, whose bf16 results differ in the last bit
+ *                     (engine.md, "Packed bf16 matrices")
  */
 public record ModelOptions(ComputeDType dtype, String device, boolean loadVision, boolean loadLanguage,
-        Quantization quantization, String deviceMap, String quantizationCache) {
+        Quantization quantization, String deviceMap, String quantizationCache, boolean packedWeights) {
 
     public ModelOptions {
         if (dtype == null) {
@@ -38,39 +42,50 @@ public record ModelOptions(ComputeDType dtype, String device, boolean loadVision
 
     /** The whole model in bf16 on the CPU. */
     public static ModelOptions defaults() {
-        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE, null, QuantizedCache.AUTO);
+        return new ModelOptions(ComputeDType.BF16, "cpu", true, true, Quantization.NONE, null, QuantizedCache.AUTO,
+                true);
     }
 
     public ModelOptions withDtype(ComputeDType d) {
-        return new ModelOptions(d, device, loadVision, loadLanguage, quantization, deviceMap, quantizationCache);
+        return new ModelOptions(d, device, loadVision, loadLanguage, quantization, deviceMap, quantizationCache,
+                packedWeights);
     }
 
     public ModelOptions withDevice(String d) {
-        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization, deviceMap, quantizationCache);
+        return new ModelOptions(dtype, d, loadVision, loadLanguage, quantization, deviceMap, quantizationCache,
+                packedWeights);
     }
 
     /** Only the vision encoder and projector (what the parity CLI's {@code vision} command needs). */
     public ModelOptions visionOnly() {
-        return new ModelOptions(dtype, device, true, false, quantization, deviceMap, quantizationCache);
+        return new ModelOptions(dtype, device, true, false, quantization, deviceMap, quantizationCache, packedWeights);
     }
 
     /** Only the decoder. */
     public ModelOptions languageOnly() {
-        return new ModelOptions(dtype, device, false, true, quantization, deviceMap, quantizationCache);
+        return new ModelOptions(dtype, device, false, true, quantization, deviceMap, quantizationCache, packedWeights);
     }
 
     public ModelOptions withQuantization(Quantization q) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, q, deviceMap, quantizationCache);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, q, deviceMap, quantizationCache,
+                packedWeights);
     }
 
     /** Places the model's parts by {@code spec} ({@code auto} or a prefix map); null for one device. */
     public ModelOptions withDeviceMap(String spec) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, spec, quantizationCache);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, spec, quantizationCache,
+                packedWeights);
     }
 
     /** Where a quantized decoder is cached: {@code auto}, {@code off} or a folder (see {@link QuantizedCache}). */
     public ModelOptions withQuantizationCache(String cache) {
-        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, cache);
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, cache, packedWeights);
+    }
+
+    /** Whether an unquantized bf16 decoder on the CPU gets packed matrices (see {@link #packedWeights()}). */
+    public ModelOptions withPackedWeights(boolean pack) {
+        return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, quantizationCache,
+                pack);
     }
 
     /** The placement of every part for a decoder of {@code numLayers} layers. */

@@ -52,6 +52,23 @@ final class WeightLoader implements AutoCloseable {
         return new WeightList();
     }
 
+    /**
+     * Loads {@code t} like {@link #load(TensorInfo, String)}, through a mapping of its file of its own that goes
+     * (unmapping the pages read) as soon as the returned tensor and whatever views it has are closed: for a weight
+     * that is copied right away (packed), whose pages would otherwise stay resident with the file's shared mapping.
+     */
+    IValue loadAlone(TensorInfo t, String device) {
+        ScalarType storageDType = scalarType(t);
+        int elem = t.dtype().bytes();
+        if (t.offset() % elem != 0) {
+            return load(t, device);
+        }
+        try (IValue storage = map(t.file(), new MapKey(t.file(), storageDType), elem)) {
+            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.scalarType().code(),
+                    device);
+        }
+    }
+
     /** Loads {@code t} as a tensor of the compute dtype on the loader's device; the caller closes it. */
     IValue load(TensorInfo t) {
         return load(t, device);
@@ -194,6 +211,7 @@ final class WeightLoader implements AutoCloseable {
         private IValue list; // created with the first weight
         private int size;
         private String target = device;
+        private boolean packMatrices;
 
         /** Places the weights added from now on on {@code device} (a device map's part). */
         WeightList onDevice(String device) {
@@ -201,8 +219,27 @@ final class WeightLoader implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Packs the matrices (2-D weights) added from now on into oneDNN's layout ({@code pack_matrix}), each read
+         * through a mapping of its own that is dropped once it is packed; vectors are added as they are.
+         */
+        WeightList packingMatrices(boolean pack) {
+            this.packMatrices = pack;
+            return this;
+        }
+
+        private boolean packs(TensorInfo t) {
+            return packMatrices && t.shape().length == 2;
+        }
+
         /** Appends checkpoint tensor {@code t}. */
         WeightList add(TensorInfo t) {
+            if (packs(t)) {
+                try (IValue w = loadAlone(t, target)) {
+                    appendPacked(w);
+                }
+                return this;
+            }
             try (IValue w = load(t, target)) {
                 append(w);
             }
@@ -238,7 +275,7 @@ final class WeightLoader implements AutoCloseable {
             IValue tmp = null;
             try {
                 for (TensorInfo p : parts) {
-                    try (IValue w = load(p, target)) {
+                    try (IValue w = packs(p) ? loadAlone(p, target) : load(p, target)) {
                         if (tmp == null) {
                             tmp = kernels.call("list_of", w);
                         } else {
@@ -247,7 +284,11 @@ final class WeightLoader implements AutoCloseable {
                     }
                 }
                 try (IValue cat = kernels.call("cat_rows", tmp)) {
-                    append(cat);
+                    if (packs(parts[0])) {
+                        appendPacked(cat);
+                    } else {
+                        append(cat);
+                    }
                 }
             } finally {
                 if (tmp != null) {
@@ -262,9 +303,13 @@ final class WeightLoader implements AutoCloseable {
          * {@code [q_0..q_{g-1}, k, v]} into q;k;v rows. The stored tensor is released once regrouped.
          */
         WeightList addRegroupedQkv(TensorInfo t, int kvHeads, int groups, int headDim) {
-            try (IValue w = load(t, target); IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups,
-                    (long) headDim)) {
-                append(regrouped);
+            try (IValue w = packs(t) ? loadAlone(t, target) : load(t, target);
+                    IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups, (long) headDim)) {
+                if (packs(t)) {
+                    appendPacked(regrouped);
+                } else {
+                    append(regrouped);
+                }
             }
             return this;
         }
@@ -285,6 +330,12 @@ final class WeightLoader implements AutoCloseable {
                 append(e);
             }
             return this;
+        }
+
+        private void appendPacked(IValue matrix) {
+            try (IValue packed = kernels.call("pack_matrix", matrix)) {
+                append(packed);
+            }
         }
 
         private void append(IValue t) {

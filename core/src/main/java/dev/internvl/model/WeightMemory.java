@@ -17,7 +17,9 @@ import java.util.List;
  *       of 16, even when tied.</li>
  * </ul>
  * Norms and biases stay in the compute dtype. Weights only: the KV cache and activations come on top. All parts are
- * assumed on one device (a device map that separates a tied head from the embedding copies it).
+ * assumed on one device (a device map that separates a tied head from the embedding copies it). Packed bf16 matrices
+ * ({@link ModelOptions#packedWeights()}) take the bytes of plain ones, but a tied head gets its own packed copy; the
+ * embedding stays a mapping of the checkpoint of which only the rows of the tokens seen are then read.
  */
 public final class WeightMemory {
 
@@ -33,6 +35,12 @@ public final class WeightMemory {
      * @param q        the decoder's quantization
      */
     public static long bytes(List<PlannedTensor> tensors, boolean tiedHead, ComputeDType dtype, Quantization q) {
+        return bytes(tensors, tiedHead, dtype, q, false);
+    }
+
+    /** {@link #bytes(List, boolean, ComputeDType, Quantization)}, with {@code packed} matrices (own head copy). */
+    public static long bytes(List<PlannedTensor> tensors, boolean tiedHead, ComputeDType dtype, Quantization q,
+            boolean packed) {
         long e = dtype == ComputeDType.FP32 ? 4 : 2;
         long total = 0;
         for (PlannedTensor t : tensors) {
@@ -43,7 +51,7 @@ public final class WeightMemory {
                     long rows = t.shape()[0];
                     long cols = t.shape()[1];
                     long own = q.enabled() ? int8(rows, cols, e) : rows * cols * e;
-                    yield own + (tiedHead && q.bits() == 4 ? head(rows, cols, e, q) : 0);
+                    yield own + (tiedHead && (q.bits() == 4 || packed) ? head(rows, cols, e, q) : 0);
                 }
                 case HEAD -> head(t.shape()[0], t.shape()[1], e, q);
             };

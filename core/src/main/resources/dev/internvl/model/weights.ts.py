@@ -85,9 +85,21 @@ def rms(self, x: Tensor, weight: Tensor, eps: float) -> Tensor:
     return weight * torch.to(xf, x.dtype)
 
 def linear(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    if weight.is_mkldnn:  # a matrix in oneDNN's blocked layout (pack_matrix)
+        no_scalars = annotate(List[Optional[number]], [])
+        if bias.numel() == 0:
+            return ops.mkldnn._linear_pointwise(x, weight, None, "none", no_scalars, "")
+        return ops.mkldnn._linear_pointwise(x, weight, bias, "none", no_scalars, "")
     if bias.numel() == 0:
         return torch.linear(x, weight)
     return torch.linear(x, weight, bias)
+
+# A bf16 matrix on the CPU, reordered once into oneDNN's blocked layout for a product with few rows. A plain
+# [N,K] bf16 weight is reordered by oneDNN at every linear call (reading and writing the matrix again, each token);
+# packed, decode reads each weight once (engine.md, "Packed bf16 matrices"). The result is an opaque mkldnn tensor
+# that only linear above consumes.
+def pack_matrix(self, w: Tensor) -> Tensor:
+    return ops.mkldnn._reorder_linear_weight(torch.contiguous(w), 1)
 
 # Weight-only quantization. A quantized matrix is stored in the weight list with its scales at the same index of a
 # parallel list (an empty tensor for matrices kept in the compute dtype):
@@ -197,3 +209,16 @@ def tensor_bytes(self, ws: List[Tensor], skip: int) -> int:
         if i != skip:
             total = total + ws[i].numel() * ws[i].element_size()
     return total
+
+def packed_count(self, ws: List[Tensor]) -> int:
+    n = 0
+    for w in ws:
+        if w.is_mkldnn:
+            n = n + 1
+    return n
+
+def pack_probe(self) -> bool:
+    # whether this libtorch packs a bf16 matrix and multiplies by it correctly (1*1 summed over 64 columns is 64)
+    w = self.pack_matrix(torch.ones([16, 64], dtype=$BFLOAT16))
+    y = self.linear(torch.ones([3, 64], dtype=$BFLOAT16), w, torch.empty([0]))
+    return bool(torch.all(torch.eq(torch.to(y, $FLOAT32), 64.0))) and y.size(1) == 16

@@ -34,7 +34,8 @@ class WeightMemoryTest {
                     List<PlannedTensor> decoder = InternVLModel.plannedTensors(m.config(), !tied).stream()
                             .filter(t -> t.part() != PlannedTensor.Part.VISION
                                     && t.part() != PlannedTensor.Part.PROJECTOR).toList();
-                    assertEquals(m.decoder().weightBytes(), WeightMemory.bytes(decoder, tied, dtype, q),
+                    assertEquals(m.decoder().weightBytes(),
+                            WeightMemory.bytes(decoder, tied, dtype, q, m.decoder().packed()),
                             name + " " + q + " " + dtype);
                 }
             }

@@ -66,6 +66,10 @@ final class BenchCommand implements Callable<Integer> {
             + "for later loads: auto (internvl-cache/ in the checkpoint folder), off, or a folder.")
     String quantizationCache;
 
+    @Option(names = "--packed-weights", defaultValue = "true", arity = "1", description = "Pack an unquantized bf16 "
+            + "decoder's matrices into oneDNN's layout where the CPU supports it (true, the default) or not (false).")
+    boolean packedWeights;
+
     @Option(names = "--batch", defaultValue = "1", description = "Sequences decoded together (same prompt each).")
     int batch;
 
@@ -127,7 +131,7 @@ final class BenchCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (InternVLModel m = InternVLModel.load(dir,
                 ModelOptions.defaults().withDtype(computeDType).withQuantization(quant)
-                        .withQuantizationCache(quantizationCache))) {
+                        .withQuantizationCache(quantizationCache).withPackedWeights(packedWeights))) {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             Decoder decoder = m.decoder();
             int vocab = m.config().llm().vocabSize();
@@ -150,14 +154,14 @@ final class BenchCommand implements Callable<Integer> {
             if (concurrent > 0) {
                 serve(m, prompt, pixels, 4, o); // warm-up of the batched shapes
                 o = new JsonObject();
-                describe(o, dir, computeDType, quant, prompt.length, loadS, decoder.loadedFromCache());
+                describe(o, dir, computeDType, quant, prompt.length, loadS, decoder);
                 serve(m, prompt, pixels, newTokens, o);
                 memory(o, m, decoder, computeDType);
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
                 return 0;
             }
             Timing t = run(m, decoder, prompt, pixels, newTokens);
-            describe(o, dir, computeDType, quant, prompt.length, loadS, decoder.loadedFromCache());
+            describe(o, dir, computeDType, quant, prompt.length, loadS, decoder);
             o.addProperty("vision_ms", round(t.visionMs));
             o.addProperty("prefill_ms", round(t.prefillMs));
             o.addProperty("ttft_ms", round(t.visionMs + t.prefillMs));
@@ -183,7 +187,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void describe(JsonObject o, Path dir, ComputeDType computeDType, Quantization quant, int promptTokens,
-            double loadS, boolean fromCache) {
+            double loadS, Decoder decoder) {
         o.addProperty("dims", model != null ? dir.toString() : dims);
         o.addProperty("dtype", computeDType.toString());
         o.addProperty("quantization", quant.toString());
@@ -193,7 +197,8 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("prompt_tokens", promptTokens);
         o.addProperty("new_tokens", newTokens);
         o.addProperty("load_s", round(loadS));
-        o.addProperty("quantized_from_cache", fromCache);
+        o.addProperty("quantized_from_cache", decoder.loadedFromCache());
+        o.addProperty("packed_weights", decoder.packed());
     }
 
     private static void memory(JsonObject o, InternVLModel m, Decoder decoder, ComputeDType computeDType) {
@@ -394,7 +399,8 @@ final class BenchCommand implements Callable<Integer> {
      */
     static double decodeBytesPerToken(Checkpoint ckpt, Decoder decoder, ComputeDType dtype) {
         long all = decoder.weightBytes();
-        boolean shared = !ckpt.has("language_model.lm_head.weight") && decoder.quantization().bits() != 4;
+        boolean shared = !ckpt.has("language_model.lm_head.weight") && decoder.quantization().bits() != 4
+                && !decoder.packed();
         if (shared) {
             return all;
         }
