@@ -374,7 +374,8 @@ public final class InternVL implements ChatEngine {
         return new ModelInfo(model.checkpoint().dir(), model.config().llm().architecture(), o.dtype().toString(),
                 o.device(), devices, model.decoder().quantization().toString(), template.name(),
                 prompts.systemMessage(), preprocess.imageSize(), preprocess.minTiles(), preprocess.maxTiles(),
-                preprocess.useThumbnail(), model.config().numImageTokens(), scheduler.contextLength());
+                preprocess.useThumbnail(), model.config().numImageTokens(), scheduler.contextLength(),
+                model.decoder().packed());
     }
 
     private static float[] concatPixels(List<PreprocessedImage> images, int totalTiles, int size) {

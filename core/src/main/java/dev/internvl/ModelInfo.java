@@ -19,8 +19,10 @@ import java.nio.file.Path;
  * @param thumbnail          whether a thumbnail tile is added to a tiled image
  * @param imageTokensPerTile decoder positions each tile takes
  * @param contextLength      the most positions a prompt and its answer may take together
+ * @param packedWeights      whether the decoder's matrices are packed into oneDNN's layout (bf16 on a CPU with
+ *                           AVX-512, see {@code ModelOptions.packedWeights})
  */
 public record ModelInfo(Path dir, String architecture, String dtype, String device, java.util.List<String> devices,
         String quantization, String template, String systemMessage, int imageSize, int minTiles, int maxTiles,
-        boolean thumbnail, int imageTokensPerTile, int contextLength) {
+        boolean thumbnail, int imageTokensPerTile, int contextLength, boolean packedWeights) {
 }

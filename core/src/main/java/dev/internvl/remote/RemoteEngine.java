@@ -571,7 +571,8 @@ public final class RemoteEngine implements ChatEngine {
         List<String> urls = replicas.stream().map(r -> r.url.toString()).toList();
         return new ModelInfo(null, "remote " + options.flavor().name().toLowerCase(java.util.Locale.ROOT),
                 "remote", String.join(",", urls), urls, "remote", "remote", null, 448, 1,
-                options.maxTiles() == null ? 12 : options.maxTiles(), true, 256, options.contextLength());
+                options.maxTiles() == null ? 12 : options.maxTiles(), true, 256, options.contextLength(),
+                false);
     }
 
     @Override

@@ -209,7 +209,7 @@ public class InternVLAutoConfiguration {
             throw new InternVLConfigurationException(prefix + "quantization", prefix + "quantization="
                     + p.getQuantization() + ": " + e.getMessage(), e);
         }
-        model = model.withQuantizationCache(p.getQuantizationCache());
+        model = model.withQuantizationCache(p.getQuantizationCache()).withPackedWeights(p.isPackedWeights());
         if (p.getDeviceMap() != null && !p.getDeviceMap().isBlank()) {
             String spec = p.getDeviceMap().strip();
             if (!spec.equals("auto")) {

@@ -13,9 +13,9 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Reports the loaded InternVL model: up once the checkpoint has loaded (it loads at start-up or the application
- * does not start), with the checkpoint, dtype, device, quantization, template and tiling as details, the key facts of
- * {@link CheckpointInspection} ({@code decoder}, {@code vision}, {@code tokenizer}, {@code parameters},
- * {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current load:
+ * does not start), with the checkpoint, dtype, device, quantization, packedWeights, template and tiling as details,
+ * the key facts of {@link CheckpointInspection} ({@code decoder}, {@code vision}, {@code tokenizer},
+ * {@code parameters}, {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current load:
  * {@code running} (requests in the batch, decoding or being admitted) and {@code waiting} (requests queued for a
  * place in it). A checkpoint from the Hugging Face cache also shows its {@code source}, {@code org/name@commit}. A
  * busy engine is still up: requests beyond its queue are refused, not failed. An engine whose worker kept failing
@@ -65,6 +65,7 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
         builder.withDetail("dtype", info.dtype())
                 .withDetail("device", info.device())
                 .withDetail("quantization", info.quantization())
+                .withDetail("packedWeights", info.packedWeights())
                 .withDetail("template", info.template())
                 .withDetail("maxTiles", info.maxTiles())
                 .withDetails(facts())

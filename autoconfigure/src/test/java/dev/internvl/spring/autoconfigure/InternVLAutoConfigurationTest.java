@@ -401,6 +401,24 @@ class InternVLAutoConfigurationTest {
                 });
     }
 
+    @Test
+    void packedWeightsFollowTheProperty() {
+        withModel().withPropertyValues("spring.ai.internvl.packed-weights=false").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(InternVL.class).info().packedWeights()).isFalse();
+            assertThat(context.getBean(InternVLHealthIndicator.class).health(true).getDetails())
+                    .containsEntry("packedWeights", false);
+        });
+        withModel().run(context -> {
+            InternVL engine = context.getBean(InternVL.class);
+            boolean packs; // what this machine does by default (bf16 on a CPU with AVX-512 packs)
+            try (InternVLModel m = InternVLModel.load(engine.info().dir(), ModelOptions.defaults().languageOnly())) {
+                packs = m.decoder().packed();
+            }
+            assertThat(engine.info().packedWeights()).isEqualTo(packs);
+        });
+    }
+
     /** Elements of all tensors the safetensors headers in {@code dir} declare. */
     static long elementsInFiles(Path dir) throws IOException {
         long n = 0;
