@@ -369,9 +369,7 @@ public final class Decoder implements AutoCloseable {
 
     /** How many of the decoder's weights are packed matrices (for tests). */
     int packedMatrices() {
-        try (IValue n = kernels.call("packed_count", weights.value())) {
-            return (int) n.toLong();
-        }
+        return weights.packedCount();
     }
 
     /** Whether the head shares the embedding matrix (no separate head tensor in the checkpoint). */

@@ -47,7 +47,8 @@ public final class InternVLModel implements AutoCloseable {
         try (WeightLoader loader = new WeightLoader(kernels, options.dtype(), options.device())) {
             DeviceMap map = options.resolveDeviceMap(ckpt.config().llm().numLayers(), cudaDevices(options));
             if (options.loadVision()) {
-                vision = VisionEncoder.load(ckpt, loader, kernels, options.dtype(), map.vision());
+                vision = VisionEncoder.load(ckpt, loader, kernels, options.dtype(), map.vision(),
+                        options.packedWeights());
                 projector = Projector.load(ckpt, loader, kernels, map.projector());
             }
             if (options.loadLanguage()) {

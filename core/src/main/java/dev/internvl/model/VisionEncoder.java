@@ -43,13 +43,22 @@ public final class VisionEncoder implements AutoCloseable {
         this.weights = weights;
     }
 
+    /** How many of the encoder's weights are packed matrices (for tests). */
+    int packedMatrices() {
+        return weights.packedCount();
+    }
+
     static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
-            String device) {
+            String device, boolean packWeights) {
         InternVLConfig config = ckpt.config();
+        boolean pack = packWeights && dtype == ComputeDType.BF16 && device.equals("cpu")
+                && MatrixPacking.available(kernels);
         WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
-            for (WeightPlan<?> plan : plans(config)) {
-                w.addAll(ckpt, plan);
+            List<WeightPlan<?>> plans = plans(config);
+            for (int i = 0; i < plans.size(); i++) {
+                w.packingMatrices(pack && i > 0); // the layers' matrices; the embeddings are no matrices
+                w.addAll(ckpt, plans.get(i));
             }
         } catch (RuntimeException e) {
             w.close();

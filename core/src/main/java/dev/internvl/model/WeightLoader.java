@@ -351,6 +351,13 @@ final class WeightLoader implements AutoCloseable {
             return size;
         }
 
+        /** How many of the weights are packed matrices. */
+        int packedCount() {
+            try (IValue n = kernels.call("packed_count", value())) {
+                return (int) n.toLong();
+            }
+        }
+
         IValue value() {
             if (list == null) {
                 throw new IllegalStateException("no weights were added");

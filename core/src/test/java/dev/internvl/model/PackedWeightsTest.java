@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Packed bf16 matrices ({@link ModelOptions#packedWeights()}): which CPUs get them, and that a packed decoder
@@ -109,6 +111,27 @@ class PackedWeightsTest {
             }
             compare(plain, packed, arch);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vit300m_style", "vit6b_style"})
+    void aPackedVisionEncoderStaysAsCloseToTheReference(String variant) throws IOException {
+        assumePacking();
+        Path dir = Files.createDirectories(root.resolve(variant));
+        GoldenFiles.checkpoint(dir, "vision/" + variant + ".config.json", "vision/" + variant + ".safetensors");
+        float[] pixels = GoldenFiles.floats("vision/input_grace_1tile.bin.gz");
+        float[] expected = GoldenFiles.floats("vision/" + variant + "__grace_1tile__projector_out.bin");
+        float[] diff = new float[2];
+        for (boolean pack : new boolean[] {false, true}) {
+            try (InternVLModel m = InternVLModel.load(dir, ModelOptions.defaults().visionOnly().withPackedWeights(pack));
+                    VisionEmbeddings emb = m.encodeImages(pixels, 1)) {
+                int layers = m.vision().layersToRun();
+                assertEquals(pack ? 4 * layers : 0, m.vision().packedMatrices(), variant + ": qkv, proj, fc1, fc2");
+                diff[pack ? 1 : 0] = GoldenFiles.maxAbsDiff(m.toFloats(emb), expected);
+            }
+        }
+        // bf16 against the fp32 reference: the packed encoder's error is of the plain one's size
+        assertTrue(diff[1] <= 1.5f * diff[0] + 1e-3f, variant + ": packed " + diff[1] + ", plain " + diff[0]);
     }
 
     @Test
