@@ -128,10 +128,13 @@ final class BenchCommand implements Callable<Integer> {
             bandwidth = MemoryBandwidth.measure(probe, 1L << 30, 5);
         }
         peakReset = resetPeakRss();
+        ModelOptions options = ModelOptions.defaults().withDtype(computeDType).withQuantization(quant)
+                .withQuantizationCache(quantizationCache).withPackedWeights(packedWeights);
+        if (tiles == 0 && video == null) { // text only: the vision encoder is not loaded (nor counted)
+            options = options.languageOnly();
+        }
         long loadStart = System.nanoTime();
-        try (InternVLModel m = InternVLModel.load(dir,
-                ModelOptions.defaults().withDtype(computeDType).withQuantization(quant)
-                        .withQuantizationCache(quantizationCache).withPackedWeights(packedWeights))) {
+        try (InternVLModel m = InternVLModel.load(dir, options)) {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             Decoder decoder = m.decoder();
             int vocab = m.config().llm().vocabSize();

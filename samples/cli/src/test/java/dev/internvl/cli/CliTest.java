@@ -229,10 +229,17 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         for (String k : new String[] {"ttft_ms", "decode_tokens_per_s", "peak_rss_mb", "weights_mb", "llm_weights_mb",
-                "dtype", "quantization", "batch"}) {
+                "dtype", "quantization", "batch", "packed_weights"}) {
             assertTrue(o.has(k), k);
         }
         assertTrue(o.get("decode_tokens_per_s").getAsDouble() > 0);
+        assertTrue(o.get("weights_mb").getAsDouble() > o.get("llm_weights_mb").getAsDouble(), "with the vision part");
+        Run text = cli("bench", "--dims", "tiny", "--work-dir", tmp.toString(), "--new-tokens", "4", "--tiles", "0",
+                "--json");
+        assertEquals(0, text.status(), text.err());
+        JsonObject t = JsonParser.parseString(text.out()).getAsJsonObject();
+        assertEquals(t.get("llm_weights_mb").getAsDouble(), t.get("weights_mb").getAsDouble(),
+                "text only: the vision encoder is not loaded");
     }
 
     @Test
