@@ -113,7 +113,7 @@ public final class Decoder implements AutoCloseable {
         boolean pack = packWeights && dtype == ComputeDType.BF16 && !quantization.enabled()
                 && devices.embedding().equals("cpu") && devices.head().equals("cpu")
                 && java.util.stream.IntStream.range(0, cfg.numLayers()).allMatch(i -> devices.layer(i).equals("cpu"))
-                && MatrixPacking.available(kernels);
+                && MatrixPacking.available(kernels) && MatrixPacking.fits(packedBytes(ckpt, cfg), "the decoder");
         WeightLoader.WeightList w = loader.newList();
         try {
             // the DecoderWeight slots, in order
@@ -146,6 +146,18 @@ public final class Decoder implements AutoCloseable {
                     : java.util.Map.of());
         }
         return decoder;
+    }
+
+    /** Bytes of the packed copies of the decoder's matrices: the layers' and the head (a tied head's own copy). */
+    static long packedBytes(Checkpoint ckpt, LlmConfig cfg) {
+        boolean headStored = ckpt.has(headName(cfg));
+        long bytes = (long) cfg.vocabSize() * cfg.hiddenSize() * 2;
+        for (PlannedTensor t : plannedTensors(cfg, headStored)) {
+            if (t.part() == PlannedTensor.Part.LAYER && t.isMatrix()) {
+                bytes += t.numel() * 2;
+            }
+        }
+        return bytes;
     }
 
     /** Whether the quantized weights were mapped from a {@link QuantizedCache} rather than quantized at load. */

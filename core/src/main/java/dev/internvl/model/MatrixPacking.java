@@ -16,6 +16,11 @@ import org.slf4j.LoggerFactory;
  * {@code weights.ts.py}; engine.md, "Packed bf16 matrices"). libtorch routes bf16 {@code linear} to oneDNN only on
  * x86-64 CPUs with AVX-512 (F, BW, VL, DQ); elsewhere oneDNN's bf16 kernels are reference code, so the weights stay
  * plain there. Read from {@code /proc/cpuinfo} (Linux), then checked once by packing and using a small matrix.
+ *
+ * <p>Packed matrices are anonymous memory where plain ones are pages of the mapped checkpoint that the kernel can
+ * drop and read again: a model that only fits as a mapping (larger than the free memory) would be killed for memory
+ * if it were packed. So a part is packed only when its matrices take at most {@link #SHARE} of the memory available
+ * at that moment ({@code MemAvailable}, and the room left under a cgroup v2 memory limit).
  */
 final class MatrixPacking {
 
@@ -23,6 +28,8 @@ final class MatrixPacking {
     private static final Set<String> REQUIRED = Set.of("avx512f", "avx512bw", "avx512vl", "avx512dq");
     private static final Pattern SPACE = Pattern.compile("\\s+");
     private static volatile Boolean available;
+    /** The most of the available memory packed copies may take; the rest is for the KV cache and activations. */
+    static final double SHARE = 0.8;
 
     private MatrixPacking() {
     }
@@ -60,6 +67,56 @@ final class MatrixPacking {
             LOG.debug("cannot read {}: {}", cpuinfo, e.toString());
         }
         return false;
+    }
+
+    /**
+     * Whether {@code bytes} of packed copies of {@code what} fit in the memory available now (logs why not); true
+     * where the available memory cannot be read.
+     */
+    static boolean fits(long bytes, String what) {
+        java.util.OptionalLong free = availableMemory(Path.of("/proc/meminfo"), Path.of("/sys/fs/cgroup"));
+        if (fits(bytes, free)) {
+            return true;
+        }
+        LOG.warn("{}: packed matrices would take {} MB of the {} MB of memory available; they stay unpacked (about "
+                + "half the decode speed, and the checkpoint's pages can be dropped under memory pressure)", what,
+                bytes / 1_000_000, free.getAsLong() / 1_000_000);
+        return false;
+    }
+
+    static boolean fits(long bytes, java.util.OptionalLong available) {
+        return available.isEmpty() || bytes <= available.getAsLong() * SHARE;
+    }
+
+    /**
+     * The memory a process can still take: {@code MemAvailable} of {@code meminfo}, and under a cgroup v2 memory
+     * limit ({@code memory.max} in {@code cgroup}) that limit less {@code memory.current}, whichever is less; empty
+     * where neither can be read.
+     */
+    static java.util.OptionalLong availableMemory(Path meminfo, Path cgroup) {
+        long best = Long.MAX_VALUE;
+        try {
+            if (Files.isReadable(meminfo)) {
+                for (String line : Files.readAllLines(meminfo)) {
+                    if (line.startsWith("MemAvailable:")) {
+                        String[] f = SPACE.split(line.strip());
+                        best = Math.min(best, Long.parseLong(f[1]) * 1024); // kB
+                    }
+                }
+            }
+            Path max = cgroup.resolve("memory.max");
+            Path current = cgroup.resolve("memory.current");
+            if (Files.isReadable(max) && Files.isReadable(current)) {
+                String limit = Files.readString(max).strip();
+                if (!limit.equals("max")) {
+                    best = Math.min(best, Math.max(0, Long.parseLong(limit) - Long.parseLong(
+                            Files.readString(current).strip())));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read the available memory: {}", e.toString());
+        }
+        return best == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(best);
     }
 
     private static boolean probe(TorchKernels kernels) {

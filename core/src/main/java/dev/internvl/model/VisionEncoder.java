@@ -51,11 +51,13 @@ public final class VisionEncoder implements AutoCloseable {
     static VisionEncoder load(Checkpoint ckpt, WeightLoader loader, TorchKernels kernels, ComputeDType dtype,
             String device, boolean packWeights) {
         InternVLConfig config = ckpt.config();
+        List<WeightPlan<?>> plans = plans(config);
+        long packedBytes = plans.stream().skip(1).flatMap(p -> p.tensors().stream()).filter(PlannedTensor::isMatrix)
+                .mapToLong(t -> t.numel() * 2).sum();
         boolean pack = packWeights && dtype == ComputeDType.BF16 && device.equals("cpu")
-                && MatrixPacking.available(kernels);
+                && MatrixPacking.available(kernels) && MatrixPacking.fits(packedBytes, "the vision encoder");
         WeightLoader.WeightList w = loader.newList().onDevice(device);
         try {
-            List<WeightPlan<?>> plans = plans(config);
             for (int i = 0; i < plans.size(); i++) {
                 w.packingMatrices(pack && i > 0); // the layers' matrices; the embeddings are no matrices
                 w.addAll(ckpt, plans.get(i));

@@ -72,6 +72,28 @@ class PackedWeightsTest {
     }
 
     @Test
+    void packingNeedsRoomInTheAvailableMemory() throws IOException {
+        Path meminfo = root.resolve("meminfo");
+        Path cgroup = Files.createDirectories(root.resolve("cgroup"));
+        Files.writeString(meminfo, "MemTotal:       24608132 kB\nMemFree:         1843276 kB\n"
+                + "MemAvailable:   20000000 kB\nBuffers:          102400 kB\n");
+        assertEquals(20_480_000_000L, MatrixPacking.availableMemory(meminfo, cgroup).getAsLong(), "no cgroup limit");
+        Files.writeString(cgroup.resolve("memory.max"), "max\n");
+        Files.writeString(cgroup.resolve("memory.current"), "123456789\n");
+        assertEquals(20_480_000_000L, MatrixPacking.availableMemory(meminfo, cgroup).getAsLong(), "limit 'max'");
+        Files.writeString(cgroup.resolve("memory.max"), "4294967296\n");
+        Files.writeString(cgroup.resolve("memory.current"), "1073741824\n");
+        assertEquals(3_221_225_472L, MatrixPacking.availableMemory(meminfo, cgroup).getAsLong(), "the cgroup's room");
+        Files.writeString(cgroup.resolve("memory.current"), "5000000000\n");
+        assertEquals(0, MatrixPacking.availableMemory(meminfo, cgroup).getAsLong(), "over the limit already");
+        assertTrue(MatrixPacking.availableMemory(root.resolve("none"), root.resolve("none")).isEmpty());
+
+        assertTrue(MatrixPacking.fits(800, java.util.OptionalLong.of(1000)));
+        assertFalse(MatrixPacking.fits(801, java.util.OptionalLong.of(1000)), "more than 80 % of what is free");
+        assertTrue(MatrixPacking.fits(Long.MAX_VALUE, java.util.OptionalLong.empty()), "unknown: packed");
+    }
+
+    @Test
     void packedLogitsAndGreedyTokensMatchThePlainLayout() {
         assumePacking();
         float[][] plain;
