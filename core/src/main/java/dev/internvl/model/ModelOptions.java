@@ -14,10 +14,10 @@ package dev.internvl.model;
  *                     again: {@code auto} (default: an {@code internvl-cache} folder inside the checkpoint folder,
  *                     skipped with a warning when that is not writable), {@code off}, or a folder
  *                     (see {@link QuantizedCache})
- * @param packedWeights pack the matrices of an unquantized bf16 decoder on the CPU into oneDNN's blocked layout at
- *                     load (default): about twice as fast at decode, where the CPU has AVX-512 (elsewhere it does
- *                     nothing); off keeps libtorch's plain layout, whose bf16 results differ in the last bit
- *                     (engine.md, "Packed bf16 matrices")
+ * @param packedWeights pack the bf16 matrices of an unquantized decoder and of the vision encoder on the CPU into
+ *                     oneDNN's blocked layout at load (default): about twice as fast at decode, where the CPU has
+ *                     AVX-512 and the memory to hold them (elsewhere it does nothing); off keeps libtorch's plain
+ *                     layout, whose bf16 results can differ in the last bit (engine.md, "Packed bf16 matrices")
  */
 public record ModelOptions(ComputeDType dtype, String device, boolean loadVision, boolean loadLanguage,
         Quantization quantization, String deviceMap, String quantizationCache, boolean packedWeights) {
@@ -82,7 +82,7 @@ public record ModelOptions(ComputeDType dtype, String device, boolean loadVision
         return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, cache, packedWeights);
     }
 
-    /** Whether an unquantized bf16 decoder on the CPU gets packed matrices (see {@link #packedWeights()}). */
+    /** Whether bf16 matrices on the CPU are packed at load (see {@link #packedWeights()}). */
     public ModelOptions withPackedWeights(boolean pack) {
         return new ModelOptions(dtype, device, loadVision, loadLanguage, quantization, deviceMap, quantizationCache,
                 pack);

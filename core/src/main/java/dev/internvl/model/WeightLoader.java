@@ -29,7 +29,8 @@ import java.util.Map;
  * slice of that mapping, converted only when its stored dtype or device differs from the compute one. So a bf16
  * checkpoint computed in bf16 on CPU is never copied, and larger-than-RAM-twice checkpoints load one tensor at a
  * time. A shard's mapping is dropped when loading moves on to the next shard, and fused weights (q;k;v, gate;up,
- * InternLM2's regrouped wqkv) release their unfused parts as soon as the fused copy exists.
+ * InternLM2's regrouped wqkv) release their unfused parts as soon as the fused copy exists. Matrices that are packed
+ * ({@link WeightList#packingMatrices}) are read through mappings of their own, dropped once packed.
  */
 final class WeightLoader implements AutoCloseable {
 

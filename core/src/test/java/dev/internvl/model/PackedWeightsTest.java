@@ -104,7 +104,8 @@ class PackedWeightsTest {
         }
         try (InternVLModel m = InternVLModel.load(golden, options(true))) {
             assertTrue(m.decoder().packed());
-            assertEquals(4 * m.config().llm().numLayers() + 1, m.decoder().packedMatrices(), "4 per layer and the head");
+            assertEquals(4 * m.config().llm().numLayers() + 1, m.decoder().packedMatrices(),
+                    "4 per layer and the head");
             packed = QuantizedCacheTest.run(m);
         }
         compare(plain, packed, "golden tiny Qwen2");
@@ -145,7 +146,8 @@ class PackedWeightsTest {
         float[] expected = GoldenFiles.floats("vision/" + variant + "__grace_1tile__projector_out.bin");
         float[] diff = new float[2];
         for (boolean pack : new boolean[] {false, true}) {
-            try (InternVLModel m = InternVLModel.load(dir, ModelOptions.defaults().visionOnly().withPackedWeights(pack));
+            ModelOptions o = ModelOptions.defaults().visionOnly().withPackedWeights(pack);
+            try (InternVLModel m = InternVLModel.load(dir, o);
                     VisionEmbeddings emb = m.encodeImages(pixels, 1)) {
                 int layers = m.vision().layersToRun();
                 assertEquals(pack ? 4 * layers : 0, m.vision().packedMatrices(), variant + ": qkv, proj, fc1, fc2");

@@ -15,8 +15,8 @@ import org.springframework.boot.health.contributor.Health;
  * Reports the loaded InternVL model: up once the checkpoint has loaded (it loads at start-up or the application
  * does not start), with the checkpoint, dtype, device, quantization, packedWeights, template and tiling as details,
  * the key facts of {@link CheckpointInspection} ({@code decoder}, {@code vision}, {@code tokenizer},
- * {@code parameters}, {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current load:
- * {@code running} (requests in the batch, decoding or being admitted) and {@code waiting} (requests queued for a
+ * {@code parameters}, {@code weightBytes} of the weights as loaded, {@code kvCacheBytesPerToken}), and the current
+ * load: {@code running} (requests in the batch, decoding or being admitted) and {@code waiting} (requests queued for a
  * place in it). A checkpoint from the Hugging Face cache also shows its {@code source}, {@code org/name@commit}. A
  * busy engine is still up: requests beyond its queue are refused, not failed. An engine whose worker kept failing
  * and stopped is down, with the cause as {@code failure}: it refuses every request until it is loaded again.

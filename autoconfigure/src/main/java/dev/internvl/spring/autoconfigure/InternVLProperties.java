@@ -59,10 +59,10 @@ public class InternVLProperties {
     private String quantizationCache = "auto";
 
     /**
-     * Whether an unquantized bf16 decoder on the CPU gets its matrices packed into oneDNN's blocked layout at load,
-     * where the CPU has AVX-512 (elsewhere nothing changes): about 1.5-1.7 times faster decoding for a second or so
-     * more at start. Off keeps libtorch's plain layout, whose bf16 results differ from the packed ones in the last
-     * bit.
+     * Whether the bf16 matrices of an unquantized decoder and of the vision encoder on the CPU are packed into
+     * oneDNN's blocked layout at load, where the CPU has AVX-512 and the memory to hold them (elsewhere nothing
+     * changes): 1.5-2 times faster decoding for a second or two more at start per GB of weights. Off keeps
+     * libtorch's plain layout, whose bf16 results can differ from the packed ones in the last bit.
      */
     private boolean packedWeights = true;
 
