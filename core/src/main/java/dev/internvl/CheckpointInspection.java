@@ -755,8 +755,10 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
      *
      * @param quantization the quantization whose weight bytes to report ({@code none}, {@code int8}, {@code int4/g128},
      *     as {@link ModelInfo#quantization()} names it)
+     * @param packed       whether the loaded decoder's matrices are packed ({@link ModelInfo#packedWeights()}): a tied
+     *     head then holds a bf16 copy of its own
      */
-    public Map<String, Object> healthDetails(String quantization) {
+    public Map<String, Object> healthDetails(String quantization, boolean packed) {
         LlmConfig llm = config.llm();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("decoder", llm.architecture() + " (" + llm.numLayers() + " layers, hidden " + llm.hiddenSize() + ", "
@@ -771,7 +773,8 @@ public record CheckpointInspection(Path dir, InternVLConfig config, Prompt promp
         m.put("parameters", parameters.total());
         Long bytes = memory.weightBytes().get(quantization);
         if (bytes != null) {
-            m.put("weightBytes", bytes);
+            boolean ownHeadCopy = packed && !weights.headStored();
+            m.put("weightBytes", bytes + (ownHeadCopy ? (long) llm.vocabSize() * llm.hiddenSize() * 2 : 0));
         }
         m.put("kvCacheBytesPerToken", memory.kvBytesPerToken());
         return m;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.internvl.CheckpointInspection;
+import dev.internvl.checkpoint.Checkpoint;
 import dev.internvl.checkpoint.LlmConfig;
 import dev.internvl.checkpoint.TensorDType;
 import dev.internvl.testing.RandomCheckpoint;
@@ -131,6 +133,14 @@ class PackedWeightsTest {
                 assertEquals(4 * 2 + 1, m.decoder().packedMatrices(), arch + ": 4 per layer and the head");
                 packed = QuantizedCacheTest.run(m);
                 assertEquals(plainBytes + 4096L * 64 * 2, m.decoder().weightBytes(), arch + ": the head's own copy");
+                // what the health endpoint reports without loading: the same decoder bytes, plus the bf16 vision part
+                Checkpoint ckpt = Checkpoint.open(dir);
+                long vision = 2 * ckpt.names().stream().filter(n -> !n.startsWith("language_model."))
+                        .mapToLong(n -> ckpt.tensor(n).numel()).sum();
+                CheckpointInspection inspection = CheckpointInspection.inspect(dir);
+                assertEquals(m.decoder().weightBytes() + vision,
+                        inspection.healthDetails("none", true).get("weightBytes"), arch);
+                assertEquals(plainBytes + vision, inspection.healthDetails("none", false).get("weightBytes"), arch);
             }
             compare(plain, packed, arch);
         }

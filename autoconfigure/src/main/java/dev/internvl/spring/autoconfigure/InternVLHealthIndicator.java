@@ -77,8 +77,8 @@ public class InternVLHealthIndicator extends AbstractHealthIndicator {
     private Map<String, Object> facts() {
         Map<String, Object> f = facts;
         if (f == null) {
-            f = engine instanceof InternVL local
-                    ? CheckpointInspection.of(local).healthDetails(engine.info().quantization()) : Map.of();
+            f = engine instanceof InternVL local ? CheckpointInspection.of(local)
+                    .healthDetails(engine.info().quantization(), engine.info().packedWeights()) : Map.of();
             facts = f;
         }
         return f;

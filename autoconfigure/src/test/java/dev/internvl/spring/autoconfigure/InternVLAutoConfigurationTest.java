@@ -412,10 +412,22 @@ class InternVLAutoConfigurationTest {
         withModel().run(context -> {
             InternVL engine = context.getBean(InternVL.class);
             boolean packs; // what this machine does by default (bf16 on a CPU with AVX-512 packs)
+            long decoderBytes;
             try (InternVLModel m = InternVLModel.load(engine.info().dir(), ModelOptions.defaults().languageOnly())) {
                 packs = m.decoder().packed();
+                decoderBytes = m.decoder().weightBytes();
             }
             assertThat(engine.info().packedWeights()).isEqualTo(packs);
+            // the weights as loaded: a packed tied head's own copy included
+            long visionAndProjector = 0;
+            Checkpoint ckpt = Checkpoint.open(engine.info().dir());
+            for (String name : ckpt.names()) {
+                if (!name.startsWith("language_model.")) {
+                    visionAndProjector += ckpt.tensor(name).numel();
+                }
+            }
+            assertThat(context.getBean(InternVLHealthIndicator.class).health(true).getDetails().get("weightBytes"))
+                    .isEqualTo(decoderBytes + 2 * visionAndProjector);
         });
     }
 
