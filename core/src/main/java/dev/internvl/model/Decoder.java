@@ -110,9 +110,7 @@ public final class Decoder implements AutoCloseable {
                 throw e;
             }
         }
-        boolean pack = packWeights && dtype == ComputeDType.BF16 && !quantization.enabled()
-                && devices.embedding().equals("cpu") && devices.head().equals("cpu")
-                && java.util.stream.IntStream.range(0, cfg.numLayers()).allMatch(i -> devices.layer(i).equals("cpu"))
+        boolean pack = packWeights && dtype == ComputeDType.BF16 && !quantization.enabled() && devices.decoderOn("cpu")
                 && MatrixPacking.available(kernels) && MatrixPacking.fits(packedBytes(ckpt, cfg), "the decoder");
         WeightLoader.WeightList w = loader.newList();
         try {

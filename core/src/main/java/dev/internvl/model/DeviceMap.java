@@ -1,6 +1,7 @@
 package dev.internvl.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -187,6 +188,11 @@ public final class DeviceMap {
 
     public int numLayers() {
         return layers.length;
+    }
+
+    /** Whether the decoder (embedding, every layer and head) is wholly on {@code device}. */
+    public boolean decoderOn(String device) {
+        return embedding.equals(device) && head.equals(device) && Arrays.stream(layers).allMatch(device::equals);
     }
 
     /** The distinct devices in use, vision first. */

@@ -77,12 +77,8 @@ final class QuantizedCache {
         if (!q.enabled() || OFF.equalsIgnoreCase(setting.strip())) {
             return null;
         }
-        List<String> parts = new ArrayList<>(List.of(devices.embedding(), devices.head()));
-        for (int i = 0; i < devices.numLayers(); i++) {
-            parts.add(devices.layer(i));
-        }
-        if (parts.stream().anyMatch(d -> !d.equals("cpu"))) {
-            LOG.debug("no quantized-weight cache: the decoder is not wholly on the CPU ({})", parts);
+        if (!devices.decoderOn("cpu")) {
+            LOG.debug("no quantized-weight cache: the decoder is not wholly on the CPU ({})", devices.devices());
             return null;
         }
         Path dir = AUTO.equalsIgnoreCase(setting.strip()) ? ckpt.dir().resolve(FOLDER)

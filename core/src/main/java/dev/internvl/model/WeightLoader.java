@@ -65,9 +65,14 @@ final class WeightLoader implements AutoCloseable {
             return load(t, device);
         }
         try (IValue storage = map(t.file(), new MapKey(t.file(), storageDType), elem)) {
-            return kernels.call("take", storage, t.offset() / elem, t.shape(), (long) dtype.scalarType().code(),
-                    device);
+            return take(storage, t, device);
         }
+    }
+
+    /** Tensor {@code t}, a slice of its file's mapping {@code storage}, in the compute dtype on {@code device}. */
+    private IValue take(IValue storage, TensorInfo t, String device) {
+        return kernels.call("take", storage, t.offset() / t.dtype().bytes(), t.shape(),
+                (long) dtype.scalarType().code(), device);
     }
 
     /** Loads {@code t} as a tensor of the compute dtype on the loader's device; the caller closes it. */
@@ -80,8 +85,7 @@ final class WeightLoader implements AutoCloseable {
         ScalarType storageDType = scalarType(t);
         int elem = t.dtype().bytes();
         if (t.offset() % elem == 0) {
-            return kernels.call("take", storage(t, storageDType), t.offset() / elem, t.shape(),
-                    (long) dtype.scalarType().code(), device);
+            return take(storage(t, storageDType), t, device);
         }
         // Data not aligned to its element size (a non-standard writer): read and widen it on the Java side.
         try (PtNDArray f32 = readAsFloat32(t)) {
@@ -233,16 +237,26 @@ final class WeightLoader implements AutoCloseable {
             return packMatrices && t.shape().length == 2;
         }
 
+        /** Checkpoint tensor {@code t} on the list's device, through a mapping of its own when it will be packed. */
+        private IValue read(TensorInfo t) {
+            return packs(t) ? loadAlone(t, target) : load(t, target);
+        }
+
+        /** Appends {@code w}, made from checkpoint tensor {@code from}: packed when {@code from} is to be. */
+        private void append(IValue w, TensorInfo from) {
+            if (packs(from)) {
+                try (IValue packed = kernels.call("pack_matrix", w)) {
+                    append(packed);
+                }
+            } else {
+                append(w);
+            }
+        }
+
         /** Appends checkpoint tensor {@code t}. */
         WeightList add(TensorInfo t) {
-            if (packs(t)) {
-                try (IValue w = loadAlone(t, target)) {
-                    appendPacked(w);
-                }
-                return this;
-            }
-            try (IValue w = load(t, target)) {
-                append(w);
+            try (IValue w = read(t)) {
+                append(w, t);
             }
             return this;
         }
@@ -276,7 +290,7 @@ final class WeightLoader implements AutoCloseable {
             IValue tmp = null;
             try {
                 for (TensorInfo p : parts) {
-                    try (IValue w = packs(p) ? loadAlone(p, target) : load(p, target)) {
+                    try (IValue w = read(p)) {
                         if (tmp == null) {
                             tmp = kernels.call("list_of", w);
                         } else {
@@ -285,11 +299,7 @@ final class WeightLoader implements AutoCloseable {
                     }
                 }
                 try (IValue cat = kernels.call("cat_rows", tmp)) {
-                    if (packs(parts[0])) {
-                        appendPacked(cat);
-                    } else {
-                        append(cat);
-                    }
+                    append(cat, parts[0]);
                 }
             } finally {
                 if (tmp != null) {
@@ -304,13 +314,9 @@ final class WeightLoader implements AutoCloseable {
          * {@code [q_0..q_{g-1}, k, v]} into q;k;v rows. The stored tensor is released once regrouped.
          */
         WeightList addRegroupedQkv(TensorInfo t, int kvHeads, int groups, int headDim) {
-            try (IValue w = packs(t) ? loadAlone(t, target) : load(t, target);
+            try (IValue w = read(t);
                     IValue regrouped = kernels.call("regroup_qkv", w, (long) kvHeads, (long) groups, (long) headDim)) {
-                if (packs(t)) {
-                    appendPacked(regrouped);
-                } else {
-                    append(regrouped);
-                }
+                append(regrouped, t);
             }
             return this;
         }
@@ -331,12 +337,6 @@ final class WeightLoader implements AutoCloseable {
                 append(e);
             }
             return this;
-        }
-
-        private void appendPacked(IValue matrix) {
-            try (IValue packed = kernels.call("pack_matrix", matrix)) {
-                append(packed);
-            }
         }
 
         private void append(IValue t) {

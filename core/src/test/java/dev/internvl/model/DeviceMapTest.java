@@ -1,6 +1,7 @@
 package dev.internvl.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,8 @@ class DeviceMapTest {
         DeviceMap m = DeviceMap.auto(24, List.of("cpu"));
         assertEquals(List.of("cpu"), m.devices());
         assertEquals(24, m.layerCounts().get("cpu"));
+        assertTrue(m.decoderOn("cpu"));
+        assertFalse(m.decoderOn("cuda:0"));
     }
 
     @Test
@@ -87,6 +90,11 @@ class DeviceMapTest {
         assertEquals("cuda:0", m.embedding());
         assertEquals("cuda:0", m.head());
         assertEquals(List.of("cuda:0", "cuda:1", "cpu"), m.devices());
+        assertFalse(m.decoderOn("cpu"), "layers 0-11 are on cuda:1");
+        DeviceMap visionApart = DeviceMap.parse("vision_model=cuda:0, language_model=cpu", 24);
+        assertTrue(visionApart.decoderOn("cpu"), "the vision encoder is not the decoder");
+        DeviceMap headApart = DeviceMap.parse("language_model.lm_head=cuda:0, *=cpu", 24);
+        assertFalse(headApart.decoderOn("cpu"), "the head is");
     }
 
     @Test

@@ -127,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         try (TorchKernels probe = TorchKernels.load()) {
             bandwidth = MemoryBandwidth.measure(probe, 1L << 30, 5);
         }
-        peakReset = resetPeakRss();
+        boolean peakReset = resetPeakRss();
         ModelOptions options = ModelOptions.defaults().withDtype(computeDType).withQuantization(quant)
                 .withQuantizationCache(quantizationCache).withPackedWeights(packedWeights);
         if (tiles == 0 && video == null) { // text only: the vision encoder is not loaded (nor counted)
@@ -159,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
                 o = new JsonObject();
                 describe(o, dir, computeDType, quant, prompt.length, loadS, decoder);
                 serve(m, prompt, pixels, newTokens, o);
-                memory(o, m, decoder, computeDType);
+                memory(o, m, decoder, computeDType, peakReset);
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
                 return 0;
             }
@@ -183,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("decode_bytes_per_token_mb", round(perToken / 1e6));
             o.addProperty("roofline_ms_per_token", round(rooflineMs));
             o.addProperty("decode_fraction_of_roofline", round(rooflineMs / (t.decodeMs / (newTokens - 1))));
-            memory(o, m, decoder, computeDType);
+            memory(o, m, decoder, computeDType, peakReset);
             System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
         }
         return 0;
@@ -204,7 +204,9 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("packed_weights", decoder.packed());
     }
 
-    private static void memory(JsonObject o, InternVLModel m, Decoder decoder, ComputeDType computeDType) {
+    /** {@code peakReset}: whether {@link #resetPeakRss} reset the high-water mark after the bandwidth probe. */
+    private static void memory(JsonObject o, InternVLModel m, Decoder decoder, ComputeDType computeDType,
+            boolean peakReset) {
         o.addProperty("peak_rss_mb", round(peakRssMb()));
         o.addProperty("peak_rss_excludes_bandwidth_probe", peakReset);
         long llmBytes = decoder.weightBytes();
@@ -411,8 +413,6 @@ final class BenchCommand implements Callable<Integer> {
         int bytes = decoder.quantization().enabled() ? 1 : dtype == ComputeDType.FP32 ? 4 : 2;
         return all - embedRows * bytes;
     }
-
-    private static boolean peakReset;
 
     /**
      * Resets the process's peak RSS (Linux: "5" to /proc/self/clear_refs) after the 1 GiB bandwidth probe, which
